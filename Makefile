@@ -1,0 +1,24 @@
+# Every target sets up its own virtual environment first (Python 3.11, pinned requirements).
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+MIX ?= 50% red, 30% black, 20% pearl
+SEED ?= 42
+OUT ?= tile.png
+
+.PHONY: setup tile test
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+setup: $(VENV)/.installed
+
+# The main job: one tile image from a colour mix.
+tile: setup
+	$(PY) scripts/generate.py "$(MIX)" --seed $(SEED) --out $(OUT)
+
+test: setup
+	$(PY) -m pytest -q
