@@ -1,0 +1,102 @@
+from __future__ import annotations
+
+import copy
+import json
+import sys
+
+import numpy as np
+import pytest
+
+from palette import (
+    PALETTE_PATH,
+    PaletteError,
+    lab_to_srgb,
+    lab_to_srgb_uint8,
+    load_palette,
+    parse_palette,
+    srgb_to_lab,
+)
+from tile_colors import COLOR_NAMES, TILE_COLORS
+
+
+def test_srgb_to_lab_matches_published_reference_values() -> None:
+    # Reference values: Bruce Lindbloom's calculator, sRGB D65.
+    lab = srgb_to_lab(np.array([[255, 255, 255], [0, 0, 0], [255, 0, 0], [0, 0, 255], [128, 128, 128]]))
+    expected = np.array(
+        [[100.0, 0.0, 0.0], [0.0, 0.0, 0.0], [53.24, 80.09, 67.20], [32.30, 79.19, -107.86], [53.59, 0.0, 0.0]]
+    )
+    np.testing.assert_allclose(lab, expected, atol=0.05)
+
+
+def test_lab_srgb_round_trip_is_within_half_a_level() -> None:
+    rgb = np.random.default_rng(1).integers(0, 256, size=(64, 64, 3))
+    back = lab_to_srgb(srgb_to_lab(rgb))
+    assert back.shape == rgb.shape
+    assert np.abs(back - rgb).max() < 0.5
+
+
+def test_lab_to_srgb_clips_out_of_gamut_colours() -> None:
+    out = lab_to_srgb_uint8(np.array([[50.0, 120.0, -120.0], [120.0, 0.0, 0.0]]))
+    assert out.dtype == np.uint8
+    assert tuple(out[1]) == (255, 255, 255)
+
+
+def test_palette_has_every_tile_colour_in_vocabulary_order() -> None:
+    palette = load_palette()
+    assert palette.names == COLOR_NAMES
+    assert [c.code for c in palette.colors] == [c.code for c in TILE_COLORS]
+
+
+def test_palette_srgb_agrees_with_its_lab() -> None:
+    palette = load_palette()
+    recomputed = lab_to_srgb(palette.lab_array())
+    assert np.abs(recomputed - palette.srgb_array()).max() <= 1.0
+
+
+def test_appearance_models_are_valid_gaussian_mixtures() -> None:
+    for color in load_palette().colors:
+        assert abs(sum(g.weight for g in color.appearance) - 1.0) < 0.01, color.name
+        for gaussian in color.appearance:
+            covariance = np.array(gaussian.covariance)
+            np.testing.assert_allclose(covariance, covariance.T, atol=1e-6)
+            assert np.linalg.eigvalsh(covariance).min() > 0, color.name
+        assert all(s >= 0 for s in color.lab_spread)
+
+
+def test_palette_lightness_follows_the_colour_names() -> None:
+    palette = load_palette()
+    lightness = {name: palette[name].lab[0] for name in palette.names}
+    assert lightness["black"] < lightness["dark gray"] < lightness["gray"] < lightness["light gray"] < lightness["white"]
+    assert lightness["dark blue"] < lightness["blue"] < lightness["sky blue"]
+    assert palette["red"].lab[1] > 30 and palette["blue"].lab[2] < -30 and palette["yellow"].lab[2] > 40
+
+
+def test_unknown_name_lookup_says_what_is_known() -> None:
+    with pytest.raises(KeyError, match="known: beige"):
+        load_palette()["purple"]
+
+
+def test_parse_palette_rejects_a_file_that_does_not_match_the_vocabulary() -> None:
+    document = json.loads(PALETTE_PATH.read_text(encoding="utf-8"))
+    missing = copy.deepcopy(document)
+    missing["colors"] = missing["colors"][1:]
+    with pytest.raises(PaletteError, match="missing"):
+        parse_palette(missing)
+    renamed = copy.deepcopy(document)
+    renamed["colors"][0]["name"] = "purple"
+    with pytest.raises(PaletteError, match="purple"):
+        parse_palette(renamed)
+    bad_srgb = copy.deepcopy(document)
+    bad_srgb["colors"][0]["srgb"] = [300, 0, 0]
+    with pytest.raises(PaletteError, match="0-255"):
+        parse_palette(bad_srgb)
+
+
+def test_build_palette_reproduces_the_committed_numbers(shared_data_dir) -> None:
+    sys.path.insert(0, str(PALETTE_PATH.parent.parent / "scripts"))
+    from build_palette import measure_color
+
+    measured = measure_color(shared_data_dir / "photos" / "RED_top.jpg")
+    stored = load_palette()["red"]
+    np.testing.assert_allclose(measured["lab"], stored.lab, atol=0.05)
+    np.testing.assert_allclose(measured["lab_spread"], stored.lab_spread, atol=0.05)
