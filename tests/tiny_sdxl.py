@@ -2,8 +2,8 @@
 
 The architecture is the real one (two CLIP text encoders, a text-time conditioned UNet, an
 AutoencoderKL), only narrow and shallow, so the loading code is exercised exactly as with the
-full-size model. The tokenizers are real CLIP BPE tokenizers over a small vocabulary that holds
-the words of our prompts as whole tokens.
+full-size model. The tokenizers are real CLIP BPE tokenizers over a small vocabulary built from the words of
+our prompts (most become one or a few tokens, so prompts fit in CLIP's 77 like the real ones).
 """
 
 from __future__ import annotations
@@ -50,15 +50,15 @@ def _prompt_words(extra: str) -> list[str]:
 
 
 def build_clip_tokenizer(extra_words: str = "") -> CLIPTokenizer:
-    """A real CLIP BPE tokenizer whose vocabulary makes each prompt word one token."""
+    """A real CLIP BPE tokenizer with merges that shorten the words of our prompts."""
     byte_chars = list(_bytes_to_unicode().values())
     vocab_list = byte_chars + [char + "</w>" for char in byte_chars]
-    merges: list[str] = []
+    merges: list[tuple[str, str]] = []
     for word in _prompt_words(extra_words):
         symbols = list(word[:-1]) + [word[-1] + "</w>"]
         merged = symbols[0]
         for symbol in symbols[1:]:
-            merges.append(f"{merged} {symbol}")
+            merges.append((merged, symbol))
             merged += symbol
             vocab_list.append(merged)
     vocab_list += ["<|startoftext|>", "<|endoftext|>"]
@@ -66,7 +66,7 @@ def build_clip_tokenizer(extra_words: str = "") -> CLIPTokenizer:
     for token in vocab_list:
         vocab.setdefault(token, len(vocab))
     merges = list(dict.fromkeys(merges))
-    return CLIPTokenizer(vocab=vocab, merges=merges)
+    return CLIPTokenizer(vocab=vocab, merges=merges, model_max_length=77)
 
 
 def _text_config(width: int, layers: int, vocab_size: int) -> CLIPTextConfig:
@@ -111,15 +111,17 @@ def build_tiny_sdxl_pipeline(spec: TinySdxlSpec = TinySdxlSpec(), seed: int = 0)
         cross_attention_dim=width_1 + width_2,
         norm_num_groups=1,
     )
+    # Four blocks, so the VAE scales by 8 like SDXL's and a 64 px image is an 8x8 latent.
     vae = AutoencoderKL(
-        block_out_channels=[32, 64],
+        block_out_channels=[16, 16, 32, 32],
         in_channels=3,
         out_channels=3,
-        down_block_types=["DownEncoderBlock2D", "DownEncoderBlock2D"],
-        up_block_types=["UpDecoderBlock2D", "UpDecoderBlock2D"],
+        down_block_types=["DownEncoderBlock2D"] * 4,
+        up_block_types=["UpDecoderBlock2D"] * 4,
         latent_channels=4,
+        layers_per_block=1,
         sample_size=128,
-        norm_num_groups=32,
+        norm_num_groups=16,
     )
     scheduler = EulerDiscreteScheduler(
         beta_start=0.00085,
