@@ -29,6 +29,7 @@ CLIP_MAX_TOKENS = 77  # including the start and end tokens
 MIX_EXAMPLE = "50% red, 30% black, 20% pearl"
 _ITEM_SEPARATORS = re.compile(r"[,;+\n\r]|\band\b|\bи\b|&", re.IGNORECASE)
 _NUMBER = re.compile(r"[-+]?\d+(?:\.\d+)?")
+_PERCENT_ITEM = re.compile(r"\d+(?:\.\d+)?\s*%\s*[^\W\d_][^,;\n]*?(?=\s*(?:[,;\n]|$))")
 
 
 class MixError(ValueError):
@@ -158,6 +159,14 @@ def _resolve_color(text: str) -> str:
 def is_full_prompt(text: str) -> bool:
     """Prompts that already hold the trigger word are passed to the model unchanged."""
     return TRIGGER_WORD in text
+
+
+def mix_from_prompt(prompt: str) -> ColorMix:
+    """The colour mix written inside a full trigger prompt (`..., 60% red, 40% white, ...`)."""
+    items = [match.group(0) for match in _PERCENT_ITEM.finditer(prompt)]
+    if not items:
+        raise MixError(f"found no colour shares like '30% black' in the prompt: {prompt[:120]!r}")
+    return parse_mix(", ".join(items))
 
 
 def trigger_phrase(ti_tokens: Sequence[str] = DEFAULT_TI_TOKENS) -> str:

@@ -28,3 +28,62 @@ def real_embeddings_path() -> Path:
     if not path.is_file():
         pytest.skip(f"real textual-inversion file not found at {path}")
     return path
+
+
+@pytest.fixture(scope="session")
+def tiny_base_dir(tmp_path_factory) -> Path:
+    """A tiny SDXL saved as a diffusers folder (random weights, real classes)."""
+    from tiny_sdxl import build_tiny_sdxl_pipeline
+
+    folder = tmp_path_factory.mktemp("tiny_sdxl") / "sdxl-base"
+    build_tiny_sdxl_pipeline().save_pretrained(folder)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def eden_lora(tmp_path_factory, tiny_base_dir) -> Path:
+    """A LoRA for the tiny UNet in the owner's trainer's kohya format."""
+    from diffusers import UNet2DConditionModel
+
+    from lora_files import LoraSpec, write_lora
+
+    unet = UNet2DConditionModel.from_pretrained(tiny_base_dir / "unet")
+    return write_lora(unet, tmp_path_factory.mktemp("lora") / "eden_lora.safetensors", LoraSpec())
+
+
+@pytest.fixture(scope="session")
+def tiny_embeddings(tmp_path_factory) -> Path:
+    """A two-token, two-encoder textual inversion for the tiny encoders, bf16 like the real file."""
+    import torch
+    from safetensors.torch import save_file
+
+    generator = torch.Generator().manual_seed(3)
+    path = tmp_path_factory.mktemp("ti") / "embeddings.safetensors"
+    save_file(
+        {
+            "clip_l": torch.randn(2, 32, generator=generator).bfloat16(),
+            "clip_g": torch.randn(2, 32, generator=generator).bfloat16(),
+        },
+        path,
+    )
+    return path
+
+
+@pytest.fixture(scope="session")
+def tiny_weights_env(tiny_base_dir, eden_lora, tiny_embeddings) -> dict[str, str]:
+    """Environment that points the predictor at the tiny weights."""
+    return {
+        "TILE_BASE_MODEL": str(tiny_base_dir),
+        "TILE_LORA": str(eden_lora),
+        "TILE_EMBEDDINGS": str(tiny_embeddings),
+    }
+
+
+@pytest.fixture(scope="session")
+def assembled_pipe(tiny_base_dir, eden_lora, tiny_embeddings):
+    import torch
+
+    from sdxl_pipeline import SdxlWeights, assemble_pipeline
+
+    weights = SdxlWeights(base=tiny_base_dir, lora=eden_lora, embeddings=tiny_embeddings)
+    return assemble_pipeline(weights, torch.device("cpu"), torch.float32)

@@ -1,0 +1,77 @@
+"""Cog adapter: Replicate's inputs in, one tile image out. The work is in tile_generator."""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+from pathlib import Path as LocalPath
+
+from cog import BasePredictor, Input, Path
+
+from tile_generator import load_generator
+from tile_output import save_tile
+from tile_request import (
+    DEFAULT_GUIDANCE,
+    DEFAULT_OUTPUT_FORMAT,
+    DEFAULT_SIZE,
+    DEFAULT_STEPS,
+    GUIDANCE_MAX,
+    GUIDANCE_MIN,
+    OUTPUT_FORMATS,
+    SEED_MAX,
+    SIZE_MAX,
+    SIZE_MIN,
+    STEPS_MAX,
+    STEPS_MIN,
+    make_request,
+)
+
+log = logging.getLogger("predict")
+
+
+def _log_step(done: int, total: int) -> None:
+    log.info("step %d/%d", done, total)
+
+
+class Predictor(BasePredictor):
+    def setup(self) -> None:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        self.generator = load_generator()
+
+    def predict(
+        self,
+        prompt: str = Input(
+            description="Colour mix, e.g. '50% red, 30% black, 20% pearl' (up to 4 of the 29 tile colours, "
+            "shares summing to 100). A full prompt containing 'ohwx_rubber_tile' is used as it is."
+        ),
+        negative_prompt: str = Input(description="What to avoid; empty uses the model's default list.", default=""),
+        seed: int = Input(description=f"Seed 0..{SEED_MAX}; empty or -1 picks a random one (logged).", default=None),
+        num_inference_steps: int = Input(
+            description="Denoising steps.", default=DEFAULT_STEPS, ge=STEPS_MIN, le=STEPS_MAX
+        ),
+        guidance_scale: float = Input(
+            description="Classifier-free guidance.", default=DEFAULT_GUIDANCE, ge=GUIDANCE_MIN, le=GUIDANCE_MAX
+        ),
+        width: int = Input(description="Width in pixels, a multiple of 8.", default=DEFAULT_SIZE, ge=SIZE_MIN, le=SIZE_MAX),
+        height: int = Input(description="Height in pixels, a multiple of 8.", default=DEFAULT_SIZE, ge=SIZE_MIN, le=SIZE_MAX),
+        output_format: str = Input(description="Image file format.", default=DEFAULT_OUTPUT_FORMAT, choices=list(OUTPUT_FORMATS)),
+        preview: bool = Input(
+            description="Return the instant procedural preview (exact proportions) instead of the SDXL image.",
+            default=False,
+        ),
+    ) -> Path:
+        request = make_request(
+            prompt=prompt,
+            negative_prompt=negative_prompt,
+            seed=seed,
+            num_inference_steps=num_inference_steps,
+            guidance_scale=guidance_scale,
+            width=width,
+            height=height,
+            output_format=output_format,
+            preview=preview,
+        )
+        log.info("seed %d, %dx%d, prompt %r", request.seed, request.width, request.height, request.prompt[:200])
+        tile = self.generator.generate(request, on_step=_log_step)
+        out_dir = LocalPath(tempfile.mkdtemp(prefix="tile-"))
+        return Path(save_tile(tile, out_dir / f"tile.{request.output_format}", request.output_format))

@@ -1,0 +1,69 @@
+"""Make one tile image from a colour mix, through the same Predictor that Cog serves.
+
+    python scripts/generate.py "50% red, 30% black, 20% pearl" --seed 42 --out tile.png
+
+Uses SDXL when its weights are in model_files/ (see README), otherwise the preview renderer.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from prompt_builder import MixError  # noqa: E402
+from tile_request import DEFAULT_GUIDANCE, DEFAULT_SIZE, DEFAULT_STEPS, OUTPUT_FORMATS  # noqa: E402
+from tile_generator import BackendError  # noqa: E402
+from weight_files import WeightsError  # noqa: E402
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("prompt", help="colour mix, e.g. '50%% red, 30%% black, 20%% pearl'")
+    parser.add_argument("--out", type=Path, default=Path("tile.png"), help="output file (default tile.png)")
+    parser.add_argument("--seed", type=int, default=None, help="seed; omitted or -1 = random")
+    parser.add_argument("--negative-prompt", default="")
+    parser.add_argument("--steps", type=int, default=DEFAULT_STEPS)
+    parser.add_argument("--guidance", type=float, default=DEFAULT_GUIDANCE)
+    parser.add_argument("--width", type=int, default=DEFAULT_SIZE)
+    parser.add_argument("--height", type=int, default=DEFAULT_SIZE)
+    parser.add_argument("--format", choices=OUTPUT_FORMATS, default=None, help="default: from --out's suffix, else png")
+    parser.add_argument("--preview", action="store_true", help="the instant procedural preview even if SDXL is loaded")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    suffix = args.out.suffix.lower().lstrip(".").replace("jpeg", "jpg")
+    output_format = args.format or (suffix if suffix in OUTPUT_FORMATS else "png")
+
+    from predict import Predictor
+
+    predictor = Predictor()
+    try:
+        predictor.setup()
+        output = predictor.predict(
+            prompt=args.prompt,
+            negative_prompt=args.negative_prompt,
+            seed=args.seed,
+            num_inference_steps=args.steps,
+            guidance_scale=args.guidance,
+            width=args.width,
+            height=args.height,
+            output_format=output_format,
+            preview=args.preview,
+        )
+    except (MixError, WeightsError, BackendError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    shutil.move(str(output), args.out)
+    print(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,261 @@
+"""Assembling the SDXL rubber-tile pipeline: base model, fused LoRA, textual inversion, sampler.
+
+Everything is read from local files; the hub is switched off so a missing file fails at once.
+"""
+
+from __future__ import annotations
+
+import os
+
+# Set before diffusers/huggingface_hub are imported: they read it once, at import.
+os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+
+import logging
+import re
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+from diffusers import AutoencoderKL, DPMSolverMultistepScheduler, StableDiffusionXLPipeline
+from peft.tuners.tuners_utils import BaseTunerLayer
+from safetensors.torch import load_file
+
+from weight_files import WeightsError, check_diffusers_folder, check_model_folder, check_safetensors_file
+
+log = logging.getLogger(__name__)
+
+PROJECT_DIR = Path(__file__).resolve().parent
+DEFAULT_MODEL_DIR = PROJECT_DIR / "model_files"
+BASE_DIR_NAME = "sdxl-base"
+LORA_FILE_NAME = "rubber-tile-lora-v4_sdxl_lora.safetensors"
+EMBEDDINGS_FILE_NAME = "rubber-tile-lora-v4_sdxl_embeddings.safetensors"
+FP16_VAE_DIR_NAME = "sdxl-vae-fp16-fix"
+DEFAULT_LORA_SCALE = 0.7
+LORA_ADAPTER_NAME = "rubber_tile"
+MODEL_NAME = "rubber-tile-lora-v45"
+
+# Row i of each matrix is the vector of token <s{i}>; other trainers name the rows text_encoders_0/1.
+EMBEDDING_KEYS = {
+    "text_encoder": ("clip_l", "text_encoders_0"),
+    "text_encoder_2": ("clip_g", "text_encoders_1"),
+}
+_LORA_KEY = re.compile(r"^(?P<module>.+?)\.(lora_down|lora_up|lora_A|lora_B|lora_mid|alpha|dora_scale|lora_magnitude_vector)(\.|$)")
+_LORA_COMPONENTS = ("unet", "text_encoder", "text_encoder_2")
+
+FETCH_HINT = "Run `python scripts/download_weights.py` on a machine with internet, or set {env}."
+OWNER_FILE_HINT = "Copy the trained file from the training run into model_files/, or set {env} to its path."
+
+
+@dataclass(frozen=True)
+class SdxlWeights:
+    """Where the model's files are. `base` is a diffusers folder or a single .safetensors checkpoint."""
+
+    base: Path
+    lora: Path | None
+    embeddings: Path | None
+    lora_scale: float = DEFAULT_LORA_SCALE
+    base_config: Path | None = None  # diffusers folder with configs/tokenizers, for a single-file base
+    vae: Path | None = None  # fp16-fix VAE folder; optional
+
+
+@dataclass(frozen=True)
+class LoadReport:
+    base: str
+    lora_modules: int
+    tokens: tuple[str, ...]
+    dtype: str
+    device: str
+    seconds: float
+
+    def summary(self) -> str:
+        lora = f"{self.lora_modules} LoRA modules fused" if self.lora_modules else "no LoRA"
+        tokens = "".join(self.tokens) or "no textual inversion"
+        return f"loaded SDXL {self.base}: {lora}, tokens {tokens}, {self.dtype} on {self.device}, {self.seconds:.1f} s"
+
+
+def weights_from_env(env: Mapping[str, str] = os.environ) -> SdxlWeights:
+    """Paths from TILE_* variables, defaulting to files under model_files/ (or TILE_MODEL_DIR)."""
+    model_dir = Path(env.get("TILE_MODEL_DIR", str(DEFAULT_MODEL_DIR)))
+    vae_default = model_dir / FP16_VAE_DIR_NAME
+    vae = env.get("TILE_VAE") or (str(vae_default) if vae_default.is_dir() else "")
+    base_config = env.get("TILE_BASE_CONFIG", "")
+    scale_text = env.get("TILE_LORA_SCALE", str(DEFAULT_LORA_SCALE))
+    try:
+        lora_scale = float(scale_text)
+    except ValueError as error:
+        raise WeightsError(f"TILE_LORA_SCALE={scale_text!r} is not a number; use e.g. 0.7") from error
+    return SdxlWeights(
+        base=Path(env.get("TILE_BASE_MODEL", str(model_dir / BASE_DIR_NAME))),
+        lora=Path(env.get("TILE_LORA", str(model_dir / LORA_FILE_NAME))),
+        embeddings=Path(env.get("TILE_EMBEDDINGS", str(model_dir / EMBEDDINGS_FILE_NAME))),
+        lora_scale=lora_scale,
+        base_config=Path(base_config) if base_config else None,
+        vae=Path(vae) if vae else None,
+    )
+
+
+def missing_weights(weights: SdxlWeights) -> list[Path]:
+    """Files the SDXL backend needs that are not there (an empty list means all present)."""
+    paths = [weights.base, weights.lora, weights.embeddings]
+    return [path for path in paths if path is not None and not path.exists()]
+
+
+def choose_device() -> tuple[torch.device, torch.dtype]:
+    """fp16 on the CUDA GPU with the most memory, fp32 on the CPU."""
+    if torch.cuda.is_available():
+        index = max(range(torch.cuda.device_count()), key=lambda i: torch.cuda.get_device_properties(i).total_memory)
+        return torch.device("cuda", index), torch.float16
+    return torch.device("cpu"), torch.float32
+
+
+def load_base_pipeline(weights: SdxlWeights, dtype: torch.dtype) -> StableDiffusionXLPipeline:
+    """The SDXL base from a diffusers folder or a single original-format checkpoint, local files only."""
+    base = weights.base
+    fix = FETCH_HINT.format(env="TILE_BASE_MODEL to a diffusers folder or a single .safetensors checkpoint")
+    if base.is_dir():
+        variant = "fp16" if any(base.glob("unet/*.fp16.safetensors")) else None
+        check_diffusers_folder(base, "the SDXL base model", fix, variant)
+        return StableDiffusionXLPipeline.from_pretrained(
+            base, dtype=dtype, variant=variant, use_safetensors=True, local_files_only=True
+        )
+    check_safetensors_file(base, "the SDXL base model", fix)
+    config = weights.base_config
+    if config is None or not (config / "model_index.json").is_file():
+        raise WeightsError(
+            f"the single-file SDXL checkpoint {base} needs the SDXL configs and tokenizers in a local diffusers "
+            f"folder (TILE_BASE_CONFIG, now {config}); `python scripts/download_weights.py --configs-only` fetches them"
+        )
+    return StableDiffusionXLPipeline.from_single_file(
+        base, config=str(config), torch_dtype=dtype, local_files_only=True
+    )
+
+
+def lora_module_names(state_dict: Mapping[str, torch.Tensor]) -> set[str]:
+    """The layers a LoRA file adapts, one name per layer, as the file spells it."""
+    names = set()
+    for key in state_dict:
+        match = _LORA_KEY.match(key)
+        if match is None:
+            raise WeightsError(f"LoRA key {key!r} is in no LoRA format known here (kohya or diffusers/PEFT)")
+        names.add(match["module"])
+    return names
+
+
+def _adapted_modules(pipe: StableDiffusionXLPipeline) -> list[str]:
+    return [
+        f"{component}.{name}"
+        for component in _LORA_COMPONENTS
+        for name, module in getattr(pipe, component).named_modules()
+        if isinstance(module, BaseTunerLayer)
+    ]
+
+
+def _spellings(adapted_module: str) -> set[str]:
+    component, name = adapted_module.split(".", 1)
+    kohya_prefix = {"unet": "lora_unet", "text_encoder": "lora_te1", "text_encoder_2": "lora_te2"}[component]
+    return {adapted_module, name, f"{kohya_prefix}_{name.replace('.', '_')}"}
+
+
+def fuse_lora_file(pipe: StableDiffusionXLPipeline, path: Path, scale: float) -> int:
+    """Load a kohya/Eden or diffusers/PEFT LoRA, fuse it at `scale`, drop the adapter layers.
+
+    Fails, leaving the base untouched, if any layer in the file matches no layer of the base:
+    a LoRA trained for another model must not load half-way. Returns the number of layers fused.
+    """
+    check_safetensors_file(path, "the LoRA", OWNER_FILE_HINT.format(env="TILE_LORA"))
+    state_dict = load_file(path)
+    file_modules = lora_module_names(state_dict)
+    try:
+        pipe.load_lora_weights(state_dict, adapter_name=LORA_ADAPTER_NAME)
+    except (ValueError, RuntimeError, KeyError) as error:
+        raise WeightsError(f"the LoRA {path} does not fit this base model: {error}") from error
+    adapted = _adapted_modules(pipe)
+    if len(adapted) < len(file_modules):
+        known = set().union(*(_spellings(name) for name in adapted)) if adapted else set()
+        unmatched = sorted(file_modules - known)
+        pipe.unload_lora_weights()
+        example = f", e.g. {', '.join(unmatched[:3])}" if unmatched else ""
+        raise WeightsError(
+            f"the LoRA {path} adapts {len(file_modules)} layers but only {len(adapted)} exist in this base model"
+            f"{example}. It was trained for another model: use the rubber-tile LoRA trained on SDXL 1.0"
+        )
+    pipe.fuse_lora(lora_scale=scale, adapter_names=[LORA_ADAPTER_NAME])
+    pipe.unload_lora_weights()
+    return len(adapted)
+
+
+def load_textual_inversion(pipe: StableDiffusionXLPipeline, path: Path) -> tuple[str, ...]:
+    """Register the tokens <s0>..<sN-1> in both tokenizers and text encoders, one per file row."""
+    check_safetensors_file(path, "the textual inversion", OWNER_FILE_HINT.format(env="TILE_EMBEDDINGS"))
+    state_dict = load_file(path)
+    rows_by_encoder: dict[str, torch.Tensor] = {}
+    for encoder_name, keys in EMBEDDING_KEYS.items():
+        key = next((k for k in keys if k in state_dict), None)
+        if key is None:
+            raise WeightsError(
+                f"the textual inversion {path} has no {' or '.join(keys)} matrix (keys: {sorted(state_dict)}); "
+                "it must hold one matrix for each SDXL text encoder"
+            )
+        rows = state_dict[key]
+        width = getattr(pipe, encoder_name).get_input_embeddings().weight.shape[1]
+        if rows.ndim != 2 or rows.shape[1] != width:
+            raise WeightsError(
+                f"the textual inversion {path}: {key} has shape {tuple(rows.shape)}, but {encoder_name} takes "
+                f"vectors of width {width}. It was made for another base model"
+            )
+        rows_by_encoder[encoder_name] = rows
+    counts = {name: rows.shape[0] for name, rows in rows_by_encoder.items()}
+    if len(set(counts.values())) != 1:
+        raise WeightsError(f"the textual inversion {path} has different token counts per encoder: {counts}")
+    tokens = tuple(f"<s{i}>" for i in range(next(iter(counts.values()))))
+    for encoder_name, rows in rows_by_encoder.items():
+        tokenizer_name = encoder_name.replace("text_encoder", "tokenizer")
+        pipe.load_textual_inversion(
+            rows,
+            token=list(tokens),
+            text_encoder=getattr(pipe, encoder_name),
+            tokenizer=getattr(pipe, tokenizer_name),
+        )
+    return tokens
+
+
+def configure_sampler(pipe: StableDiffusionXLPipeline) -> None:
+    """DPM++ 2M Karras (final sigma zero, so no leftover noise), VAE slicing and tiling."""
+    pipe.scheduler = DPMSolverMultistepScheduler.from_config(
+        pipe.scheduler.config, algorithm_type="dpmsolver++", use_karras_sigmas=True, final_sigmas_type="zero"
+    )
+    pipe.vae.enable_slicing()
+    pipe.vae.enable_tiling()
+
+
+def load_fp16_fix_vae(path: Path, dtype: torch.dtype) -> AutoencoderKL:
+    check_model_folder(path, "the fp16-fix VAE", FETCH_HINT.format(env="TILE_VAE"))
+    return AutoencoderKL.from_pretrained(path, dtype=dtype, use_safetensors=True, local_files_only=True)
+
+
+def assemble_pipeline(
+    weights: SdxlWeights, device: torch.device, dtype: torch.dtype
+) -> tuple[StableDiffusionXLPipeline, LoadReport]:
+    """Base -> (fp16-fix VAE) -> fused LoRA -> textual inversion -> sampler, on `device`."""
+    start = time.perf_counter()
+    pipe = load_base_pipeline(weights, dtype)
+    if weights.vae is not None:
+        pipe.vae = load_fp16_fix_vae(weights.vae, dtype)
+    lora_modules = fuse_lora_file(pipe, weights.lora, weights.lora_scale) if weights.lora is not None else 0
+    tokens = load_textual_inversion(pipe, weights.embeddings) if weights.embeddings is not None else ()
+    configure_sampler(pipe)
+    pipe.to(device)
+    pipe.set_progress_bar_config(disable=True)
+    report = LoadReport(
+        base=str(weights.base),
+        lora_modules=lora_modules,
+        tokens=tokens,
+        dtype=str(dtype).removeprefix("torch."),
+        device=str(device),
+        seconds=time.perf_counter() - start,
+    )
+    log.info(report.summary())
+    return pipe, report

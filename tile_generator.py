@@ -1,0 +1,176 @@
+"""From a checked request to a tile image: prepare prompt -> sample -> decode -> metadata.
+
+Two backends share one interface: `SdxlTileGenerator` (the trained model) and
+`PreviewTileGenerator` (the procedural renderer: exact, instant, runs anywhere).
+`load_generator` picks one from TILE_BACKEND and the weights that are present.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from PIL import Image
+
+from prompt_builder import ColorMix, build_prompt, check_prompt_length, is_full_prompt, mix_from_prompt, parse_mix
+from tile_request import TileRequest
+
+log = logging.getLogger(__name__)
+
+BACKENDS = ("auto", "sdxl", "preview")
+PREVIEW_MODEL_NAME = "preview renderer"
+
+ProgressCallback = Callable[[int, int], None]  # (steps done, steps in all)
+
+
+class BackendError(RuntimeError):
+    """The configured backend cannot run; the message says what is missing."""
+
+
+@dataclass(frozen=True)
+class TileImage:
+    image: Image.Image
+    metadata: dict[str, str] = field(default_factory=dict)
+
+
+class TileGenerator(Protocol):
+    backend: str
+
+    def generate(self, request: TileRequest, on_step: ProgressCallback | None = None) -> TileImage: ...
+
+
+def _common_metadata(request: TileRequest, backend: str, model: str, prompt: str) -> dict[str, str]:
+    return {
+        "prompt": prompt,
+        "request": request.prompt,
+        "seed": str(request.seed),
+        "width": str(request.width),
+        "height": str(request.height),
+        "backend": backend,
+        "model": model,
+    }
+
+
+class SdxlTileGenerator:
+    """SDXL + fused LoRA + textual inversion, sampled with DPM++ 2M Karras."""
+
+    backend = "sdxl"
+
+    def __init__(self, pipe, ti_tokens: tuple[str, ...], model_name: str) -> None:
+        self.pipe = pipe
+        self.ti_tokens = ti_tokens
+        self.model_name = model_name
+
+    def prepare_prompts(self, request: TileRequest) -> tuple[str, str]:
+        """The internal prompt and negative prompt, refused if CLIP would cut either short."""
+        prompt = build_prompt(request.prompt, self.ti_tokens)
+        for tokenizer in (self.pipe.tokenizer, self.pipe.tokenizer_2):
+            check_prompt_length(prompt, tokenizer, "prompt")
+            check_prompt_length(request.negative_prompt, tokenizer, "negative_prompt")
+        return prompt, request.negative_prompt
+
+    def generate(self, request: TileRequest, on_step: ProgressCallback | None = None) -> TileImage:
+        import torch
+
+        prompt, negative_prompt = self.prepare_prompts(request)
+        # A CPU generator gives the same noise, and so the same image, on any device.
+        generator = torch.Generator("cpu").manual_seed(request.seed)
+
+        def step_end(pipe, step: int, timestep, callback_kwargs):
+            if on_step is not None:
+                on_step(step + 1, request.num_inference_steps)
+            return callback_kwargs
+
+        with torch.inference_mode():
+            result = self.pipe(
+                prompt=prompt,
+                negative_prompt=negative_prompt,
+                num_inference_steps=request.num_inference_steps,
+                guidance_scale=request.guidance_scale,
+                width=request.width,
+                height=request.height,
+                generator=generator,
+                callback_on_step_end=step_end,
+            )
+        metadata = _common_metadata(request, self.backend, self.model_name, prompt)
+        metadata.update(
+            negative_prompt=negative_prompt,
+            steps=str(request.num_inference_steps),
+            guidance_scale=f"{request.guidance_scale:g}",
+            sampler="DPM++ 2M Karras",
+        )
+        return TileImage(result.images[0], metadata)
+
+
+class PreviewTileGenerator:
+    """The procedural renderer: the exact mix, in milliseconds, with no model weights."""
+
+    backend = "preview"
+
+    def __init__(self, reason: str = "") -> None:
+        self.reason = reason
+
+    def generate(self, request: TileRequest, on_step: ProgressCallback | None = None) -> TileImage:
+        from preview_renderer import render_tile
+
+        mix = mix_for_preview(request.prompt)
+        side = max(request.width, request.height)
+        image = render_tile(mix.normalized_shares(), size=side, seed=request.seed)
+        if (request.width, request.height) != image.size:
+            left, top = (side - request.width) // 2, (side - request.height) // 2
+            image = image.crop((left, top, left + request.width, top + request.height))
+        if on_step is not None:
+            on_step(1, 1)
+        metadata = _common_metadata(request, self.backend, PREVIEW_MODEL_NAME, mix.describe())
+        if self.reason:
+            metadata["backend_reason"] = self.reason
+        return TileImage(image, metadata)
+
+
+def mix_for_preview(prompt: str) -> ColorMix:
+    """The mix to render: the customer's mix, or the one written inside a full trigger prompt."""
+    return mix_from_prompt(prompt) if is_full_prompt(prompt) else parse_mix(prompt)
+
+
+class RoutingTileGenerator:
+    """SDXL for normal requests; the preview renderer when a request asks for `preview`."""
+
+    def __init__(self, sdxl: SdxlTileGenerator, preview: PreviewTileGenerator) -> None:
+        self.sdxl = sdxl
+        self.preview = preview
+        self.backend = sdxl.backend
+
+    def generate(self, request: TileRequest, on_step: ProgressCallback | None = None) -> TileImage:
+        chosen = self.preview if request.preview else self.sdxl
+        return chosen.generate(request, on_step)
+
+
+def load_generator(env: Mapping[str, str] = os.environ):
+    """The generator TILE_BACKEND asks for: `sdxl` (fail if weights are missing), `preview`, or
+    `auto` (SDXL when base, LoRA and textual inversion are all present, else the preview)."""
+    from sdxl_pipeline import MODEL_NAME, assemble_pipeline, choose_device, missing_weights, weights_from_env
+
+    backend = env.get("TILE_BACKEND", "auto").strip().lower()
+    if backend not in BACKENDS:
+        raise BackendError(f"TILE_BACKEND={backend!r} is not one of {', '.join(BACKENDS)}")
+    if backend == "preview":
+        log.info("backend: preview renderer (TILE_BACKEND=preview)")
+        return PreviewTileGenerator("TILE_BACKEND=preview")
+
+    weights = weights_from_env(env)
+    missing = missing_weights(weights)
+    if missing and backend == "auto":
+        reason = "SDXL weights not found: " + ", ".join(str(path) for path in missing)
+        log.info("backend: preview renderer, because %s (TILE_BACKEND=auto)", reason)
+        return PreviewTileGenerator(reason)
+
+    start = time.perf_counter()
+    device, dtype = choose_device()
+    pipe, report = assemble_pipeline(weights, device, dtype)
+    sdxl = SdxlTileGenerator(pipe, report.tokens, MODEL_NAME)
+    log.info("backend: sdxl, ready in %.1f s", time.perf_counter() - start)
+    return RoutingTileGenerator(sdxl, PreviewTileGenerator("preview requested"))
