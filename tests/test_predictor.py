@@ -1,0 +1,183 @@
+"""The Predictor and the generator behind it, on the tiny SDXL with real LoRA and TI files."""
+
+from __future__ import annotations
+
+import inspect
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from PIL import Image
+
+from predict import Predictor
+from prompt_builder import DEFAULT_NEGATIVE_PROMPT, MixError, PromptTooLongError, build_prompt
+from sdxl_pipeline import MODEL_NAME
+from tile_generator import SdxlTileGenerator, load_generator
+from tile_output import read_tile_metadata, save_tile
+from tile_request import TileRequest, make_request
+from weight_files import WeightsError
+
+MIX = "50% red, 30% black, 20% pearl"
+
+
+def cog_defaults() -> dict[str, object]:
+    """The defaults Cog fills in from the Input table, read the way Cog reads them."""
+    parameters = inspect.signature(Predictor.predict).parameters
+    return {name: p.default.default for name, p in parameters.items() if name != "self"}
+
+
+class RecordingPipe:
+    """Stands in for the pipeline's __call__ only: records what the generator asks for."""
+
+    def __init__(self, pipe) -> None:
+        self._pipe = pipe
+        self.calls: list[dict] = []
+
+    def __getattr__(self, name):
+        return getattr(self._pipe, name)
+
+    def __call__(self, **kwargs):
+        self.calls.append(kwargs)
+        return SimpleNamespace(images=[Image.new("RGB", (kwargs["width"], kwargs["height"]))])
+
+
+@pytest.fixture()
+def sdxl_predictor(monkeypatch, tiny_weights_env) -> Predictor:
+    for name, value in tiny_weights_env.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("TILE_BACKEND", "sdxl")
+    predictor = Predictor()
+    predictor.setup()
+    return predictor
+
+
+@pytest.fixture(scope="module")
+def tiny_generator(assembled_pipe) -> SdxlTileGenerator:
+    pipe, report = assembled_pipe
+    return SdxlTileGenerator(pipe, report.tokens, MODEL_NAME)
+
+
+def small_request(seed: int = 42, **overrides) -> TileRequest:
+    """Requests below the public 512 px minimum, which only the tiny model can afford."""
+    fields = dict(prompt=MIX, negative_prompt=DEFAULT_NEGATIVE_PROMPT, seed=seed, num_inference_steps=3, width=64, height=64)
+    fields.update(overrides)
+    return TileRequest(**fields)
+
+
+def test_cog_defaults_reach_the_pipeline_as_the_original_used_them(sdxl_predictor):
+    recorder = RecordingPipe(sdxl_predictor.generator.sdxl.pipe)
+    sdxl_predictor.generator.sdxl.pipe = recorder
+    inputs = cog_defaults() | {"prompt": MIX, "seed": 7}
+    output = sdxl_predictor.predict(**inputs)
+
+    (call,) = recorder.calls
+    assert (call["width"], call["height"]) == (1024, 1024)
+    assert call["num_inference_steps"] == 20 and call["guidance_scale"] == 7.0
+    assert call["prompt"] == build_prompt(MIX)
+    assert call["negative_prompt"] == DEFAULT_NEGATIVE_PROMPT
+    assert call["generator"].device.type == "cpu" and call["generator"].initial_seed() == 7
+    assert Path(output).suffix == ".png"
+    with Image.open(output) as image:
+        assert image.size == (1024, 1024)
+
+
+def test_predict_end_to_end_on_the_tiny_model_at_the_smallest_public_size(sdxl_predictor):
+    inputs = cog_defaults() | {"prompt": MIX, "seed": 5, "width": 512, "height": 576, "num_inference_steps": 2}
+    output = Path(sdxl_predictor.predict(**inputs))
+    with Image.open(output) as image:
+        assert image.format == "PNG" and image.size == (512, 576)
+    metadata = read_tile_metadata(output)
+    assert metadata["prompt"] == build_prompt(MIX) and metadata["seed"] == "5"
+    assert metadata["steps"] == "2" and metadata["guidance_scale"] == "7" and metadata["model"] == MODEL_NAME
+
+
+def test_same_seed_gives_identical_bytes_and_another_seed_differs(tiny_generator, tmp_path):
+    paths = [
+        save_tile(tiny_generator.generate(small_request(seed)), tmp_path / f"{i}.png", "png")
+        for i, seed in enumerate((11, 11, 12))
+    ]
+    first, again, other = (path.read_bytes() for path in paths)
+    assert first == again
+    assert first != other
+
+
+def test_progress_is_reported_for_every_step(tiny_generator):
+    steps: list[tuple[int, int]] = []
+    tiny_generator.generate(small_request(num_inference_steps=4), on_step=lambda done, total: steps.append((done, total)))
+    assert steps == [(1, 4), (2, 4), (3, 4), (4, 4)]
+
+
+@pytest.mark.parametrize("output_format, pil_format", [("png", "PNG"), ("jpg", "JPEG"), ("webp", "WEBP")])
+def test_output_formats_carry_the_metadata(tiny_generator, tmp_path, output_format, pil_format):
+    tile = tiny_generator.generate(small_request(width=64, height=128))
+    path = save_tile(tile, tmp_path / f"tile.{output_format}", output_format)
+    with Image.open(path) as image:
+        assert image.format == pil_format and image.size == (64, 128)
+    metadata = read_tile_metadata(path)
+    for key in ("prompt", "seed", "steps", "guidance_scale", "model", "negative_prompt"):
+        assert metadata[key] == tile.metadata[key]
+
+
+def test_a_prompt_clip_would_cut_is_refused_before_sampling(tiny_generator):
+    long_prompt = "ohwx_rubber_tile <s0><s1>, " + ", ".join(["high quality detailed texture"] * 30)
+    with pytest.raises(PromptTooLongError):
+        tiny_generator.generate(small_request(prompt=long_prompt))
+
+
+def test_random_seed_is_chosen_and_recorded_when_absent_or_minus_one():
+    seeds = {make_request(MIX, seed=None).seed for _ in range(5)} | {make_request(MIX, seed=-1).seed for _ in range(5)}
+    assert len(seeds) > 1 and all(0 <= seed < 2**32 for seed in seeds)
+    assert make_request(MIX, seed=123).seed == 123
+
+
+def test_empty_negative_prompt_means_the_default_list():
+    assert make_request(MIX, negative_prompt="").negative_prompt == DEFAULT_NEGATIVE_PROMPT
+    assert make_request(MIX, negative_prompt="  text  ").negative_prompt == "text"
+
+
+@pytest.mark.parametrize(
+    "overrides, message",
+    [
+        ({"prompt": None}, r"prompt is missing"),
+        ({"prompt": "   "}, r"prompt is empty"),
+        ({"prompt": 42}, r"prompt must be text"),
+        ({"seed": "abc"}, r"seed must be a whole number"),
+        ({"seed": 2**32}, r"seed must be from -1 to 4294967295"),
+        ({"seed": -5}, r"seed must be from -1"),
+        ({"num_inference_steps": 0}, r"num_inference_steps must be from 1 to 100"),
+        ({"num_inference_steps": 2.5}, r"num_inference_steps must be a whole number"),
+        ({"guidance_scale": float("nan")}, r"guidance_scale must be from 0 to 20"),
+        ({"guidance_scale": "7"}, r"guidance_scale must be a number"),
+        ({"width": 1001}, r"width must be a multiple of 8, got 1001: use 1000 or 1008"),
+        ({"height": 256}, r"height must be from 512 to 2048"),
+        ({"width": True}, r"width must be a whole number"),
+        ({"output_format": "gif"}, r"output_format must be one of png, webp, jpg"),
+        ({"preview": "yes"}, r"preview must be true or false"),
+        ({"negative_prompt": "a\x07b"}, r"negative_prompt contains a control character"),
+    ],
+)
+def test_every_bad_input_gets_a_message_naming_it(overrides, message):
+    inputs = {"prompt": MIX} | overrides
+    with pytest.raises(MixError, match=message):
+        make_request(**inputs)
+
+
+def test_bad_mix_fails_the_prediction_with_the_parser_message(sdxl_predictor):
+    with pytest.raises(ValueError, match=r"did you mean 'pearl'"):
+        sdxl_predictor.predict(**(cog_defaults() | {"prompt": "50% red, 50% perl"}))
+
+
+def test_sdxl_backend_without_weights_fails_setup_naming_the_file(monkeypatch, tmp_path):
+    monkeypatch.setenv("TILE_BACKEND", "sdxl")
+    monkeypatch.setenv("TILE_MODEL_DIR", str(tmp_path))
+    with pytest.raises(WeightsError, match=rf"not found at {tmp_path}.*download_weights.py"):
+        load_generator()
+
+
+def test_predictor_inputs_are_declared_once_with_bounds():
+    defaults = cog_defaults()
+    assert defaults["width"] == defaults["height"] == 1024
+    assert defaults["num_inference_steps"] == 20 and defaults["guidance_scale"] == 7.0
+    assert defaults["output_format"] == "png" and defaults["seed"] is None and defaults["preview"] is False
+    width = inspect.signature(Predictor.predict).parameters["width"].default
+    assert (width.ge, width.le) == (512, 2048)
