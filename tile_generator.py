@@ -31,6 +31,10 @@ class BackendError(RuntimeError):
     """The configured backend cannot run; the message says what is missing."""
 
 
+class OutOfMemoryError(RuntimeError):
+    """The GPU ran out of memory for this request; memory was freed and the next one can run."""
+
+
 @dataclass(frozen=True)
 class TileImage:
     image: Image.Image
@@ -85,17 +89,24 @@ class SdxlTileGenerator:
                 on_step(step + 1, request.num_inference_steps)
             return callback_kwargs
 
-        with torch.inference_mode():
-            result = self.pipe(
-                prompt=prompt,
-                negative_prompt=negative_prompt,
-                num_inference_steps=request.num_inference_steps,
-                guidance_scale=request.guidance_scale,
-                width=request.width,
-                height=request.height,
-                generator=generator,
-                callback_on_step_end=step_end,
-            )
+        try:
+            with torch.inference_mode():
+                result = self.pipe(
+                    prompt=prompt,
+                    negative_prompt=negative_prompt,
+                    num_inference_steps=request.num_inference_steps,
+                    guidance_scale=request.guidance_scale,
+                    width=request.width,
+                    height=request.height,
+                    generator=generator,
+                    callback_on_step_end=step_end,
+                )
+        except torch.OutOfMemoryError as error:
+            free_accelerator_memory()
+            raise OutOfMemoryError(
+                f"the GPU ran out of memory generating {request.width}x{request.height}; memory was freed. "
+                "Try again, or ask for a smaller width and height"
+            ) from error
         metadata = _common_metadata(request, self.backend, self.model_name, prompt)
         metadata.update(
             negative_prompt=negative_prompt,
@@ -104,6 +115,16 @@ class SdxlTileGenerator:
             sampler="DPM++ 2M Karras",
         )
         return TileImage(result.images[0], metadata)
+
+
+def free_accelerator_memory() -> None:
+    import gc
+
+    import torch
+
+    gc.collect()
+    if torch.cuda.is_available():
+        torch.cuda.empty_cache()
 
 
 class PreviewTileGenerator:

@@ -7,12 +7,13 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+import torch
 from PIL import Image
 
 from predict import Predictor
 from prompt_builder import DEFAULT_NEGATIVE_PROMPT, MixError, PromptTooLongError, build_prompt
 from sdxl_pipeline import MODEL_NAME
-from tile_generator import SdxlTileGenerator, load_generator
+from tile_generator import OutOfMemoryError, SdxlTileGenerator, load_generator
 from tile_output import read_tile_metadata, save_tile
 from tile_request import TileRequest, make_request
 from weight_files import WeightsError
@@ -181,3 +182,25 @@ def test_predictor_inputs_are_declared_once_with_bounds():
     assert defaults["output_format"] == "png" and defaults["seed"] is None and defaults["preview"] is False
     width = inspect.signature(Predictor.predict).parameters["width"].default
     assert (width.ge, width.le) == (512, 2048)
+
+
+class OutOfMemoryOnce(RecordingPipe):
+    """Raises CUDA's out-of-memory error on the first call, then runs the real pipeline."""
+
+    def __call__(self, **kwargs):
+        self.calls.append(kwargs)
+        if len(self.calls) == 1:
+            raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
+        return self._pipe(**kwargs)
+
+
+def test_out_of_memory_fails_that_prediction_clearly_and_the_next_one_runs(tiny_generator):
+    real_pipe = tiny_generator.pipe
+    tiny_generator.pipe = OutOfMemoryOnce(real_pipe)
+    try:
+        with pytest.raises(OutOfMemoryError, match=r"ran out of memory generating 64x64; memory was freed"):
+            tiny_generator.generate(small_request())
+        tile = tiny_generator.generate(small_request())
+    finally:
+        tiny_generator.pipe = real_pipe
+    assert tile.image.size == (64, 64)
