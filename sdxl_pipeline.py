@@ -11,11 +11,12 @@ import os
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 
+import json
 import logging
 import re
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import torch
@@ -33,6 +34,8 @@ BASE_DIR_NAME = "sdxl-base"
 LORA_FILE_NAME = "rubber-tile-lora-v4_sdxl_lora.safetensors"
 EMBEDDINGS_FILE_NAME = "rubber-tile-lora-v4_sdxl_embeddings.safetensors"
 FP16_VAE_DIR_NAME = "sdxl-vae-fp16-fix"
+BAKED_DIR_NAME = "sdxl-baked"
+BAKE_RECORD_NAME = "rubber_tile_bake.json"  # written by scripts/bake_weights.py, read by setup()
 DEFAULT_LORA_SCALE = 0.7
 LORA_ADAPTER_NAME = "rubber_tile"
 MODEL_NAME = "rubber-tile-lora-v45"
@@ -59,6 +62,7 @@ class SdxlWeights:
     lora_scale: float = DEFAULT_LORA_SCALE
     base_config: Path | None = None  # diffusers folder with configs/tokenizers, for a single-file base
     vae: Path | None = None  # fp16-fix VAE folder; optional
+    baked: Path | None = None  # a folder from scripts/bake_weights.py; preferred when present
 
 
 @dataclass(frozen=True)
@@ -87,7 +91,9 @@ def weights_from_env(env: Mapping[str, str] = os.environ) -> SdxlWeights:
         lora_scale = float(scale_text)
     except ValueError as error:
         raise WeightsError(f"TILE_LORA_SCALE={scale_text!r} is not a number; use e.g. 0.7") from error
+    baked = Path(env.get("TILE_BAKED", str(model_dir / BAKED_DIR_NAME)))
     return SdxlWeights(
+        baked=baked if (baked / BAKE_RECORD_NAME).is_file() else None,
         base=Path(env.get("TILE_BASE_MODEL", str(model_dir / BASE_DIR_NAME))),
         lora=Path(env.get("TILE_LORA", str(model_dir / LORA_FILE_NAME))),
         embeddings=Path(env.get("TILE_EMBEDDINGS", str(model_dir / EMBEDDINGS_FILE_NAME))),
@@ -99,6 +105,8 @@ def weights_from_env(env: Mapping[str, str] = os.environ) -> SdxlWeights:
 
 def missing_weights(weights: SdxlWeights) -> list[Path]:
     """Files the SDXL backend needs that are not there (an empty list means all present)."""
+    if weights.baked is not None:
+        return []
     paths = [weights.base, weights.lora, weights.embeddings]
     return [path for path in paths if path is not None and not path.exists()]
 
@@ -236,21 +244,61 @@ def load_fp16_fix_vae(path: Path, dtype: torch.dtype) -> AutoencoderKL:
     return AutoencoderKL.from_pretrained(path, dtype=dtype, use_safetensors=True, local_files_only=True)
 
 
+def load_baked_pipeline(folder: Path, dtype: torch.dtype) -> tuple[StableDiffusionXLPipeline, BakeRecord]:
+    """A folder written by scripts/bake_weights.py: LoRA fused, tokens added, one load."""
+    record = BakeRecord.read(folder / BAKE_RECORD_NAME)
+    variant = "fp16" if any(folder.glob("unet/*.fp16.safetensors")) else None
+    check_diffusers_folder(folder, "the baked pipeline", "Run `python scripts/bake_weights.py` again.", variant)
+    pipe = StableDiffusionXLPipeline.from_pretrained(
+        folder, dtype=dtype, variant=variant, use_safetensors=True, local_files_only=True
+    )
+    for tokenizer in (pipe.tokenizer, pipe.tokenizer_2):
+        missing = [token for token in record.tokens if token not in tokenizer.get_vocab()]
+        if missing:
+            raise WeightsError(f"the baked pipeline {folder} lacks the tokens {missing}; run scripts/bake_weights.py again")
+    return pipe, record
+
+
+@dataclass(frozen=True)
+class BakeRecord:
+    """What a baked folder holds, so setup() can report it without redoing the work."""
+
+    base: str
+    lora: str
+    lora_scale: float
+    lora_modules: int
+    tokens: tuple[str, ...]
+    vae: str
+
+    def write(self, path: Path) -> None:
+        path.write_text(json.dumps(asdict(self), indent=2) + "\n")
+
+    @classmethod
+    def read(cls, path: Path) -> BakeRecord:
+        fields = json.loads(path.read_text())
+        return cls(**(fields | {"tokens": tuple(fields["tokens"])}))
+
+
 def assemble_pipeline(
     weights: SdxlWeights, device: torch.device, dtype: torch.dtype
 ) -> tuple[StableDiffusionXLPipeline, LoadReport]:
-    """Base -> (fp16-fix VAE) -> fused LoRA -> textual inversion -> sampler, on `device`."""
+    """Baked folder, or base -> (fp16-fix VAE) -> fused LoRA -> textual inversion; then the sampler, on `device`."""
     start = time.perf_counter()
-    pipe = load_base_pipeline(weights, dtype)
-    if weights.vae is not None:
-        pipe.vae = load_fp16_fix_vae(weights.vae, dtype)
-    lora_modules = fuse_lora_file(pipe, weights.lora, weights.lora_scale) if weights.lora is not None else 0
-    tokens = load_textual_inversion(pipe, weights.embeddings) if weights.embeddings is not None else ()
+    if weights.baked is not None:
+        pipe, record = load_baked_pipeline(weights.baked, dtype)
+        base, lora_modules, tokens = f"{weights.baked} (baked from {record.base})", record.lora_modules, record.tokens
+    else:
+        pipe = load_base_pipeline(weights, dtype)
+        if weights.vae is not None:
+            pipe.vae = load_fp16_fix_vae(weights.vae, dtype)
+        lora_modules = fuse_lora_file(pipe, weights.lora, weights.lora_scale) if weights.lora is not None else 0
+        tokens = load_textual_inversion(pipe, weights.embeddings) if weights.embeddings is not None else ()
+        base = str(weights.base)
     configure_sampler(pipe)
     pipe.to(device)
     pipe.set_progress_bar_config(disable=True)
     report = LoadReport(
-        base=str(weights.base),
+        base=base,
         lora_modules=lora_modules,
         tokens=tokens,
         dtype=str(dtype).removeprefix("torch."),
