@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -22,6 +23,7 @@ from tile_request import TileRequest
 log = logging.getLogger(__name__)
 
 BACKENDS = ("auto", "sdxl", "preview")
+PROMPT_CACHE_SIZE = 64
 PREVIEW_MODEL_NAME = "preview renderer"
 
 ProgressCallback = Callable[[int, int], None]  # (steps done, steps in all)
@@ -68,6 +70,25 @@ class SdxlTileGenerator:
         self.pipe = pipe
         self.ti_tokens = ti_tokens
         self.model_name = model_name
+        self._embeddings: OrderedDict[tuple[str, str, bool], tuple] = OrderedDict()
+
+    def prompt_embeddings(self, prompt: str, negative_prompt: str, guided: bool) -> tuple:
+        """Text-encoder outputs, cached for the most recent prompts (configurators repeat mixes)."""
+        key = (prompt, negative_prompt, guided)
+        if key in self._embeddings:
+            self._embeddings.move_to_end(key)
+            return self._embeddings[key]
+        embeddings = self.pipe.encode_prompt(
+            prompt=prompt,
+            device=self.pipe._execution_device,
+            num_images_per_prompt=1,
+            do_classifier_free_guidance=guided,
+            negative_prompt=negative_prompt,
+        )
+        self._embeddings[key] = embeddings
+        if len(self._embeddings) > PROMPT_CACHE_SIZE:
+            self._embeddings.popitem(last=False)
+        return embeddings
 
     def prepare_prompts(self, request: TileRequest) -> tuple[str, str]:
         """The internal prompt and negative prompt, refused if CLIP would cut either short."""
@@ -91,9 +112,14 @@ class SdxlTileGenerator:
 
         try:
             with torch.inference_mode():
+                embeds, negative_embeds, pooled, negative_pooled = self.prompt_embeddings(
+                    prompt, negative_prompt, guided=request.guidance_scale > 1
+                )
                 result = self.pipe(
-                    prompt=prompt,
-                    negative_prompt=negative_prompt,
+                    prompt_embeds=embeds,
+                    negative_prompt_embeds=negative_embeds,
+                    pooled_prompt_embeds=pooled,
+                    negative_pooled_prompt_embeds=negative_pooled,
                     num_inference_steps=request.num_inference_steps,
                     guidance_scale=request.guidance_scale,
                     width=request.width,
@@ -189,9 +215,18 @@ def load_generator(env: Mapping[str, str] = os.environ):
         log.info("backend: preview renderer, because %s (TILE_BACKEND=auto)", reason)
         return PreviewTileGenerator(reason)
 
+    compile_unet = env.get("TILE_TORCH_COMPILE", "0").strip()
+    if compile_unet not in ("0", "1"):
+        raise BackendError(f"TILE_TORCH_COMPILE={compile_unet!r} must be 0 or 1")
     start = time.perf_counter()
     device, dtype = choose_device()
     pipe, report = assemble_pipeline(weights, device, dtype)
+    if compile_unet == "1":
+        import torch
+
+        # Compiles on the first prediction (minutes), then each step runs faster.
+        pipe.unet = torch.compile(pipe.unet)
+        log.info("torch.compile enabled for the UNet (TILE_TORCH_COMPILE=1)")
     sdxl = SdxlTileGenerator(pipe, report.tokens, MODEL_NAME)
     log.info("backend: sdxl, ready in %.1f s", time.perf_counter() - start)
     return RoutingTileGenerator(sdxl, PreviewTileGenerator("preview requested"))

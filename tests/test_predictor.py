@@ -6,6 +6,7 @@ import inspect
 from pathlib import Path
 from types import SimpleNamespace
 
+import numpy as np
 import pytest
 import torch
 from PIL import Image
@@ -33,9 +34,14 @@ class RecordingPipe:
     def __init__(self, pipe) -> None:
         self._pipe = pipe
         self.calls: list[dict] = []
+        self.encoded: list[dict] = []
 
     def __getattr__(self, name):
         return getattr(self._pipe, name)
+
+    def encode_prompt(self, **kwargs):
+        self.encoded.append(kwargs)
+        return self._pipe.encode_prompt(**kwargs)
 
     def __call__(self, **kwargs):
         self.calls.append(kwargs)
@@ -74,8 +80,10 @@ def test_cog_defaults_reach_the_pipeline_as_the_original_used_them(sdxl_predicto
     (call,) = recorder.calls
     assert (call["width"], call["height"]) == (1024, 1024)
     assert call["num_inference_steps"] == 20 and call["guidance_scale"] == 7.0
-    assert call["prompt"] == build_prompt(MIX)
-    assert call["negative_prompt"] == DEFAULT_NEGATIVE_PROMPT
+    (encoded,) = recorder.encoded
+    assert encoded["prompt"] == build_prompt(MIX) and encoded["do_classifier_free_guidance"] is True
+    assert encoded["negative_prompt"] == DEFAULT_NEGATIVE_PROMPT
+    assert call["prompt_embeds"].shape[:2] == (1, 77)
     assert call["generator"].device.type == "cpu" and call["generator"].initial_seed() == 7
     assert Path(output).suffix == ".png"
     with Image.open(output) as image:
@@ -184,6 +192,14 @@ def test_predictor_inputs_are_declared_once_with_bounds():
     assert (width.ge, width.le) == (512, 2048)
 
 
+class PassThroughPipe(RecordingPipe):
+    """Records the calls and runs the real pipeline."""
+
+    def __call__(self, **kwargs):
+        self.calls.append(kwargs)
+        return self._pipe(**kwargs)
+
+
 class OutOfMemoryOnce(RecordingPipe):
     """Raises CUDA's out-of-memory error on the first call, then runs the real pipeline."""
 
@@ -204,3 +220,28 @@ def test_out_of_memory_fails_that_prediction_clearly_and_the_next_one_runs(tiny_
     finally:
         tiny_generator.pipe = real_pipe
     assert tile.image.size == (64, 64)
+
+
+
+def test_prompt_embeddings_are_cached_and_match_the_uncached_pipeline(tiny_generator):
+    real_pipe = tiny_generator.pipe
+    passthrough = PassThroughPipe(real_pipe)
+    tiny_generator._embeddings.clear()
+    tiny_generator.pipe = passthrough
+    try:
+        first = np.asarray(tiny_generator.generate(small_request(seed=9, guidance_scale=5.0)).image)
+        again = np.asarray(tiny_generator.generate(small_request(seed=9, guidance_scale=5.0)).image)
+    finally:
+        tiny_generator.pipe = real_pipe
+    assert len(passthrough.encoded) == 1 and len(passthrough.calls) == 2
+    np.testing.assert_array_equal(first, again)
+    reference = real_pipe(
+        prompt=build_prompt(MIX, tiny_generator.ti_tokens),
+        negative_prompt=DEFAULT_NEGATIVE_PROMPT,
+        num_inference_steps=3,
+        guidance_scale=5.0,
+        width=64,
+        height=64,
+        generator=torch.Generator("cpu").manual_seed(9),
+    ).images[0]
+    np.testing.assert_allclose(first.astype(int), np.asarray(reference).astype(int), atol=1)
