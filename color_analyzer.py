@@ -9,8 +9,15 @@ available for callers that recolour granules.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
 import numpy as np
 from scipy import ndimage
+
+from palette import Palette, load_palette, srgb_to_lab
+from tile_colors import COLOR_NAMES, closest_color_names, find_color
 
 # Work resolution for finding the face: the face outline needs no more detail than this.
 _FACE_WORK_SIDE = 256
@@ -101,3 +108,358 @@ def find_tile_face(rgb: np.ndarray) -> np.ndarray:
     row_index = np.minimum(np.arange(height) // step, face.shape[0] - 1)
     col_index = np.minimum(np.arange(width) // step, face.shape[1] - 1)
     return face[row_index[:, None], col_index[None, :]]
+
+# ---------------------------------------------------------------------------------------------
+# Colour shares
+# ---------------------------------------------------------------------------------------------
+LABEL_BACKGROUND = -1  # outside the tile face
+LABEL_GAP = -2  # on the face, but a gap or deep shadow between granules
+
+# In open mode a colour counts as present from this share of the granule area (percent).
+PRESENCE_THRESHOLD_PERCENT = 2.0
+# Pixels are binned at this many bits per sRGB channel and the shares fitted on bin counts:
+# 5 bits keeps the fit fast and moves colours by less than their own spread.
+_BIN_BITS = 5
+_BIN_SHIFT = 8 - _BIN_BITS
+_BIN_COUNT = 1 << (3 * _BIN_BITS)
+# Extra variance (CIELAB L, a, b units squared) on every appearance component: JPEG noise,
+# binning, and colour casts. The reference photos of the greys are almost exactly neutral, so
+# without a chroma floor a slight cast would decide between black and dark gray.
+_VARIANCE_FLOOR = np.array([2.0, 6.0, 6.0])
+# How far (CIELAB distance) a colour may look from its reference photo in another image:
+# exposure, white balance, another camera or a generated image. Colours closer than this to
+# each other are told apart by which reference they sit nearer.
+_SHIFT_LIMIT = 15.0
+# Every pixel a shifted colour explains pays |shift|^2 / (2 * scale^2) in log likelihood, so
+# a colour that fits unshifted wins over a neighbour that has to move to fit.
+_SHIFT_PENALTY_SCALE = 10.0
+# Nor may a colour move more than this fraction of the way to another colour in the fit, so
+# that two neighbours (black and dark gray) cannot trade places or split one colour between them.
+_SHIFT_NEIGHBOUR_FRACTION = 0.4
+_EM_MAX_ITERATIONS = 300
+_EM_WEIGHT_TOLERANCE = 1e-5
+# Open mode: colours under this share of the all-colour first fit are not candidates at all.
+_CANDIDATE_SHARE = 0.005
+# Open mode: each colour must explain at least this share of the pixels on its own to stay in
+# the fit (a sparsity prior), so that one real colour is not split over its palette neighbours.
+_OPEN_MODE_SPARSITY = 0.015
+# A pixel is inside a granule (not on an edge between two) when no neighbour differs from it
+# by more than this in any sRGB channel; open mode finds colours on those pixels only, since
+# edges blend two colours (and JPEG blurs colour over two pixels) into a third.
+_EDGE_CONTRAST = 24
+
+
+@dataclass(frozen=True)
+class ColorShares:
+    """Colour shares of a tile's granule area.
+
+    shares: colour -> percent of the granule area (face minus gaps), summing to 100. With a colour
+    list: those colours in that order; in open mode: the colours found present, largest first.
+    face_fraction: share of the image that is tile face (1.0 for a full-frame texture).
+    gap_fraction: share of the face that is gaps and deep shadow, counted for no colour.
+    shifts: colour -> how far (CIELAB dL, da, db) the colour looks from its palette reference here.
+    """
+
+    shares: dict[str, float]
+    face_fraction: float
+    gap_fraction: float
+    shifts: dict[str, tuple[float, float, float]]
+
+
+@dataclass(frozen=True)
+class PixelLabels:
+    """Per-pixel segmentation: labels[y, x] indexes `colors`, or is LABEL_GAP / LABEL_BACKGROUND."""
+
+    labels: np.ndarray  # HxW int16
+    colors: tuple[str, ...]
+
+    @property
+    def face(self) -> np.ndarray:
+        return self.labels != LABEL_BACKGROUND
+
+    def mask(self, color: str) -> np.ndarray:
+        return self.labels == self.colors.index(color)
+
+
+def resolve_color_names(colors: Sequence[str]) -> tuple[str, ...]:
+    """Canonical names for the colours asked for (aliases and codes accepted), duplicates dropped."""
+    if isinstance(colors, str):
+        raise ValueError(f"colors must be a list of colour names, not the string {colors!r}")
+    names: list[str] = []
+    for text in colors:
+        color = find_color(text)
+        if color is None:
+            guesses = closest_color_names(text)
+            hint = f" (did you mean {guesses[0]!r}?)" if guesses else ""
+            raise ValueError(f"unknown colour {text!r}{hint}; known colours: {', '.join(COLOR_NAMES)}")
+        if color.name not in names:
+            names.append(color.name)
+    if not names:
+        raise ValueError("the colour list is empty: give at least one colour, or none for open mode")
+    return tuple(names)
+
+
+def _bin_index(rgb: np.ndarray) -> np.ndarray:
+    """HxW bin number of each pixel: the top _BIN_BITS of R, G and B."""
+    q = rgb >> _BIN_SHIFT
+    return (q[..., 0].astype(np.int32) << (2 * _BIN_BITS)) | (q[..., 1].astype(np.int32) << _BIN_BITS) | q[..., 2]
+
+
+@lru_cache(maxsize=1)
+def _bin_centre_lab() -> np.ndarray:
+    levels = (np.arange(1 << _BIN_BITS) << _BIN_SHIFT) + ((1 << _BIN_SHIFT) - 1) / 2.0
+    r, g, b = np.meshgrid(levels, levels, levels, indexing="ij")
+    return srgb_to_lab(np.stack([r.ravel(), g.ravel(), b.ravel()], axis=1))
+
+
+@dataclass(frozen=True)
+class _AppearanceModels:
+    """The appearance Gaussians of some colours, flattened: component m belongs to colour owner[m]."""
+
+    names: tuple[str, ...]
+    owner: np.ndarray  # (M,) int
+    log_prior: np.ndarray  # (M,) log of the component's weight within its colour + normalising terms
+    mean: np.ndarray  # (M, 3)
+    precision: np.ndarray  # (M, 3, 3)
+    shift_limit: np.ndarray  # (colours,) largest CIELAB shift each colour may take
+
+
+@lru_cache(maxsize=64)
+def _appearance_models(palette: Palette, names: tuple[str, ...]) -> _AppearanceModels:
+    owner, log_prior, mean, precision = [], [], [], []
+    for index, name in enumerate(names):
+        for gaussian in palette[name].appearance:
+            covariance = np.array(gaussian.covariance) + np.diag(_VARIANCE_FLOOR)
+            owner.append(index)
+            log_prior.append(
+                np.log(gaussian.weight) - 0.5 * (np.linalg.slogdet(covariance)[1] + 3.0 * np.log(2.0 * np.pi))
+            )
+            mean.append(gaussian.mean)
+            precision.append(np.linalg.inv(covariance))
+    typical = palette.lab_array(list(names))
+    distance = np.linalg.norm(typical[:, None, :] - typical[None, :, :], axis=2)
+    np.fill_diagonal(distance, np.inf)
+    shift_limit = np.minimum(_SHIFT_LIMIT, _SHIFT_NEIGHBOUR_FRACTION * distance.min(axis=1))
+    return _AppearanceModels(
+        names, np.array(owner), np.array(log_prior), np.array(mean), np.array(precision), shift_limit
+    )
+
+
+@dataclass(frozen=True)
+class MixtureFit:
+    weights: np.ndarray  # (colours,) fractions summing to 1
+    shifts: np.ndarray  # (colours, 3) CIELAB offset of each colour in this image
+    mean_log_likelihood: float  # per pixel
+
+
+def _component_log_density(lab: np.ndarray, models: _AppearanceModels, shifts: np.ndarray) -> np.ndarray:
+    """(N, M) log density of each CIELAB colour under each component, before colour weights."""
+    centred = lab[:, None, :] - (models.mean + shifts[models.owner])[None, :, :]
+    mahalanobis = np.einsum("nmi,mij,nmj->nm", centred, models.precision, centred, optimize=True)
+    shift_penalty = (shifts**2).sum(axis=1)[models.owner] / _SHIFT_PENALTY_SCALE**2
+    return (models.log_prior - 0.5 * shift_penalty)[None, :] - 0.5 * mahalanobis
+
+
+def fit_mixture(
+    lab: np.ndarray,
+    counts: np.ndarray,
+    models: _AppearanceModels,
+    *,
+    adapt_shifts: bool = True,
+    sparsity: float = 0.0,
+) -> MixtureFit:
+    """Colour weights (and per-colour shifts) that best explain binned pixels, by EM.
+
+    lab: (N, 3) colours of the bins; counts: (N,) pixels per bin. Each colour's appearance model
+    keeps its shape; with adapt_shifts it may move as a whole by up to _SHIFT_LIMIT. With
+    sparsity > 0, a colour must explain more than that share of the pixels to keep any weight.
+    """
+    colours = len(models.names)
+    weights = np.full(colours, 1.0 / colours)
+    shifts = np.zeros((colours, 3))
+    total = float(counts.sum())
+    mean_log_likelihood = -np.inf
+    for _ in range(_EM_MAX_ITERATIONS):
+        with np.errstate(divide="ignore"):
+            log_joint = _component_log_density(lab, models, shifts) + np.log(weights)[models.owner][None, :]
+        top = log_joint.max(axis=1, keepdims=True)
+        log_total = top[:, 0] + np.log(np.exp(log_joint - top).sum(axis=1))
+        responsibility = np.exp(log_joint - log_total[:, None]) * counts[:, None]
+        mean_log_likelihood = float(log_total @ counts / total)
+        component_mass = responsibility.sum(axis=0)
+        colour_mass = np.bincount(models.owner, weights=component_mass, minlength=colours) / total
+        updated = np.maximum(colour_mass - sparsity, 0.0)
+        if updated.sum() <= 0.0:
+            updated = colour_mass
+        updated /= updated.sum()
+        if adapt_shifts:
+            shifts = _updated_shifts(lab, responsibility, component_mass, models, shifts)
+        converged = np.abs(updated - weights).max() < _EM_WEIGHT_TOLERANCE
+        weights = updated
+        if converged:
+            break
+    return MixtureFit(weights=weights, shifts=shifts, mean_log_likelihood=mean_log_likelihood)
+
+
+def _updated_shifts(
+    lab: np.ndarray,
+    responsibility: np.ndarray,
+    component_mass: np.ndarray,
+    models: _AppearanceModels,
+    shifts: np.ndarray,
+) -> np.ndarray:
+    """Per-colour offset maximising the penalised likelihood, its length clipped to the colour's limit."""
+    colours = len(models.names)
+    residual_sum = responsibility.T @ lab - component_mass[:, None] * models.mean  # (M, 3)
+    normal_matrix = np.zeros((colours, 3, 3))
+    normal_rhs = np.zeros((colours, 3))
+    penalised_precision = models.precision + np.eye(3) / _SHIFT_PENALTY_SCALE**2
+    np.add.at(normal_matrix, models.owner, component_mass[:, None, None] * penalised_precision)
+    np.add.at(normal_rhs, models.owner, np.einsum("mij,mj->mi", models.precision, residual_sum))
+    updated = shifts.copy()
+    alive = np.bincount(models.owner, weights=component_mass, minlength=colours) > 1e-6
+    if alive.any():
+        solved = np.linalg.solve(normal_matrix[alive], normal_rhs[alive][..., None])[..., 0]
+        length = np.linalg.norm(solved, axis=1, keepdims=True)
+        limit = models.shift_limit[alive][:, None]
+        updated[alive] = solved * np.minimum(1.0, limit / np.maximum(length, 1e-9))
+    return updated
+
+
+def _interior_pixels(rgb: np.ndarray) -> np.ndarray:
+    """HxW bool: no 4-neighbour differs by more than _EDGE_CONTRAST in any channel."""
+    signed = rgb.astype(np.int16)
+    vertical = np.abs(np.diff(signed, axis=0)).max(axis=2) > _EDGE_CONTRAST
+    horizontal = np.abs(np.diff(signed, axis=1)).max(axis=2) > _EDGE_CONTRAST
+    edge = np.zeros(rgb.shape[:2], dtype=bool)
+    edge[:-1] |= vertical
+    edge[1:] |= vertical
+    edge[:, :-1] |= horizontal
+    edge[:, 1:] |= horizontal
+    return ~edge
+
+
+@dataclass(frozen=True)
+class _Segmentation:
+    face: np.ndarray  # HxW bool
+    bins: np.ndarray  # HxW bin number
+    granule: np.ndarray  # HxW bool: face and not gap
+    counts: np.ndarray  # (_BIN_COUNT,) granule pixels per bin
+
+
+def _segment(rgb: np.ndarray, palette: Palette) -> _Segmentation:
+    face = find_tile_face(rgb)
+    if not face.any():
+        raise ValueError("no tile face found in the image (it looks like plain background)")
+    bins = _bin_index(rgb)
+    granule_bin = _bin_centre_lab()[:, 0] >= palette.gap_lightness
+    granule = face & granule_bin[bins]
+    if not granule.any():
+        raise ValueError("the tile face is all gap or shadow: no granule colour to measure")
+    counts = np.bincount(bins[granule], minlength=_BIN_COUNT)
+    return _Segmentation(face=face, bins=bins, granule=granule, counts=counts)
+
+
+def _fit_colors(counts: np.ndarray, palette: Palette, names: tuple[str, ...], sparsity: float = 0.0) -> MixtureFit:
+    occupied = np.flatnonzero(counts)
+    return fit_mixture(
+        _bin_centre_lab()[occupied],
+        counts[occupied].astype(np.float64),
+        _appearance_models(palette, names),
+        sparsity=sparsity,
+    )
+
+
+def find_present_colors(
+    rgb: np.ndarray, segmentation: _Segmentation, palette: Palette, presence_threshold: float
+) -> tuple[str, ...]:
+    """Open mode: the palette colours present on the granule interiors, largest share first."""
+    interior = segmentation.granule & _interior_pixels(rgb)
+    pixels = interior if interior.sum() >= 0.05 * segmentation.granule.sum() else segmentation.granule
+    counts = np.bincount(segmentation.bins[pixels], minlength=_BIN_COUNT)
+    occupied = np.flatnonzero(counts)
+    first = fit_mixture(
+        _bin_centre_lab()[occupied],
+        counts[occupied].astype(np.float64),
+        _appearance_models(palette, palette.names),
+        adapt_shifts=False,
+    )
+    candidates = tuple(name for name, w in zip(palette.names, first.weights) if w >= _CANDIDATE_SHARE)
+    if not candidates:
+        candidates = (palette.names[int(np.argmax(first.weights))],)
+    sparse = _fit_colors(counts, palette, candidates, sparsity=_OPEN_MODE_SPARSITY)
+    order = np.argsort(-sparse.weights, kind="stable")
+    present = tuple(candidates[i] for i in order if sparse.weights[i] * 100.0 >= presence_threshold)
+    return present if present else (candidates[int(order[0])],)
+
+
+def _analyse(
+    image: object, colors: Sequence[str] | None, palette: Palette | None, presence_threshold: float
+) -> tuple[_Segmentation, tuple[str, ...], MixtureFit, Palette]:
+    palette = load_palette() if palette is None else palette
+    wanted = None if colors is None else resolve_color_names(colors)
+    rgb = as_rgb_array(image)
+    segmentation = _segment(rgb, palette)
+    if wanted is None:
+        names = find_present_colors(rgb, segmentation, palette, presence_threshold)
+        fit = _fit_colors(segmentation.counts, palette, names)
+        order = np.argsort(-fit.weights, kind="stable")
+        names = tuple(names[i] for i in order)
+        fit = MixtureFit(fit.weights[order], fit.shifts[order], fit.mean_log_likelihood)
+    else:
+        names = wanted
+        fit = _fit_colors(segmentation.counts, palette, names)
+    return segmentation, names, fit, palette
+
+
+def _shares(segmentation: _Segmentation, names: tuple[str, ...], fit: MixtureFit) -> ColorShares:
+    face_pixels = int(segmentation.face.sum())
+    return ColorShares(
+        shares={name: float(100.0 * w) for name, w in zip(names, fit.weights)},
+        face_fraction=face_pixels / segmentation.face.size,
+        gap_fraction=1.0 - int(segmentation.counts.sum()) / face_pixels,
+        shifts={name: (float(s[0]), float(s[1]), float(s[2])) for name, s in zip(names, fit.shifts)},
+    )
+
+
+def measure_shares(
+    image: object,
+    colors: Sequence[str] | None = None,
+    *,
+    palette: Palette | None = None,
+    presence_threshold: float = PRESENCE_THRESHOLD_PERCENT,
+) -> ColorShares:
+    """Share of each colour in percent of the tile's granule area.
+
+    image: a PIL image or an HxWx3 uint8 array. colors: the colours that should be in it (names,
+    codes or aliases); without it, the palette colours present at `presence_threshold` percent or
+    more are found and measured.
+    """
+    segmentation, names, fit, _ = _analyse(image, colors, palette, presence_threshold)
+    return _shares(segmentation, names, fit)
+
+
+def classify_pixels(
+    image: object,
+    colors: Sequence[str] | None = None,
+    *,
+    palette: Palette | None = None,
+    presence_threshold: float = PRESENCE_THRESHOLD_PERCENT,
+) -> tuple[PixelLabels, ColorShares]:
+    """Per-pixel labels (each granule pixel's most probable colour given the fitted mix) and the shares."""
+    segmentation, names, fit, palette = _analyse(image, colors, palette, presence_threshold)
+    face_bins = np.flatnonzero(np.bincount(segmentation.bins[segmentation.face], minlength=_BIN_COUNT))
+    models = _appearance_models(palette, names)
+    with np.errstate(divide="ignore"):
+        log_joint = _component_log_density(_bin_centre_lab()[face_bins], models, fit.shifts) + np.log(
+            fit.weights
+        )[models.owner][None, :]
+    per_colour = np.full((len(face_bins), len(names)), -np.inf)
+    for index in range(len(names)):
+        per_colour[:, index] = log_joint[:, models.owner == index].max(axis=1)
+    label_of_bin = np.full(_BIN_COUNT, LABEL_GAP, dtype=np.int16)
+    label_of_bin[face_bins] = np.argmax(per_colour, axis=1)
+    labels = label_of_bin[segmentation.bins]
+    labels[segmentation.face & ~segmentation.granule] = LABEL_GAP
+    labels[~segmentation.face] = LABEL_BACKGROUND
+    return PixelLabels(labels=labels, colors=names), _shares(segmentation, names, fit)
