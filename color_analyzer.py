@@ -135,7 +135,7 @@ _SHIFT_LIMIT = 15.0
 _SHIFT_PENALTY_SCALE = 10.0
 # Nor may a colour move more than this fraction of the way to another colour in the fit, so
 # that two neighbours (black and dark gray) cannot trade places or split one colour between them.
-_SHIFT_NEIGHBOUR_FRACTION = 0.4
+_SHIFT_NEIGHBOUR_FRACTION = 0.25
 _EM_MAX_ITERATIONS = 300
 _EM_WEIGHT_TOLERANCE = 1e-5
 # Open mode: colours under this share of the all-colour first fit are not candidates at all.
@@ -252,10 +252,30 @@ class MixtureFit:
     mean_log_likelihood: float  # per pixel
 
 
-def _component_log_density(lab: np.ndarray, models: _AppearanceModels, shifts: np.ndarray) -> np.ndarray:
-    """(N, M) log density of each CIELAB colour under each component, before colour weights."""
-    centred = lab[:, None, :] - (models.mean + shifts[models.owner])[None, :, :]
-    mahalanobis = np.einsum("nmi,mij,nmj->nm", centred, models.precision, centred, optimize=True)
+def _quadratic_features(lab: np.ndarray) -> np.ndarray:
+    """(N, 10) features in which every Gaussian's Mahalanobis distance is linear."""
+    l, a, b = lab[:, 0], lab[:, 1], lab[:, 2]
+    return np.stack([l * l, a * a, b * b, 2 * l * a, 2 * l * b, 2 * a * b, l, a, b, np.ones_like(l)], axis=1)
+
+
+def _component_log_density(features: np.ndarray, models: _AppearanceModels, shifts: np.ndarray) -> np.ndarray:
+    """(N, M) log density of each bin colour (as _quadratic_features) under each component.
+
+    Includes the shift penalty; excludes the colour weights.
+    """
+    precision = models.precision
+    centre = models.mean + shifts[models.owner]
+    linear = -2.0 * np.einsum("mij,mj->mi", precision, centre)
+    constant = np.einsum("mi,mij,mj->m", centre, precision, centre)
+    coefficients = np.concatenate(
+        [
+            precision[:, [0, 1, 2, 0, 0, 1], [0, 1, 2, 1, 2, 2]],
+            linear,
+            constant[:, None],
+        ],
+        axis=1,
+    )
+    mahalanobis = features @ coefficients.T
     shift_penalty = (shifts**2).sum(axis=1)[models.owner] / _SHIFT_PENALTY_SCALE**2
     return (models.log_prior - 0.5 * shift_penalty)[None, :] - 0.5 * mahalanobis
 
@@ -278,10 +298,11 @@ def fit_mixture(
     weights = np.full(colours, 1.0 / colours)
     shifts = np.zeros((colours, 3))
     total = float(counts.sum())
+    features = _quadratic_features(lab)
     mean_log_likelihood = -np.inf
     for _ in range(_EM_MAX_ITERATIONS):
         with np.errstate(divide="ignore"):
-            log_joint = _component_log_density(lab, models, shifts) + np.log(weights)[models.owner][None, :]
+            log_joint = _component_log_density(features, models, shifts) + np.log(weights)[models.owner][None, :]
         top = log_joint.max(axis=1, keepdims=True)
         log_total = top[:, 0] + np.log(np.exp(log_joint - top).sum(axis=1))
         responsibility = np.exp(log_joint - log_total[:, None]) * counts[:, None]
@@ -451,7 +472,7 @@ def classify_pixels(
     face_bins = np.flatnonzero(np.bincount(segmentation.bins[segmentation.face], minlength=_BIN_COUNT))
     models = _appearance_models(palette, names)
     with np.errstate(divide="ignore"):
-        log_joint = _component_log_density(_bin_centre_lab()[face_bins], models, fit.shifts) + np.log(
+        log_joint = _component_log_density(_quadratic_features(_bin_centre_lab()[face_bins]), models, fit.shifts) + np.log(
             fit.weights
         )[models.owner][None, :]
     per_colour = np.full((len(face_bins), len(names)), -np.inf)

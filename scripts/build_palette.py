@@ -76,24 +76,37 @@ def fit_gaussian_mixture(samples: np.ndarray, components: int, iterations: int) 
     ]
 
 
-def measure_color(photo_path: Path) -> dict:
-    """Typical colour, spread and appearance mixture of the granules on one single-colour photo."""
+def face_lab(photo_path: Path) -> np.ndarray:
+    """(N, 3) CIELAB of every pixel on the photo's tile face."""
     rgb = as_rgb_array(Image.open(photo_path))
     face = find_tile_face(rgb)
     if face.mean() < 0.2:
         raise ValueError(f"{photo_path}: could not find the tile face (found {face.mean():.0%} of the image)")
-    lab = srgb_to_lab(rgb[face])
+    return srgb_to_lab(rgb[face])
+
+
+def typical_color(lab: np.ndarray) -> dict:
+    """Typical lit colour and its spread, from the face pixels of a single-colour photo."""
     granules = lab[lab[:, 0] >= GAP_LIGHTNESS]
     low, high = np.percentile(granules[:, 0], LIT_PERCENTILES)
     lit = granules[(granules[:, 0] >= low) & (granules[:, 0] <= high)]
     typical_lab = np.median(lit, axis=0)
-    rng = np.random.default_rng(0)
-    sample = granules[rng.choice(len(granules), size=min(MIXTURE_SAMPLE, len(granules)), replace=False)]
     return {
         "srgb": [int(v) for v in lab_to_srgb_uint8(typical_lab)],
         "lab": [round(float(v), 2) for v in typical_lab],
         "lab_spread": [round(float(v), 2) for v in lit.std(axis=0)],
         "gap_share": round(float(1.0 - len(granules) / len(lab)), 4),
+    }
+
+
+def measure_color(photo_path: Path) -> dict:
+    """Typical colour, spread and appearance mixture of the granules on one single-colour photo."""
+    lab = face_lab(photo_path)
+    granules = lab[lab[:, 0] >= GAP_LIGHTNESS]
+    rng = np.random.default_rng(0)
+    sample = granules[rng.choice(len(granules), size=min(MIXTURE_SAMPLE, len(granules)), replace=False)]
+    return {
+        **typical_color(lab),
         "appearance": fit_gaussian_mixture(sample, MIXTURE_COMPONENTS, MIXTURE_ITERATIONS),
     }
 

@@ -94,9 +94,9 @@ def test_parse_palette_rejects_a_file_that_does_not_match_the_vocabulary() -> No
 
 def test_build_palette_reproduces_the_committed_numbers(shared_data_dir) -> None:
     sys.path.insert(0, str(PALETTE_PATH.parent.parent / "scripts"))
-    from build_palette import measure_color
+    from build_palette import face_lab, typical_color
 
-    measured = measure_color(shared_data_dir / "photos" / "RED_top.jpg")
+    measured = typical_color(face_lab(shared_data_dir / "photos" / "RED_top.jpg"))
     stored = load_palette()["red"]
     np.testing.assert_allclose(measured["lab"], stored.lab, atol=0.05)
     np.testing.assert_allclose(measured["lab_spread"], stored.lab_spread, atol=0.05)

@@ -1,0 +1,114 @@
+"""Measure the colour shares of a tile image.
+
+    python scripts/measure_colors.py IMAGE [--mix "50% red, 30% black, 20% white"] [--json]
+
+With --mix the shares of those colours are measured and compared with the mix; without it the
+palette colours present are found. --json prints one JSON object instead of a table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from PIL import Image, UnidentifiedImageError
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(PROJECT_DIR))
+
+from color_analyzer import ColorShares, measure_shares  # noqa: E402
+from prompt_builder import MixError, parse_mix  # noqa: E402
+
+
+class UserError(Exception):
+    """Something the user has to fix; printed as one line, no stack trace."""
+
+
+def load_image(path: Path) -> Image.Image:
+    if not path.is_file():
+        raise UserError(f"image not found: {path}")
+    try:
+        with Image.open(path) as image:
+            image.load()
+            return image.convert("RGB")
+    except (UnidentifiedImageError, OSError) as error:
+        raise UserError(f"cannot read {path} as an image: {error}") from None
+
+
+def requested_shares(mix_text: str) -> dict[str, float]:
+    try:
+        return parse_mix(mix_text).normalized_shares()
+    except MixError as error:
+        raise UserError(f"--mix: {error}") from None
+
+
+def comparison(measured: dict[str, float], requested: dict[str, float]) -> dict[str, object]:
+    errors = {name: measured.get(name, 0.0) - percent for name, percent in requested.items()}
+    absolute = [abs(e) for e in errors.values()]
+    return {
+        "requested": requested,
+        "error_pp": errors,
+        "mean_abs_error_pp": sum(absolute) / len(absolute),
+        "max_abs_error_pp": max(absolute),
+    }
+
+
+def report(image_path: Path, result: ColorShares, requested: dict[str, float] | None) -> dict[str, object]:
+    document: dict[str, object] = {
+        "image": str(image_path),
+        "measured": {name: round(percent, 2) for name, percent in result.shares.items()},
+        "face_fraction": round(result.face_fraction, 4),
+        "gap_fraction": round(result.gap_fraction, 4),
+    }
+    if requested is not None:
+        compared = comparison(result.shares, requested)
+        document["requested"] = compared["requested"]
+        document["error_pp"] = {name: round(e, 2) for name, e in compared["error_pp"].items()}
+        document["mean_abs_error_pp"] = round(compared["mean_abs_error_pp"], 2)
+        document["max_abs_error_pp"] = round(compared["max_abs_error_pp"], 2)
+    return document
+
+
+def format_table(document: dict[str, object]) -> str:
+    measured: dict[str, float] = document["measured"]  # type: ignore[assignment]
+    requested: dict[str, float] | None = document.get("requested")  # type: ignore[assignment]
+    lines = [f"{document['image']}: tile face {document['face_fraction']:.0%} of the image, gaps {document['gap_fraction']:.0%} of the face"]
+    if requested is None:
+        lines.append(f"{'colour':<14}{'measured %':>11}")
+        lines += [f"{name:<14}{percent:>11.1f}" for name, percent in measured.items()]
+    else:
+        lines.append(f"{'colour':<14}{'asked %':>9}{'measured %':>12}{'error pp':>10}")
+        errors: dict[str, float] = document["error_pp"]  # type: ignore[assignment]
+        for name, asked in requested.items():
+            lines.append(f"{name:<14}{asked:>9.1f}{measured.get(name, 0.0):>12.1f}{errors[name]:>+10.1f}")
+        lines.append(
+            f"mean absolute error {document['mean_abs_error_pp']:.1f} pp, largest {document['max_abs_error_pp']:.1f} pp"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("image", type=Path, help="tile image (photo or generated)")
+    parser.add_argument("--mix", help='the mix the tile should show, e.g. "50%% red, 30%% black, 20%% white"')
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    args = parser.parse_args(argv)
+    try:
+        requested = None if args.mix is None else requested_shares(args.mix)
+        image = load_image(args.image)
+        try:
+            result = measure_shares(image, None if requested is None else list(requested))
+        except ValueError as error:
+            raise UserError(f"{args.image}: {error}") from None
+    except UserError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    document = report(args.image, result, requested)
+    print(json.dumps(document, ensure_ascii=False) if args.json else format_table(document))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
