@@ -10,21 +10,7 @@ from cog import BasePredictor, Input, Path
 
 from tile_generator import load_generator
 from tile_output import save_tile
-from tile_request import (
-    DEFAULT_GUIDANCE,
-    DEFAULT_OUTPUT_FORMAT,
-    DEFAULT_SIZE,
-    DEFAULT_STEPS,
-    GUIDANCE_MAX,
-    GUIDANCE_MIN,
-    OUTPUT_FORMATS,
-    SEED_MAX,
-    SIZE_MAX,
-    SIZE_MIN,
-    STEPS_MAX,
-    STEPS_MIN,
-    make_request,
-)
+from tile_request import make_request
 
 log = logging.getLogger("predict")
 
@@ -33,6 +19,10 @@ def _log_step(done: int, total: int) -> None:
     log.info("step %d/%d", done, total)
 
 
+# The Input() values below are single literals on purpose: `cog build` (Cog >= 0.17) reads them from
+# this file's source without running it; it drops names imported from other modules (a dropped default
+# makes the input required), fails on computed choices and keeps the raw text of joined strings.
+# tile_request holds the same bounds; tests/test_openapi_schema.py fails if the two drift apart.
 class Predictor(BasePredictor):
     def setup(self) -> None:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -41,20 +31,17 @@ class Predictor(BasePredictor):
     def predict(
         self,
         prompt: str = Input(
-            description="Colour mix, e.g. '50% red, 30% black, 20% pearl' (up to 4 of the 29 tile colours, "
-            "shares summing to 100). A full prompt containing 'ohwx_rubber_tile' is used as it is."
+            description="Colour mix, e.g. '50% red, 30% black, 20% pearl' (up to 4 of the 29 tile colours, shares summing to 100). A full prompt containing 'ohwx_rubber_tile' is used as it is."
         ),
         negative_prompt: str = Input(description="What to avoid; empty uses the model's default list.", default=""),
-        seed: int = Input(description=f"Seed 0..{SEED_MAX}; empty or -1 picks a random one (logged).", default=None),
-        num_inference_steps: int = Input(
-            description="Denoising steps.", default=DEFAULT_STEPS, ge=STEPS_MIN, le=STEPS_MAX
+        seed: int | None = Input(
+            description="Seed 0..4294967295; empty or -1 picks a random one (logged).", default=None, ge=-1, le=4294967295
         ),
-        guidance_scale: float = Input(
-            description="Classifier-free guidance.", default=DEFAULT_GUIDANCE, ge=GUIDANCE_MIN, le=GUIDANCE_MAX
-        ),
-        width: int = Input(description="Width in pixels, a multiple of 8.", default=DEFAULT_SIZE, ge=SIZE_MIN, le=SIZE_MAX),
-        height: int = Input(description="Height in pixels, a multiple of 8.", default=DEFAULT_SIZE, ge=SIZE_MIN, le=SIZE_MAX),
-        output_format: str = Input(description="Image file format.", default=DEFAULT_OUTPUT_FORMAT, choices=list(OUTPUT_FORMATS)),
+        num_inference_steps: int = Input(description="Denoising steps.", default=20, ge=1, le=100),
+        guidance_scale: float = Input(description="Classifier-free guidance.", default=7.0, ge=0.0, le=20.0),
+        width: int = Input(description="Width in pixels, a multiple of 8.", default=1024, ge=512, le=2048),
+        height: int = Input(description="Height in pixels, a multiple of 8.", default=1024, ge=512, le=2048),
+        output_format: str = Input(description="Image file format.", default="png", choices=["png", "webp", "jpg"]),
         preview: bool = Input(
             description="Return the instant procedural preview (exact proportions) instead of the SDXL image.",
             default=False,

@@ -1,0 +1,119 @@
+"""The bundled schema (.cog/openapi_schema.json) states exactly what predict() and tile_request accept."""
+
+from __future__ import annotations
+
+import inspect
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+import tile_request
+from predict import Predictor
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(PROJECT_DIR / "scripts"))
+
+import write_openapi_schema as schema_writer  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def committed_schema() -> dict:
+    path = schema_writer.SCHEMA_PATH
+    assert path.is_file(), f"{path} is missing: run python scripts/write_openapi_schema.py"
+    return json.loads(path.read_text())
+
+
+@pytest.fixture(scope="module")
+def input_properties(committed_schema) -> dict:
+    return committed_schema["components"]["schemas"]["Input"]["properties"]
+
+
+def test_committed_schema_is_what_the_script_writes_from_predict_today(committed_schema):
+    fresh = schema_writer.render(schema_writer.generate_schema())
+    assert schema_writer.SCHEMA_PATH.read_text() == fresh, "stale schema: run python scripts/write_openapi_schema.py"
+
+
+def test_schema_inputs_are_the_predict_parameters_in_order(input_properties):
+    parameters = [name for name in inspect.signature(Predictor.predict).parameters if name != "self"]
+    assert list(input_properties) == parameters
+    assert [input_properties[name]["x-order"] for name in parameters] == list(range(len(parameters)))
+
+
+def test_only_the_prompt_is_required_and_seed_may_be_left_out(committed_schema, input_properties):
+    assert committed_schema["components"]["schemas"]["Input"]["required"] == ["prompt"]
+    assert input_properties["seed"]["nullable"] is True and input_properties["seed"]["default"] is None
+
+
+def test_defaults_and_bounds_match_the_request_checks(committed_schema, input_properties):
+    expected = {
+        "num_inference_steps": (tile_request.DEFAULT_STEPS, tile_request.STEPS_MIN, tile_request.STEPS_MAX),
+        "guidance_scale": (tile_request.DEFAULT_GUIDANCE, tile_request.GUIDANCE_MIN, tile_request.GUIDANCE_MAX),
+        "width": (tile_request.DEFAULT_SIZE, tile_request.SIZE_MIN, tile_request.SIZE_MAX),
+        "height": (tile_request.DEFAULT_SIZE, tile_request.SIZE_MIN, tile_request.SIZE_MAX),
+        "seed": (None, tile_request.RANDOM_SEED, tile_request.SEED_MAX),
+    }
+    for name, (default, low, high) in expected.items():
+        prop = input_properties[name]
+        assert (prop["default"], prop["minimum"], prop["maximum"]) == (default, low, high), name
+    output_format = committed_schema["components"]["schemas"]["output_format"]
+    assert output_format["enum"] == list(tile_request.OUTPUT_FORMATS)
+    assert input_properties["output_format"]["default"] == tile_request.DEFAULT_OUTPUT_FORMAT
+    assert input_properties["preview"] == {**input_properties["preview"], "type": "boolean", "default": False}
+
+
+def test_types_follow_the_annotations(input_properties, committed_schema):
+    types = {name: prop.get("type") for name, prop in input_properties.items()}
+    assert types == {
+        "prompt": "string",
+        "negative_prompt": "string",
+        "seed": "integer",
+        "num_inference_steps": "integer",
+        "guidance_scale": "number",
+        "width": "integer",
+        "height": "integer",
+        "output_format": None,  # an allOf reference to the enumeration
+        "preview": "boolean",
+    }
+    assert committed_schema["components"]["schemas"]["Output"] == {"title": "Output", "type": "string", "format": "uri"}
+
+
+PREDICTOR_TEMPLATE = '''
+from cog import BasePredictor, Input, Path
+from tile_request import DEFAULT_STEPS, OUTPUT_FORMATS
+
+class Predictor(BasePredictor):
+    def predict(self, prompt: str = Input(description="p"), value: int = {value}) -> Path:
+        ...
+'''
+
+
+@pytest.mark.parametrize(
+    "value, message",
+    [
+        ("Input(default=DEFAULT_STEPS)", r"not a literal"),
+        ("Input(default=20, ge=STEPS_MIN)", r"not a literal"),
+        ('Input(description="one " "two")', r"one plain string literal"),
+        ('Input(description="tab\\there")', r"one plain string literal"),
+        ('Input(description=f"{DEFAULT_STEPS}")', r"not a literal"),
+        ("Input(default=1, choices=list(OUTPUT_FORMATS))", r"not a literal"),
+        ("Input(default=1, choices=(1, 2))", r"list literal"),
+        ('Input(default=1, ge="1")', r"number literal"),
+    ],
+)
+def test_inputs_cog_build_would_misread_are_refused(value, message):
+    with pytest.raises(schema_writer.SchemaError, match=message):
+        schema_writer.check_static_inputs(PREDICTOR_TEMPLATE.format(value=value))
+
+
+def test_plain_literals_pass_the_static_check():
+    source = PREDICTOR_TEMPLATE.format(value='Input(description="n", default=-1, ge=-1, le=10, choices=[-1, 10])')
+    assert schema_writer.check_static_inputs(source) == ["prompt", "value"]
+
+
+def test_check_mode_reports_a_stale_file(tmp_path, capsys):
+    stale = tmp_path / "openapi_schema.json"
+    stale.write_text("{}\n")
+    assert schema_writer.main(["--check", "--out", str(stale)]) == 1
+    assert "stale" in capsys.readouterr().err
