@@ -26,7 +26,7 @@ _FACE_WORK_SIDE = 256
 _BACKGROUND_TOLERANCE = 24
 # Share of border pixels that must be plain background for the image to count as a photo with
 # a background rather than a full-frame texture.
-_BACKGROUND_BORDER_SHARE = 0.6
+_BACKGROUND_BORDER_SHARE = 0.97
 # The bevelled edge and the ragged outline of the tile: trimmed off the face, as a share of the
 # face's shorter side.
 _EDGE_TRIM_SHARE = 0.025
@@ -136,6 +136,8 @@ _SHIFT_PENALTY_SCALE = 10.0
 # Nor may a colour move more than this fraction of the way to another colour in the fit, so
 # that two neighbours (black and dark gray) cannot trade places or split one colour between them.
 _SHIFT_NEIGHBOUR_FRACTION = 0.25
+# Gaps are at most about 4 px wide in a 640 px photo of a tile (granules 10-15 px); scale with the image.
+_GAP_WIDTH_SCALE_PX = 640
 _EM_MAX_ITERATIONS = 300
 _EM_WEIGHT_TOLERANCE = 1e-5
 # Open mode: colours under this share of the all-colour first fit are not candidates at all.
@@ -368,13 +370,24 @@ class _Segmentation:
     counts: np.ndarray  # (_BIN_COUNT,) granule pixels per bin
 
 
+def _gap_pixels(bins: np.ndarray, palette: Palette) -> np.ndarray:
+    """HxW bool: dark pixels in thin lines (gaps and crevices between granules).
+
+    Dark pixels in blobs wider than a gap are kept: generated images draw black granules as
+    solid black, which no lightness threshold can tell from a gap.
+    """
+    dark = (_bin_centre_lab()[:, 0] < palette.gap_lightness)[bins]
+    width = 1 + 2 * max(1, round(2 * min(bins.shape) / _GAP_WIDTH_SCALE_PX))
+    solid = ndimage.binary_opening(dark, structure=np.ones((width, width), dtype=bool))
+    return dark & ~solid
+
+
 def _segment(rgb: np.ndarray, palette: Palette) -> _Segmentation:
     face = find_tile_face(rgb)
     if not face.any():
         raise ValueError("no tile face found in the image (it looks like plain background)")
     bins = _bin_index(rgb)
-    granule_bin = _bin_centre_lab()[:, 0] >= palette.gap_lightness
-    granule = face & granule_bin[bins]
+    granule = face & ~_gap_pixels(bins, palette)
     if not granule.any():
         raise ValueError("the tile face is all gap or shadow: no granule colour to measure")
     counts = np.bincount(bins[granule], minlength=_BIN_COUNT)
