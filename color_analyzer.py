@@ -139,7 +139,10 @@ _SHIFT_NEIGHBOUR_FRACTION = 0.25
 # Gaps are at most about 4 px wide in a 640 px photo of a tile (granules 10-15 px); scale with the image.
 _GAP_WIDTH_SCALE_PX = 640
 _EM_MAX_ITERATIONS = 300
-_EM_WEIGHT_TOLERANCE = 1e-5
+_EM_WEIGHT_TOLERANCE = 1e-4  # 0.01 pp
+# Open mode only ranks colours with its sparse fit: a coarser stop is enough.
+_PRESENCE_WEIGHT_TOLERANCE = 1e-4
+_FIRST_LOOK_ITERATIONS = 200
 # Open mode: colours under this share of the all-colour first fit are not candidates at all.
 _CANDIDATE_SHARE = 0.005
 # Open mode: each colour must explain at least this share of the pixels on its own to stay in
@@ -149,6 +152,7 @@ _OPEN_MODE_SPARSITY = 0.015
 # by more than this in any sRGB channel; open mode finds colours on those pixels only, since
 # edges blend two colours (and JPEG blurs colour over two pixels) into a third.
 _EDGE_CONTRAST = 24
+_PRESENCE_SIDE_PX = 640
 
 
 @dataclass(frozen=True)
@@ -277,7 +281,8 @@ def _component_log_density(features: np.ndarray, models: _AppearanceModels, shif
         ],
         axis=1,
     )
-    mahalanobis = features @ coefficients.T
+    # einsum, not @: BLAS threads on a matrix this thin cost ten times more on a busy machine.
+    mahalanobis = np.einsum("nk,mk->nm", features, coefficients)
     shift_penalty = (shifts**2).sum(axis=1)[models.owner] / _SHIFT_PENALTY_SCALE**2
     return (models.log_prior - 0.5 * shift_penalty)[None, :] - 0.5 * mahalanobis
 
@@ -289,6 +294,7 @@ def fit_mixture(
     *,
     adapt_shifts: bool = True,
     sparsity: float = 0.0,
+    tolerance: float = _EM_WEIGHT_TOLERANCE,
 ) -> MixtureFit:
     """Colour weights (and per-colour shifts) that best explain binned pixels, by EM.
 
@@ -306,9 +312,10 @@ def fit_mixture(
         with np.errstate(divide="ignore"):
             log_joint = _component_log_density(features, models, shifts) + np.log(weights)[models.owner][None, :]
         top = log_joint.max(axis=1, keepdims=True)
-        log_total = top[:, 0] + np.log(np.exp(log_joint - top).sum(axis=1))
-        responsibility = np.exp(log_joint - log_total[:, None]) * counts[:, None]
-        mean_log_likelihood = float(log_total @ counts / total)
+        relative = np.exp(log_joint - top)
+        bin_total = relative.sum(axis=1)
+        responsibility = relative * (counts / bin_total)[:, None]
+        mean_log_likelihood = float((top[:, 0] + np.log(bin_total)) @ counts / total)
         component_mass = responsibility.sum(axis=0)
         colour_mass = np.bincount(models.owner, weights=component_mass, minlength=colours) / total
         updated = np.maximum(colour_mass - sparsity, 0.0)
@@ -317,7 +324,7 @@ def fit_mixture(
         updated /= updated.sum()
         if adapt_shifts:
             shifts = _updated_shifts(lab, responsibility, component_mass, models, shifts)
-        converged = np.abs(updated - weights).max() < _EM_WEIGHT_TOLERANCE
+        converged = np.abs(updated - weights).max() < tolerance
         weights = updated
         if converged:
             break
@@ -349,11 +356,45 @@ def _updated_shifts(
     return updated
 
 
+@lru_cache(maxsize=4)
+def _palette_bin_log_likelihood(palette: Palette) -> np.ndarray:
+    """(_BIN_COUNT, 29) log density of every bin colour under every palette colour, unshifted."""
+    models = _appearance_models(palette, palette.names)
+    component = _component_log_density(_quadratic_features(_bin_centre_lab()), models, np.zeros((len(palette.names), 3)))
+    table = np.empty((_BIN_COUNT, len(palette.names)))
+    for index in range(len(palette.names)):
+        table[:, index] = np.logaddexp.reduce(component[:, models.owner == index], axis=1)
+    return table
+
+
+def fit_fixed_weights(log_likelihood: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Mixture weights (summing to 1) of fixed colour densities that best explain binned pixels, by EM.
+
+    log_likelihood: (bins, colours); counts: (bins,) pixels per bin. A quick first look: it stops
+    at _FIRST_LOOK_ITERATIONS, enough to rank the colours.
+    """
+    density = np.exp(log_likelihood - log_likelihood.max(axis=1, keepdims=True))
+    share_of_pixels = counts / counts.sum()
+    weights = np.full(log_likelihood.shape[1], 1.0 / log_likelihood.shape[1])
+    for _ in range(_FIRST_LOOK_ITERATIONS):
+        updated = weights * (density.T @ (share_of_pixels / (density @ weights)))
+        updated /= updated.sum()
+        if np.abs(updated - weights).max() < _EM_WEIGHT_TOLERANCE:
+            return updated
+        weights = updated
+    return weights
+
+
+def _channel_contrast(first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """Largest per-channel absolute difference of two uint8 RGB arrays (no overflow, no casts)."""
+    difference = np.maximum(first, second) - np.minimum(first, second)
+    return np.maximum(np.maximum(difference[..., 0], difference[..., 1]), difference[..., 2])
+
+
 def _interior_pixels(rgb: np.ndarray) -> np.ndarray:
     """HxW bool: no 4-neighbour differs by more than _EDGE_CONTRAST in any channel."""
-    signed = rgb.astype(np.int16)
-    vertical = np.abs(np.diff(signed, axis=0)).max(axis=2) > _EDGE_CONTRAST
-    horizontal = np.abs(np.diff(signed, axis=1)).max(axis=2) > _EDGE_CONTRAST
+    vertical = _channel_contrast(rgb[1:], rgb[:-1]) > _EDGE_CONTRAST
+    horizontal = _channel_contrast(rgb[:, 1:], rgb[:, :-1]) > _EDGE_CONTRAST
     edge = np.zeros(rgb.shape[:2], dtype=bool)
     edge[:-1] |= vertical
     edge[1:] |= vertical
@@ -377,9 +418,15 @@ def _gap_pixels(bins: np.ndarray, palette: Palette) -> np.ndarray:
     solid black, which no lightness threshold can tell from a gap.
     """
     dark = (_bin_centre_lab()[:, 0] < palette.gap_lightness)[bins]
+    if not dark.any():
+        return dark
     width = 1 + 2 * max(1, round(2 * min(bins.shape) / _GAP_WIDTH_SCALE_PX))
-    solid = ndimage.binary_opening(dark, structure=np.ones((width, width), dtype=bool))
-    return dark & ~solid
+    # Opening with a width x width square, done separably (much faster than binary_opening).
+    # Outside the image counts as dark, so blobs touching the border are not eroded by it.
+    marks = dark.view(np.uint8)
+    eroded = ndimage.minimum_filter1d(ndimage.minimum_filter1d(marks, width, axis=0, mode="nearest"), width, axis=1, mode="nearest")
+    solid = ndimage.maximum_filter1d(ndimage.maximum_filter1d(eroded, width, axis=0), width, axis=1)
+    return dark & (solid == 0)
 
 
 def _segment(rgb: np.ndarray, palette: Palette) -> _Segmentation:
@@ -394,13 +441,20 @@ def _segment(rgb: np.ndarray, palette: Palette) -> _Segmentation:
     return _Segmentation(face=face, bins=bins, granule=granule, counts=counts)
 
 
-def _fit_colors(counts: np.ndarray, palette: Palette, names: tuple[str, ...], sparsity: float = 0.0) -> MixtureFit:
+def _fit_colors(
+    counts: np.ndarray,
+    palette: Palette,
+    names: tuple[str, ...],
+    sparsity: float = 0.0,
+    tolerance: float = _EM_WEIGHT_TOLERANCE,
+) -> MixtureFit:
     occupied = np.flatnonzero(counts)
     return fit_mixture(
         _bin_centre_lab()[occupied],
         counts[occupied].astype(np.float64),
         _appearance_models(palette, names),
         sparsity=sparsity,
+        tolerance=tolerance,
     )
 
 
@@ -408,20 +462,21 @@ def find_present_colors(
     rgb: np.ndarray, segmentation: _Segmentation, palette: Palette, presence_threshold: float
 ) -> tuple[str, ...]:
     """Open mode: the palette colours present on the granule interiors, largest share first."""
-    interior = segmentation.granule & _interior_pixels(rgb)
-    pixels = interior if interior.sum() >= 0.05 * segmentation.granule.sum() else segmentation.granule
-    counts = np.bincount(segmentation.bins[pixels], minlength=_BIN_COUNT)
+    # Which colours are present needs no more than about 640 px a side.
+    step = max(1, -(-min(rgb.shape[:2]) // _PRESENCE_SIDE_PX))
+    granule = segmentation.granule[::step, ::step]
+    bins = segmentation.bins[::step, ::step]
+    interior = granule & _interior_pixels(rgb[::step, ::step])
+    pixels = interior if interior.sum() >= 0.05 * granule.sum() else granule
+    counts = np.bincount(bins[pixels], minlength=_BIN_COUNT)
     occupied = np.flatnonzero(counts)
-    first = fit_mixture(
-        _bin_centre_lab()[occupied],
-        counts[occupied].astype(np.float64),
-        _appearance_models(palette, palette.names),
-        adapt_shifts=False,
-    )
-    candidates = tuple(name for name, w in zip(palette.names, first.weights) if w >= _CANDIDATE_SHARE)
+    first = fit_fixed_weights(_palette_bin_log_likelihood(palette)[occupied], counts[occupied].astype(np.float64))
+    candidates = tuple(name for name, w in zip(palette.names, first) if w >= _CANDIDATE_SHARE)
     if not candidates:
-        candidates = (palette.names[int(np.argmax(first.weights))],)
-    sparse = _fit_colors(counts, palette, candidates, sparsity=_OPEN_MODE_SPARSITY)
+        candidates = (palette.names[int(np.argmax(first))],)
+    sparse = _fit_colors(
+        counts, palette, candidates, sparsity=_OPEN_MODE_SPARSITY, tolerance=_PRESENCE_WEIGHT_TOLERANCE
+    )
     order = np.argsort(-sparse.weights, kind="stable")
     present = tuple(candidates[i] for i in order if sparse.weights[i] * 100.0 >= presence_threshold)
     return present if present else (candidates[int(order[0])],)
