@@ -6,7 +6,7 @@ MIX ?= 50% red, 30% black, 20% pearl
 SEED ?= 42
 OUT ?= tile.png
 
-.PHONY: setup tile test
+.PHONY: setup tile test serve
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -22,3 +22,7 @@ tile: setup
 
 test: setup
 	$(PY) -m pytest -q
+
+# The real Cog server (coglet) without Docker: `make serve PORT=5001 TILE_BACKEND=preview`.
+serve: setup
+	scripts/serve.sh

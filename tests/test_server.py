@@ -1,0 +1,354 @@
+"""The real Cog server (coglet) on 127.0.0.1, as Replicate runs the model: `pytest -m server` runs these alone.
+
+Three groups, one server start each where possible: the preview backend (fast) for the HTTP contract,
+the tiny random-weight SDXL behind tests/server_predictors.py for out-of-memory, busy and cancel, and
+one short-lived server per broken weight file for setup failures.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import pickle
+import re
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from server_harness import CogServer, WebhookReceiver, coglet_unavailable_reason, decode_data_uri
+from server_predictors import FREED_MEMORY_LOG, INJECTED_OOM_LOG, OOM_FLAG_ENV
+
+pytestmark = pytest.mark.server
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+MIX = "50% red, 30% black, 20% pearl"
+TEST_PREDICTOR = "tests/server_predictors.py:FaultInjectingPredictor"
+WEBHOOK_TIMEOUT_S = 60.0
+FINAL_STATUSES = ("succeeded", "failed", "canceled")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def coglet_runs_here() -> None:
+    reason = coglet_unavailable_reason()
+    if reason:
+        pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def webhooks() -> Iterator[WebhookReceiver]:
+    with WebhookReceiver() as receiver:
+        yield receiver
+
+
+def png_of(output: str) -> Image.Image:
+    mime, data = decode_data_uri(output)
+    assert mime == "image/png"
+    image = Image.open(io.BytesIO(data))
+    image.load()
+    return image
+
+
+def step_numbers(messages: list[str]) -> list[int]:
+    return [int(match[1]) for message in messages if (match := re.search(r"step (\d+)/\d+", message))]
+
+
+# ---------------------------------------------------------------- the preview backend: the HTTP contract
+
+
+@pytest.fixture(scope="module")
+def preview_server(tmp_path_factory) -> Iterator[CogServer]:
+    log_path = tmp_path_factory.mktemp("preview_server") / "server.log"
+    with CogServer(log_path, {"TILE_BACKEND": "preview"}) as server:
+        server.wait_for_status("READY")
+        yield server
+
+
+def test_health_check_is_ready_and_openapi_is_the_bundled_schema(preview_server):
+    health = preview_server.health()
+    assert health["status"] == "READY" and health["setup"]["status"] == "succeeded"
+    served = preview_server.request("GET", "/openapi.json").json()
+    bundled = json.loads((PROJECT_DIR / ".cog" / "openapi_schema.json").read_text())
+    assert served["components"]["schemas"]["Input"] == bundled["components"]["schemas"]["Input"]
+
+
+def test_sync_prediction_returns_a_png_data_uri_of_the_asked_size(preview_server):
+    reply = preview_server.predict({"prompt": MIX, "width": 512, "height": 576, "seed": 3})
+    assert reply.status == 200, reply.text
+    prediction = reply.json()
+    assert prediction["status"] == "succeeded", prediction
+    image = png_of(prediction["output"])
+    assert image.format == "PNG" and image.size == (512, 576)
+    assert image.text["seed"] == "3" and image.text["backend"] == "preview"
+
+
+def test_async_prediction_sends_start_and_completed_webhooks_with_the_image(preview_server, webhooks):
+    reply = preview_server.predict_async(
+        {"prompt": MIX, "width": 512, "height": 512, "seed": 8}, webhooks.url, events=["start", "completed"]
+    )
+    assert reply.status == 202, reply.text
+    prediction_id = reply.json()["id"]
+    completed = webhooks.wait_for_completion(prediction_id, WEBHOOK_TIMEOUT_S)
+    time.sleep(0.2)  # a stray extra event would arrive right behind the completed one
+    events = webhooks.for_prediction(prediction_id)
+    assert [event["status"] for event in events] == ["processing", "succeeded"]  # start, then completed
+    assert "output" not in events[0] or events[0]["output"] is None
+    assert png_of(completed["output"]).size == (512, 512)
+
+
+@pytest.mark.parametrize(
+    "inputs, field",
+    [
+        ({"prompt": MIX, "seed": "abc"}, "seed"),
+        ({"prompt": MIX, "width": "512"}, "width"),
+        ({"prompt": MIX, "preview": "yes"}, "preview"),
+        ({"prompt": 42}, "prompt"),
+        ({"seed": 1}, "prompt"),
+        ({"prompt": MIX, "num_inference_steps": 0}, "num_inference_steps"),
+        ({"prompt": MIX, "num_inference_steps": 2.5}, "num_inference_steps"),
+        ({"prompt": MIX, "guidance_scale": 20.5}, "guidance_scale"),
+        ({"prompt": MIX, "width": 4096}, "width"),
+        ({"prompt": MIX, "seed": 2**32}, "seed"),
+        ({"prompt": MIX, "seed": -2}, "seed"),
+        ({"prompt": MIX, "output_format": "gif"}, "output_format"),
+    ],
+)
+def test_inputs_of_the_wrong_type_or_range_get_422_naming_the_input(preview_server, inputs, field):
+    reply = preview_server.predict(inputs)
+    assert reply.status == 422, reply.text
+    (problem,) = reply.json()["detail"]
+    assert problem["loc"] == ["body", "input", field] and problem["msg"]
+
+
+@pytest.mark.parametrize(
+    "inputs, message",
+    [
+        ({"prompt": "50% red, 50% perl"}, r"unknown colour 'perl': did you mean 'pearl'"),
+        ({"prompt": "50% red, 30% black"}, r"the shares add up to 80%, not 100%"),
+        ({"prompt": "20% red, 20% black, 20% pearl, 20% sand, 20% beige"}, r"at most 4"),
+        ({"prompt": "x" * 1_000_000}, r"prompt is 1000000 characters long; the limit is 2000"),
+        ({"prompt": "50% red,\x0050% black"}, r"prompt contains a control character \('\\x00'\)"),
+        ({"prompt": MIX, "negative_prompt": "blurry\x1b[2J"}, r"negative_prompt contains a control character"),
+        ({"prompt": "   "}, r"prompt is empty"),
+        ({"prompt": MIX, "width": 1001}, r"width must be a multiple of 8, got 1001: use 1000 or 1008"),
+    ],
+)
+def test_inputs_the_schema_cannot_judge_fail_the_prediction_with_a_readable_error(preview_server, inputs, message):
+    reply = preview_server.predict(inputs)
+    assert reply.status == 200, reply.text[:500]
+    prediction = reply.json()
+    assert prediction["status"] == "failed" and "output" not in prediction
+    assert re.search(message, prediction["error"]), prediction["error"]
+
+
+def test_the_server_stays_ready_after_bad_requests(preview_server):
+    malformed = preview_server.request("POST", "/predictions", b"{not json")
+    assert malformed.status in (400, 422)
+    assert preview_server.health()["status"] == "READY"
+    assert preview_server.predict({"prompt": MIX, "width": 512, "height": 512}).json()["status"] == "succeeded"
+
+
+# ---------------------------------------------------------------- the tiny SDXL: out of memory, busy, cancel
+
+
+@pytest.fixture(scope="module")
+def oom_flag(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("oom") / "next-call-runs-out-of-memory"
+
+
+@pytest.fixture(scope="module")
+def sdxl_server(tmp_path_factory, tiny_weights_env, oom_flag) -> Iterator[CogServer]:
+    log_path = tmp_path_factory.mktemp("sdxl_server") / "server.log"
+    env = tiny_weights_env | {"TILE_BACKEND": "sdxl", OOM_FLAG_ENV: str(oom_flag)}
+    with CogServer(log_path, env, predictor=TEST_PREDICTOR) as server:
+        server.wait_for_status("READY")
+        yield server
+
+
+def sdxl_inputs(steps: int, seed: int = 1) -> dict[str, object]:
+    return {"prompt": MIX, "width": 512, "height": 512, "num_inference_steps": steps, "seed": seed}
+
+
+def test_sdxl_prediction_over_http_logs_every_step(sdxl_server):
+    prediction = sdxl_server.predict(sdxl_inputs(steps=2)).json()
+    assert prediction["status"] == "succeeded", prediction
+    image = png_of(prediction["output"])
+    assert image.size == (512, 512) and image.text["backend"] == "sdxl" and image.text["steps"] == "2"
+    assert step_numbers(prediction["logs"].splitlines()) == [1, 2]
+
+
+def test_out_of_memory_fails_that_prediction_frees_memory_and_the_next_one_succeeds(sdxl_server, oom_flag):
+    oom_flag.touch()
+    failed = sdxl_server.predict(sdxl_inputs(steps=2)).json()
+    assert failed["status"] == "failed"
+    assert "the GPU ran out of memory generating 512x512; memory was freed" in failed["error"]
+    assert "smaller width and height" in failed["error"]
+    log = sdxl_server.prediction_log(failed["id"])
+    assert any(INJECTED_OOM_LOG in line for line in log) and any(FREED_MEMORY_LOG in line for line in log)
+    assert not oom_flag.exists()
+    assert sdxl_server.health()["status"] == "READY"
+    assert sdxl_server.predict(sdxl_inputs(steps=2)).json()["status"] == "succeeded"
+
+
+def test_put_with_the_same_id_is_idempotent_and_other_requests_get_409_while_busy(sdxl_server, webhooks):
+    prediction_id = "put-idempotent-1"
+    body = {"input": sdxl_inputs(steps=12), "webhook": webhooks.url, "webhook_events_filter": ["completed"]}
+    async_header = {"Prefer": "respond-async"}
+    first = sdxl_server.request("PUT", f"/predictions/{prediction_id}", body, headers=async_header)
+    again = sdxl_server.request("PUT", f"/predictions/{prediction_id}", body, headers=async_header)
+    busy = sdxl_server.predict({"prompt": MIX, "preview": True, "width": 512, "height": 512})
+    health = sdxl_server.health()["status"]
+
+    completed = webhooks.wait_for_completion(prediction_id, WEBHOOK_TIMEOUT_S)
+    assert (first.status, again.status) == (202, 202)
+    assert first.json()["id"] == again.json()["id"] == prediction_id
+    assert busy.status == 409 and "busy" in busy.json()["error"]
+    assert health == "BUSY"
+    assert completed["status"] == "succeeded"
+    assert sum(line == "Starting prediction" for line in sdxl_server.prediction_log(prediction_id)) == 1
+    assert step_numbers(sdxl_server.prediction_log(prediction_id)) == list(range(1, 13))
+
+
+def test_cancel_stops_denoising_between_steps_and_the_next_prediction_runs(sdxl_server, webhooks):
+    asked_steps = 100
+    reply = sdxl_server.predict_async(sdxl_inputs(steps=asked_steps), webhooks.url, events=["start", "logs", "completed"])
+    assert reply.status == 202, reply.text
+    prediction_id = reply.json()["id"]
+
+    def reached_step_two(events: list[dict]) -> bool:
+        return any(e.get("id") == prediction_id and "step 2/100" in (e.get("logs") or "") for e in events)
+
+    webhooks.wait_for(reached_step_two, WEBHOOK_TIMEOUT_S)
+    cancel = sdxl_server.request("POST", f"/predictions/{prediction_id}/cancel")
+    assert cancel.status == 200
+    completed = webhooks.wait_for_completion(prediction_id, WEBHOOK_TIMEOUT_S)
+    assert completed["status"] == "canceled" and not completed.get("output")
+
+    steps_at_cancel = step_numbers(sdxl_server.prediction_log(prediction_id))
+    time.sleep(1.0)  # a step takes about 0.3 s here: if sampling went on, more step lines would appear
+    steps_later = step_numbers(sdxl_server.prediction_log(prediction_id))
+    assert steps_later == steps_at_cancel
+    assert 2 <= len(steps_at_cancel) < asked_steps and steps_at_cancel == list(range(1, len(steps_at_cancel) + 1))
+    assert sdxl_server.wait_for_status("READY", timeout=30)["status"] == "READY"
+    assert sdxl_server.predict(sdxl_inputs(steps=2)).json()["status"] == "succeeded"
+
+
+def test_cancelling_an_unknown_prediction_is_404(sdxl_server):
+    assert sdxl_server.request("POST", "/predictions/no-such-prediction/cancel").status == 404
+
+
+# ---------------------------------------------------------------- broken weights: setup fails, health-check says why
+
+
+class RunsCodeWhenUnpickled:
+    """A pickle payload that creates a marker file if anything ever unpickles it."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self):
+        return (Path.touch, (self.marker,))
+
+
+def _foreign_lora(path: Path) -> Path:
+    """A kohya LoRA for Stable Diffusion 1.5 (input_blocks naming): no key names an SDXL layer."""
+    import torch
+    from safetensors.torch import save_file
+
+    state = {}
+    for name in ("input_blocks_1_1_transformer_blocks_0_attn1_to_q", "output_blocks_5_1_proj_in"):
+        key = f"lora_unet_{name}"
+        state[f"{key}.lora_down.weight"] = torch.randn(4, 320)
+        state[f"{key}.lora_up.weight"] = torch.randn(320, 4)
+        state[f"{key}.alpha"] = torch.tensor(4.0)
+    save_file(state, path)
+    return path
+
+
+def _wide_embeddings(path: Path) -> Path:
+    """A textual inversion with the full-size SDXL widths, which the tiny encoders (32 wide) cannot take."""
+    import torch
+    from safetensors.torch import save_file
+
+    save_file({"clip_l": torch.randn(2, 768), "clip_g": torch.randn(2, 1280)}, path)
+    return path
+
+
+def _weight_faults(folder: Path, eden_lora: Path, marker: Path) -> dict[str, tuple[str, Path, list[str]]]:
+    """fault -> (variable to point at the broken file, the file, patterns the setup error must match)."""
+    lfs_pointer = folder / "lfs_pointer.safetensors"
+    lfs_pointer.write_text(
+        "version https://git-lfs.github.com/spec/v1\n"
+        "oid sha256:4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393\nsize 97302784\n"
+    )
+    truncated = folder / "truncated.safetensors"
+    data = eden_lora.read_bytes()
+    truncated.write_bytes(data[: len(data) // 2])
+    pickled = folder / "rubber-tile-lora.bin"
+    pickled.write_bytes(pickle.dumps(RunsCodeWhenUnpickled(marker)))
+    return {
+        "missing file": ("TILE_LORA", folder / "absent" / "lora.safetensors", [r"the LoRA not found at", r"set TILE_LORA"]),
+        "git lfs pointer": ("TILE_LORA", lfs_pointer, [r"is a Git LFS pointer \(\d+ bytes\), not the weights", r"git lfs pull"]),
+        "truncated safetensors": ("TILE_LORA", truncated, [r"is truncated", r"Download it again"]),
+        "lora for another model": ("TILE_LORA", _foreign_lora(folder / "sd15_lora.safetensors"), [r"does not fit this base model"]),
+        "embeddings of the wrong widths": (
+            "TILE_EMBEDDINGS",
+            _wide_embeddings(folder / "wide_ti.safetensors"),
+            [r"clip_l has shape \(2, 768\), but text_encoder takes vectors of width 32", r"made for another base model"],
+        ),
+        "pickle offered as weights": ("TILE_LORA", pickled, [r"is a pickle file \(\.bin\)", r"Convert it to \.safetensors"]),
+    }
+
+
+@pytest.fixture(scope="module")
+def never_unpickled_marker(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("marker") / "unpickled"
+
+
+@pytest.fixture(scope="module")
+def setup_failures(tmp_path_factory, tiny_weights_env, eden_lora, never_unpickled_marker) -> dict[str, tuple]:
+    """Every broken-weights server started at once (setup is mostly imports), then each health-check read."""
+    folder = tmp_path_factory.mktemp("broken_weights")
+    faults = _weight_faults(folder, eden_lora, never_unpickled_marker)
+    servers: dict[str, CogServer] = {}
+    results: dict[str, tuple] = {}
+    try:
+        for index, (fault, (variable, path, _)) in enumerate(faults.items()):
+            env = tiny_weights_env | {"TILE_BACKEND": "sdxl", variable: str(path)}
+            servers[fault] = CogServer(folder / f"server{index}.log", env).start()
+        for fault, server in servers.items():
+            health = server.wait_for_status("READY", "SETUP_FAILED")
+            prediction = server.predict({"prompt": MIX}, timeout=30)
+            results[fault] = (health, prediction, faults[fault])
+    finally:
+        for server in servers.values():
+            server.stop()
+    return results
+
+
+FAULTS = [
+    "missing file",
+    "git lfs pointer",
+    "truncated safetensors",
+    "lora for another model",
+    "embeddings of the wrong widths",
+    "pickle offered as weights",
+]
+
+
+@pytest.mark.parametrize("fault", FAULTS)
+def test_broken_weights_fail_setup_with_the_file_and_the_fix_in_health_check(setup_failures, fault):
+    health, prediction, (variable, path, patterns) = setup_failures[fault]
+    assert health["status"] == "SETUP_FAILED" and health["setup"]["status"] == "failed"
+    message = health["setup"]["logs"]
+    assert "WeightsError" in message and str(path) in message
+    for pattern in patterns:
+        assert re.search(pattern, message), f"{pattern!r} not in {message!r}"
+    assert prediction.status == 503, prediction.text  # coglet refuses predictions after a failed setup
+
+
+def test_the_pickle_was_refused_without_being_unpickled(setup_failures, never_unpickled_marker):
+    assert "pickle offered as weights" in setup_failures
+    assert not never_unpickled_marker.exists()
