@@ -1,0 +1,549 @@
+"""Procedural preview of an EPDM rubber-crumb tile seen from above, from a colour mix.
+
+No model, no GPU: a fast stand-in for the SDXL image that shows what a mix looks like.
+
+How it is drawn
+- Geometry (independent of the mix): angular flakes (random star-shaped polygons of 4-7
+  corners, stretched and turned at random) are scattered on a jittered grid over the tile face
+  and drawn in random order, so later flakes lie on top of earlier ones. Where none lands, dark
+  binder shows. Everything is laid out in millimetres and only then scaled to pixels, so one seed
+  gives the same layout at every size.
+- Colour: each flake gets one mix colour so that the summed visible flake area of each colour
+  hits its share (by area, not by flake count; to well under a pixel in practice), chosen at
+  random otherwise, so colours mix as random packing mixes them. Each flake's colour is the
+  palette colour (data/palette.json) moved by that colour's measured spread.
+- Light from the upper left: a highlight on each flake's upper-left rim, a darker lower-right
+  rim, a cast shadow and a thin dark gap where a flake lies on another. All shading is a small
+  per-pixel class (top, lit rim, dark rim, shadow, gap), so one table lookup colours the image.
+
+Scale: `RenderSettings.tile_mm` is the width of tile face shown (default 500 mm, a standard tile).
+A full-frame image shows the whole face edge to edge: 1024 px => 2.05 px/mm. A product photo
+draws the face at `photo_face_fraction` of the image width like the owner's photos (640 px =>
+0.86 * 640 / 500 = 1.10 px/mm). Grades give the sieve size of the crumb in mm; how large a flake
+of that grade looks (FLAKE_SIZE_FACTOR) is calibrated against the owner's photos by
+scripts/evaluate_preview.py (see docs/preview_quality.md).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFilter
+
+from palette import Palette, lab_to_srgb, load_palette, srgb_to_linear
+from tile_colors import COLOR_NAMES, closest_color_names
+
+MIN_SIZE = 256
+MAX_SIZE = 2048
+FRAMINGS = ("full_frame", "product_photo")
+# Shares are percentages; they must add up to 100 within this much.
+SHARE_SUM_TOLERANCE = 0.01
+
+
+@dataclass(frozen=True)
+class GranuleGrade:
+    """A crumb grade: granules pass a sieve between min_mm and max_mm."""
+
+    name: str
+    min_mm: float
+    max_mm: float
+
+
+GRADES: Mapping[str, GranuleGrade] = MappingProxyType(
+    {
+        "fine": GranuleGrade("fine", 1.0, 3.0),
+        "standard": GranuleGrade("standard", 2.0, 4.0),
+        "coarse": GranuleGrade("coarse", 3.0, 5.0),
+    }
+)
+
+# Visible flake diameter / sieve size. Crumb is flaky: a flake lying flat shows a face longer
+# than the mesh it passed. Calibrated so that the median visible flake area at the standard
+# grade matches the owner's photos at their scale (scripts/evaluate_preview.py).
+FLAKE_SIZE_FACTOR = 1.3
+# Summed flake area over face area: enough overlap that binder shows only in thin gaps.
+FLAKE_COVERAGE = 1.9
+# Flake centres: one per grid cell, moved at random by up to this fraction of the cell. Less
+# than a full cell keeps holes (binder showing) rare at low coverage.
+GRID_JITTER = 0.3
+# Flake shape: corners per flake and how likely each count is; stretch; corner radius spread.
+FLAKE_CORNERS = (3, 4, 5, 6)
+FLAKE_CORNER_ODDS = (0.2, 0.3, 0.3, 0.2)
+FLAKE_MAX_STRETCH = 2.0
+FLAKE_MIN_CORNER_RADIUS = 0.5
+# Width of the lit and dark rims and of the gaps, in mm (at least one pixel).
+RIM_MM = 0.25
+# A full frame shows this share of the tile face's width: close-ups like the SDXL outputs, whose
+# granules look this much larger than in the photos of the whole tile.
+FULL_FRAME_FIELD_SHARE = 0.8
+# Product photo: face width over image width, as in the owner's 640 px photos (547-553 px).
+PHOTO_FACE_FRACTION = 0.86
+# Product photo: flakes this close to the tile's edge sit on the bevel (mm).
+BEVEL_MM = 2.5
+# Each flake's face is tilted its own way, so flakes of one colour differ in brightness: a
+# log-normal light factor with this sigma (calibrated on the single-colour photos' lightness).
+FACET_SIGMA = 0.08
+# Each flake shows a second face (a fan from near its centre over about half its corners), lit
+# by a log-normal factor of this sigma relative to the first. The fan's apex sits up to this
+# fraction of the flake radius off centre.
+FACET_TILT_SIGMA = 0.2
+FACET_APEX_OFFSET = 0.35
+# Final softening (box blur radius) like a photo's optics, in mm; skipped under a third of a pixel.
+SOFTNESS_MM = 0.085
+# Share of a colour's measured spread (which includes shading within a flake) that goes into
+# differences between flakes.
+FLAKE_SPREAD_SHARE = 0.5
+
+# Label numbers in the rasterised flake map.
+LABEL_BACKGROUND = 0  # product photo: white background (full frame: binder)
+LABEL_BINDER = 1  # binder between flakes on the tile face
+FIRST_FLAKE_LABEL = 2
+
+# A crevice shows between two flakes only where the upper one was laid down more than this
+# share of all flakes later (so lies clearly higher); level neighbours meet without one.
+GAP_DEPTH_SHARE = 0.3
+
+# Surface classes: how a pixel of a flake is lit.
+SURFACE_TOP = 0
+SURFACE_LIT_RIM = 1
+SURFACE_DARK_RIM = 2
+SURFACE_SHADOW = 3
+SURFACE_GAP = 4
+SURFACE_SEAM = 5
+SURFACE_LIT_BAND = 6  # just inside the lit rim
+SURFACE_DARK_BAND = 7  # just inside the dark rim
+SURFACE_CLASSES = 8
+# Linear-light factor for each surface class (top, lit rim, dark rim, shadow, gap), and the
+# share of white light a lit rim reflects on top of its colour (a small highlight).
+SURFACE_FACTORS = (1.0, 1.3, 0.6, 0.7, 0.25, 0.6, 1.12, 0.82)
+HIGHLIGHT_WHITE = 0.04
+# Binder and the white background of a product photo, linear light.
+BINDER_FACTOR = 0.08
+PHOTO_BACKGROUND_LINEAR = 1.0
+PHOTO_SHADOW_LINEAR = (1.0, 1.0, 1.0, 0.9, 0.75, 0.85, 1.0, 1.0)  # background pixel factors per surface class
+
+
+@dataclass(frozen=True)
+class RenderSettings:
+    """Everything a render depends on besides the mix."""
+
+    size: int = 1024
+    seed: int = 0
+    framing: str = "full_frame"
+    grade: str = "standard"
+    tile_mm: float = 140.0
+    photo_face_fraction: float = PHOTO_FACE_FRACTION
+
+    def __post_init__(self) -> None:
+        if isinstance(self.size, bool) or not isinstance(self.size, int):
+            raise ValueError(f"size must be a whole number of pixels, got {self.size!r}")
+        if not MIN_SIZE <= self.size <= MAX_SIZE:
+            raise ValueError(f"size must be between {MIN_SIZE} and {MAX_SIZE} pixels, got {self.size}")
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
+            raise ValueError(f"seed must be a whole number >= 0, got {self.seed!r}")
+        if self.framing not in FRAMINGS:
+            raise ValueError(f"framing must be one of {', '.join(FRAMINGS)}, got {self.framing!r}")
+        if self.grade not in GRADES:
+            raise ValueError(f"grade must be one of {', '.join(GRADES)}, got {self.grade!r}")
+        if not self.tile_mm > 0:
+            raise ValueError(f"tile_mm must be positive, got {self.tile_mm!r}")
+        if not 0.3 <= self.photo_face_fraction <= 1.0:
+            raise ValueError(f"photo_face_fraction must be between 0.3 and 1, got {self.photo_face_fraction!r}")
+
+    @property
+    def face_px(self) -> int:
+        """Width of the tile face in pixels."""
+        if self.framing == "full_frame":
+            return self.size
+        return int(round(self.size * self.photo_face_fraction))
+
+    @property
+    def face_origin_px(self) -> int:
+        """Pixel offset of the face's top-left corner from the image's."""
+        return (self.size - self.face_px) // 2
+
+    @property
+    def field_mm(self) -> float:
+        """Width of face the image shows: the whole tile in a photo, a crop of it in a full frame."""
+        if self.framing == "full_frame":
+            return self.tile_mm * FULL_FRAME_FIELD_SHARE
+        return self.tile_mm
+
+    @property
+    def px_per_mm(self) -> float:
+        return self.face_px / self.field_mm
+
+    @property
+    def rim_px(self) -> int:
+        return max(1, int(round(RIM_MM * self.px_per_mm)))
+
+
+@dataclass(frozen=True)
+class Flakes:
+    """Flake outlines and one facet per flake, in draw order (later ones on top), in pixels."""
+
+    outlines: tuple[tuple[float, ...], ...]  # flat x0, y0, x1, y1, ... per flake
+    facets: tuple[tuple[float, ...], ...]  # the part of each flake that faces another way
+    centres_mm: np.ndarray  # (n, 2) x, y on the face
+
+
+@dataclass(frozen=True)
+class RenderedTile:
+    """A render and the maps it was made from (for tests and evaluation)."""
+
+    image: Image.Image
+    labels: np.ndarray  # HxW int32: LABEL_BACKGROUND, LABEL_BINDER, or flake_label(flake, facet)
+    surface: np.ndarray  # HxW uint8 surface class
+    color_of_label: np.ndarray  # per label: index into colors, -1 for background and binder
+    colors: tuple[str, ...]
+
+    def color_map(self) -> np.ndarray:
+        """HxW int16: index into colors for flake pixels, -1 elsewhere."""
+        return self.color_of_label[self.labels]
+
+    def area_shares(self) -> dict[str, float]:
+        """Percent of the flake area (all flake pixels, shaded ones included) per colour."""
+        counts = np.bincount(self.color_map().ravel() + 1, minlength=len(self.colors) + 1)[1:]
+        return {name: 100.0 * int(c) / int(counts.sum()) for name, c in zip(self.colors, counts)}
+
+
+def validate_shares(shares: Mapping[str, float]) -> dict[str, float]:
+    """The mix as canonical name -> percent (zero shares dropped); ValueError on anything else."""
+    if not isinstance(shares, Mapping) or not shares:
+        raise ValueError("shares must be a non-empty mapping of colour name to percent, e.g. {'red': 60, 'black': 40}")
+    clean: dict[str, float] = {}
+    for name, value in shares.items():
+        if name not in COLOR_NAMES:
+            guesses = closest_color_names(str(name))
+            hint = f" (did you mean {guesses[0]!r}?)" if guesses else ""
+            raise ValueError(f"unknown colour {name!r}{hint}; use canonical names: {', '.join(COLOR_NAMES)}")
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            raise ValueError(f"share of {name!r} must be a number of percent, got {value!r}")
+        if value < 0:
+            raise ValueError(f"share of {name!r} is negative ({value}); shares are percent from 0 to 100")
+        if value > 0:
+            clean[name] = float(value)
+    total = sum(float(v) for v in shares.values())
+    if abs(total - 100.0) > SHARE_SUM_TOLERANCE:
+        raise ValueError(f"shares must add up to 100 percent, these add up to {total:g}")
+    return clean
+
+
+def _flake_centres(settings: RenderSettings, spacing_mm: float, margin_mm: float, rng: np.random.Generator) -> np.ndarray:
+    """(n, 2) flake centres in mm on a jittered grid, in random (draw) order."""
+    cells = int(math.ceil((settings.field_mm + 2.0 * margin_mm) / spacing_mm))
+    grid = np.arange(cells) * spacing_mm - margin_mm
+    grid_x, grid_y = np.meshgrid(grid, grid)
+    corners = np.stack([grid_x.ravel(), grid_y.ravel()], axis=1)
+    jitter = rng.uniform(-0.5 * GRID_JITTER, 0.5 * GRID_JITTER, size=corners.shape)
+    centres = corners + (0.5 + jitter) * spacing_mm
+    if settings.framing == "product_photo":
+        centres = centres[np.all((centres >= 0.0) & (centres <= settings.tile_mm), axis=1)]
+    return centres[rng.permutation(len(centres))]  # random order: overlaps have no direction
+
+
+def _flake_geometry(settings: RenderSettings, rng: np.random.Generator) -> Flakes:
+    """Angular flakes on a jittered grid covering the face (and its surround in a full frame)."""
+    grade = GRADES[settings.grade]
+    mean_diameter_mm = 0.5 * (grade.min_mm + grade.max_mm) * FLAKE_SIZE_FACTOR
+    mean_area_mm2 = _mean_flake_area_factor() * (0.5 * mean_diameter_mm) ** 2
+    spacing_mm = math.sqrt(mean_area_mm2 / FLAKE_COVERAGE)
+    max_radius_mm = 0.5 * grade.max_mm * FLAKE_SIZE_FACTOR * math.sqrt(FLAKE_MAX_STRETCH)
+    # A full frame crops the face: lay flakes beyond it so its border is covered too. A product
+    # photo keeps flake centres on the face, which gives the ragged outline of a real tile.
+    margin_mm = max_radius_mm if settings.framing == "full_frame" else 0.0
+    centres = _flake_centres(settings, spacing_mm, margin_mm, rng)
+    count = len(centres)
+    diameter_mm = rng.uniform(grade.min_mm, grade.max_mm, size=count) * FLAKE_SIZE_FACTOR
+    stretch = rng.uniform(1.0, FLAKE_MAX_STRETCH, size=count)
+    turn = rng.uniform(0.0, math.pi, size=count)
+    corners = rng.choice(FLAKE_CORNERS, size=count, p=FLAKE_CORNER_ODDS)
+
+    scale, origin = settings.px_per_mm, settings.face_origin_px
+    outlines: list[tuple[float, ...]] = [()] * count
+    facets: list[tuple[float, ...]] = [()] * count
+    for corner_count in FLAKE_CORNERS:
+        chosen = np.flatnonzero(corners == corner_count)
+        if chosen.size == 0:
+            continue
+        n = chosen.size
+        steps = 1.0 + rng.uniform(-0.45, 0.45, size=(n, corner_count))
+        angles = np.cumsum(steps, axis=1) / steps.sum(axis=1, keepdims=True) * 2.0 * math.pi
+        angles += rng.uniform(0.0, 2.0 * math.pi, size=(n, 1))
+        radii = rng.uniform(FLAKE_MIN_CORNER_RADIUS, 1.0, size=(n, corner_count)) * (0.5 * diameter_mm[chosen])[:, None]
+        # The facet: a fan from a point near the centre over about half the corners (a ridge).
+        apex_radius = rng.uniform(0.0, FACET_APEX_OFFSET, size=(n, 1)) * (0.5 * diameter_mm[chosen])[:, None]
+        apex_angle = rng.uniform(0.0, 2.0 * math.pi, size=(n, 1))
+        local = np.concatenate(
+            [
+                np.stack([radii * np.cos(angles), radii * np.sin(angles)], axis=2),
+                np.stack([apex_radius * np.cos(apex_angle), apex_radius * np.sin(apex_angle)], axis=2),
+            ],
+            axis=1,
+        )  # (n, corners + 1, 2): the corners, then the apex
+        root = np.sqrt(stretch[chosen])[:, None]
+        along, across = local[..., 0] * root, local[..., 1] / root
+        cos_t, sin_t = np.cos(turn[chosen])[:, None], np.sin(turn[chosen])[:, None]
+        x_px = (centres[chosen, 0:1] + along * cos_t - across * sin_t) * scale + origin
+        y_px = (centres[chosen, 1:2] + along * sin_t + across * cos_t) * scale + origin
+        points = np.stack([x_px, y_px], axis=2)
+        facet_span = corner_count // 2 + 1
+        first = rng.integers(0, corner_count, size=(n, 1))
+        facet_corners = (first + np.arange(facet_span)[None, :]) % corner_count
+        facet_points = np.concatenate(
+            [points[:, corner_count : corner_count + 1], np.take_along_axis(points, facet_corners[..., None], axis=1)],
+            axis=1,
+        )
+        for index, outline, facet in zip(
+            chosen.tolist(),
+            points[:, :corner_count].reshape(n, -1).tolist(),
+            facet_points.reshape(n, -1).tolist(),
+        ):
+            outlines[index] = tuple(outline)
+            facets[index] = tuple(facet)
+    return Flakes(outlines=tuple(outlines), facets=tuple(facets), centres_mm=centres)
+
+
+def _mean_flake_area_factor() -> float:
+    """Mean polygon area over radius^2 for the flake shapes drawn (stretch keeps area)."""
+    mean_radius_sq = (1.0 + FLAKE_MIN_CORNER_RADIUS + FLAKE_MIN_CORNER_RADIUS**2) / 3.0
+    mean_corners = float(np.dot(FLAKE_CORNERS, FLAKE_CORNER_ODDS))
+    # Area of a polygon with corners at radius r and equal angles: k/2 * r^2 * sin(2 pi / k).
+    return 0.5 * mean_corners * math.sin(2.0 * math.pi / mean_corners) * mean_radius_sq
+
+
+def flake_label(index: int, facet: int) -> int:
+    """Label of flake `index` (draw order) in the label map; facet 1 is its second face."""
+    return FIRST_FLAKE_LABEL + 2 * index + facet
+
+
+def _rasterise(flakes: Flakes, settings: RenderSettings) -> np.ndarray:
+    """HxW int32 label map: flakes painted in order over binder (and white, for a photo).
+
+    label >> 1 is the depth: 0 for background and binder, 1 + draw index for a flake.
+    """
+    size = settings.size
+    canvas = Image.new("I", (size, size), LABEL_BINDER if settings.framing == "full_frame" else LABEL_BACKGROUND)
+    draw = ImageDraw.Draw(canvas)
+    if settings.framing == "product_photo":
+        inset = 0.5 * GRADES[settings.grade].min_mm * settings.px_per_mm
+        near = settings.face_origin_px + inset
+        far = settings.face_origin_px + settings.face_px - 1 - inset
+        draw.rectangle((near, near, far, far), fill=LABEL_BINDER)
+    label = flake_label(0, 0)
+    for outline, facet in zip(flakes.outlines, flakes.facets):
+        draw.polygon(outline, fill=label)
+        draw.polygon(facet, fill=label + 1)
+        label += 2
+    return np.asarray(canvas)
+
+
+def _neighbour(depth: np.ndarray, dy: int, dx: int) -> np.ndarray:
+    """HxW: depth[y + dy, x + dx], with depth[y, x] itself where that falls off the image."""
+    height, width = depth.shape
+    result = depth.copy()
+    here = (slice(max(0, -dy), height - max(0, dy)), slice(max(0, -dx), width - max(0, dx)))
+    there = (slice(max(0, dy), height + min(0, dy)), slice(max(0, dx), width + min(0, dx)))
+    result[here] = depth[there]
+    return result
+
+
+def _highest_of_four(depth: np.ndarray, step: int) -> np.ndarray:
+    """HxW: the highest depth among the four pixels `step` away up, down, left and right."""
+    height, width = depth.shape
+    highest = _neighbour(depth, -step, 0)
+    np.maximum(highest[: height - step], depth[step:], out=highest[: height - step])
+    np.maximum(highest[:, step:], depth[:, : width - step], out=highest[:, step:])
+    np.maximum(highest[:, : width - step], depth[:, step:], out=highest[:, : width - step])
+    return highest
+
+
+def _surface_classes(depth: np.ndarray, rim_px: int, gap_depth: int) -> np.ndarray:
+    """HxW uint8 surface class from where each flake lies against its neighbours.
+
+    depth: HxW, higher lies on top (0: binder or background). Light comes from the upper left.
+    A gap or cast shadow shows only where the flake on top lies more than gap_depth higher: flakes
+    that lie about level meet with a faint seam only.
+    """
+    r = rim_px
+    raised = depth + gap_depth
+    surface = np.zeros(depth.shape, dtype=np.uint8)
+    surface[_neighbour(depth, -2 * r, -2 * r) < depth] = SURFACE_LIT_BAND
+    surface[_neighbour(depth, 2 * r, 2 * r) < depth] = SURFACE_DARK_BAND
+    surface[_neighbour(depth, -r, -r) < depth] = SURFACE_LIT_RIM
+    surface[_neighbour(depth, r, r) < depth] = SURFACE_DARK_RIM
+    highest_beside = _highest_of_four(depth, r)
+    surface[highest_beside > depth] = SURFACE_SEAM
+    surface[_neighbour(depth, -2 * r, -2 * r) > raised] = SURFACE_SHADOW
+    surface[highest_beside > raised] = SURFACE_GAP
+    return surface
+
+
+def assign_colors(areas: np.ndarray, fractions: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """A colour index per flake such that summed areas per colour hit fractions * total area.
+
+    Starts from an independent random draw (well mixed, as random packing mixes) and then
+    recolours randomly chosen flakes from the colour most over its target to the one most under,
+    finishing with the flake whose area best fits the rest. With many flakes of all visible
+    sizes the result is exact to about a pixel; it is never off by more than one flake.
+    """
+    colour_count = len(fractions)
+    colours = rng.choice(colour_count, size=len(areas), p=fractions)
+    if colour_count == 1:
+        return colours
+    areas = areas.astype(np.float64)
+    targets = fractions * areas.sum()
+    order = rng.permutation(len(areas))
+    for _ in range(50 * colour_count):
+        totals = np.bincount(colours, weights=areas, minlength=colour_count)
+        shortfall = targets - totals
+        over, under = int(np.argmin(shortfall)), int(np.argmax(shortfall))
+        need = min(-shortfall[over], shortfall[under])
+        if need < 0.5:
+            break
+        candidates = order[(colours[order] == over) & (areas[order] > 0)]
+        running = np.cumsum(areas[candidates])
+        taken = int(np.searchsorted(running, need, side="right"))
+        colours[candidates[:taken]] = under
+        rest = need - (running[taken - 1] if taken else 0.0)
+        remaining = candidates[taken:]
+        moved_last = False
+        if rest >= 0.5 and remaining.size:
+            best = remaining[int(np.argmin(np.abs(areas[remaining] - rest)))]
+            if abs(areas[best] - rest) < rest:
+                colours[best] = under
+                moved_last = True
+        if taken == 0 and not moved_last:
+            break
+    return colours
+
+
+def _flake_lab(
+    colors: tuple[str, ...], color_of_flake: np.ndarray, palette: Palette, rng: np.random.Generator
+) -> np.ndarray:
+    """(n, 3) CIELAB per flake: its colour's palette value moved by that colour's spread."""
+    means = palette.lab_array(list(colors))
+    spreads = FLAKE_SPREAD_SHARE * np.array([palette[name].lab_spread for name in colors])
+    lab = means[color_of_flake] + rng.standard_normal((len(color_of_flake), 3)) * spreads[color_of_flake]
+    lab[:, 0] = np.clip(lab[:, 0], 0.0, 100.0)
+    return lab
+
+
+def _bevel_factor(centres_mm: np.ndarray, tile_mm: float) -> np.ndarray:
+    """Per-flake light factor on the bevelled edge of a product photo: lit upper-left sides."""
+    to_left, to_top = centres_mm[:, 0], centres_mm[:, 1]
+    to_right, to_bottom = tile_mm - centres_mm[:, 0], tile_mm - centres_mm[:, 1]
+    factor = np.ones(len(centres_mm))
+    for distance, gain in ((to_left, 1.08), (to_top, 1.08), (to_right, 0.72), (to_bottom, 0.72)):
+        on_bevel = np.clip(1.0 - distance / BEVEL_MM, 0.0, 1.0)
+        factor *= 1.0 + (gain - 1.0) * on_bevel
+    return factor
+
+
+def _pack_srgb(linear: np.ndarray) -> np.ndarray:
+    """Linear RGB 0-1 (..., 3) -> uint32 RGBA words (alpha 255), little-endian byte order R, G, B, A."""
+    srgb = np.clip(np.rint(_linear_to_srgb8(linear)), 0, 255).astype(np.uint32)
+    return srgb[..., 0] | (srgb[..., 1] << 8) | (srgb[..., 2] << 16) | np.uint32(0xFF000000)
+
+
+def _linear_to_srgb8(linear: np.ndarray) -> np.ndarray:
+    """Linear 0-1 -> sRGB 0-255 through a 4096-step table (exact to a fraction of a level)."""
+    steps = 4096
+    levels = np.linspace(0.0, 1.0, steps)
+    table = np.where(levels <= 0.0031308, 12.92 * levels, 1.055 * levels ** (1.0 / 2.4) - 0.055) * 255.0
+    return table[np.rint(np.clip(linear, 0.0, 1.0) * (steps - 1)).astype(np.intp)]
+
+
+def _color_table(settings: RenderSettings, face_linear: np.ndarray, binder_linear: np.ndarray) -> np.ndarray:
+    """uint32 RGBA word for every (label, surface class), indexed label * SURFACE_CLASSES + class.
+
+    face_linear: (labels - FIRST_FLAKE_LABEL, 3) linear colour of each flake face.
+    """
+    # A rim narrower than a pixel shades only part of the pixel: weaken the effect to match.
+    strength = min(1.0, RIM_MM * settings.px_per_mm)
+    factors = 1.0 + (np.array(SURFACE_FACTORS) - 1.0) * strength
+    faces = face_linear[:, None, :] * factors[None, :, None]
+    faces[:, SURFACE_LIT_RIM, :] += HIGHLIGHT_WHITE * strength
+    binder = np.repeat(binder_linear[None, :], SURFACE_CLASSES, axis=0)
+    if settings.framing == "product_photo":
+        background = np.array(PHOTO_SHADOW_LINEAR)[:, None] * PHOTO_BACKGROUND_LINEAR * np.ones(3)
+    else:
+        background = binder
+    table = np.concatenate([background[None], binder[None], faces], axis=0)
+    return _pack_srgb(table).reshape(-1)
+
+
+def _face_colors(
+    settings: RenderSettings,
+    flakes: Flakes,
+    colors: tuple[str, ...],
+    color_of_flake: np.ndarray,
+    palette: Palette,
+    rng: np.random.Generator,
+) -> np.ndarray:
+    """(2 * flakes, 3) linear colour of each flake's two faces, in label order."""
+    flake_linear = srgb_to_linear(lab_to_srgb(_flake_lab(colors, color_of_flake, palette, rng)))
+    flake_linear *= np.exp(FACET_SIGMA * rng.standard_normal(len(color_of_flake)))[:, None]
+    if settings.framing == "product_photo":
+        flake_linear *= _bevel_factor(flakes.centres_mm, settings.tile_mm)[:, None]
+    tilt = np.exp(FACET_TILT_SIGMA * rng.standard_normal(len(color_of_flake)))
+    return np.stack([flake_linear, flake_linear * tilt[:, None]], axis=1).reshape(-1, 3)
+
+
+def render_layers(
+    shares: Mapping[str, float], settings: RenderSettings, palette: Palette | None = None
+) -> RenderedTile:
+    """The render with its label, surface and colour maps. See render_tile."""
+    mix = validate_shares(shares)
+    palette = load_palette() if palette is None else palette
+    colors = tuple(mix)
+    fractions = np.array([mix[name] for name in colors]) / sum(mix.values())
+
+    # Geometry has its own random stream: one seed gives one layout whatever the mix.
+    flakes = _flake_geometry(settings, np.random.default_rng([settings.seed, 0]))
+    color_rng = np.random.default_rng([settings.seed, 1])
+    labels = _rasterise(flakes, settings)
+    surface = _surface_classes(labels >> 1, settings.rim_px, int(GAP_DEPTH_SHARE * len(flakes.outlines)))
+
+    flake_count = len(flakes.outlines)
+    label_areas = np.bincount(labels.ravel(), minlength=FIRST_FLAKE_LABEL + 2 * flake_count)
+    flake_areas = label_areas[FIRST_FLAKE_LABEL:].reshape(flake_count, 2).sum(axis=1)
+    color_of_flake = assign_colors(flake_areas, fractions, color_rng)
+    face_linear = _face_colors(settings, flakes, colors, color_of_flake, palette, color_rng)
+    binder_linear = BINDER_FACTOR * (fractions @ srgb_to_linear(palette.srgb_array(list(colors))))
+    table = _color_table(settings, face_linear, binder_linear)
+
+    index = labels * SURFACE_CLASSES
+    index += surface
+    words = np.take(table, index)
+    image = Image.frombuffer("RGBA", (settings.size, settings.size), words, "raw", "RGBA", 0, 1).convert("RGB")
+    softness_px = SOFTNESS_MM * settings.px_per_mm
+    if softness_px >= 1.0 / 3.0:
+        image = image.filter(ImageFilter.BoxBlur(softness_px))
+    color_of_label = np.concatenate([[-1, -1], np.repeat(color_of_flake, 2)]).astype(np.int16)
+    return RenderedTile(image=image, labels=labels, surface=surface, color_of_label=color_of_label, colors=colors)
+
+
+def render_tile(
+    shares: Mapping[str, float],
+    *,
+    size: int = 1024,
+    seed: int = 0,
+    framing: str = "full_frame",
+    grade: str = "standard",
+) -> Image.Image:
+    """An RGB preview of a tile with this mix, `size` x `size` pixels.
+
+    shares: canonical colour name (tile_colors.COLOR_NAMES) -> percent, adding up to 100.
+    framing: "full_frame" (the face edge to edge, like the SDXL outputs) or "product_photo"
+    (the tile with its bevelled edge on a white background, like the owner's photos).
+    grade: "fine" (1-3 mm), "standard" (2-4 mm) or "coarse" (3-5 mm) crumb on a 500 mm face.
+    The same arguments always give the same image. ValueError on an unknown colour, shares that
+    do not add up to 100, a size outside 256-2048, an unknown framing or grade.
+    """
+    settings = RenderSettings(size=size, seed=seed, framing=framing, grade=grade)
+    return render_layers(shares, settings).image
