@@ -1,0 +1,87 @@
+"""TILE_BACKEND and the `preview` input: which backend answers, and that it says so."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from prompt_builder import DEFAULT_NEGATIVE_PROMPT
+from tile_generator import BackendError, PreviewTileGenerator, RoutingTileGenerator, load_generator
+from tile_output import read_tile_metadata
+from tile_request import TileRequest
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+MIX = "60% red, 40% white"
+
+
+def request(**overrides) -> TileRequest:
+    fields = dict(prompt=MIX, negative_prompt=DEFAULT_NEGATIVE_PROMPT, seed=1, num_inference_steps=2, width=64, height=64)
+    return TileRequest(**(fields | overrides))
+
+
+def test_auto_without_weights_uses_the_preview_and_says_why(tmp_path, caplog):
+    caplog.set_level("INFO")
+    generator = load_generator({"TILE_BACKEND": "auto", "TILE_MODEL_DIR": str(tmp_path)})
+    assert isinstance(generator, PreviewTileGenerator)
+    assert "preview renderer, because SDXL weights not found" in caplog.text and str(tmp_path) in caplog.text
+    tile = generator.generate(request(width=512, height=512))
+    assert tile.metadata["backend"] == "preview"
+    assert tile.metadata["backend_reason"].startswith("SDXL weights not found: ")
+
+
+def test_auto_with_all_weights_uses_sdxl_and_preview_on_request(tiny_weights_env):
+    generator = load_generator({"TILE_BACKEND": "auto", **tiny_weights_env})
+    assert isinstance(generator, RoutingTileGenerator)
+    sdxl_tile = generator.generate(request())
+    assert sdxl_tile.metadata["backend"] == "sdxl" and sdxl_tile.image.size == (64, 64)
+    preview_tile = generator.generate(request(preview=True, width=512, height=384))
+    assert preview_tile.metadata["backend"] == "preview" and preview_tile.image.size == (512, 384)
+
+
+def test_preview_forced_even_when_weights_are_present(tiny_weights_env):
+    generator = load_generator({"TILE_BACKEND": "preview", **tiny_weights_env})
+    assert isinstance(generator, PreviewTileGenerator)
+
+
+def test_unknown_backend_is_refused():
+    with pytest.raises(BackendError, match=r"TILE_BACKEND='gpu' is not one of auto, sdxl, preview"):
+        load_generator({"TILE_BACKEND": "gpu"})
+
+
+def test_preview_of_a_full_trigger_prompt_renders_the_mix_inside_it(tmp_path):
+    generator = load_generator({"TILE_BACKEND": "preview"})
+    prompt = "ohwx_rubber_tile <s0><s1>, 70% sand, 30% terracotta, photorealistic rubber tile"
+    tile = generator.generate(request(prompt=prompt, width=512, height=512))
+    assert tile.metadata["prompt"] == "70% sand, 30% terracotta"
+
+
+def test_main_command_writes_a_tile_on_a_machine_without_weights(tmp_path):
+    out = tmp_path / "tile.png"
+    env = os.environ | {"TILE_MODEL_DIR": str(tmp_path / "no-weights"), "TILE_BACKEND": "auto"}
+    result = subprocess.run(
+        [sys.executable, str(PROJECT_DIR / "scripts" / "generate.py"), "50% red, 30% black, 20% pearl",
+         "--seed", "42", "--out", str(out), "--width", "512", "--height", "512"],
+        capture_output=True, text=True, env=env, timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    assert f"wrote {out}" in result.stdout and "backend: preview renderer" in result.stderr
+    with Image.open(out) as image:
+        assert image.format == "PNG" and image.size == (512, 512)
+    metadata = read_tile_metadata(out)
+    assert metadata["backend"] == "preview" and metadata["seed"] == "42"
+
+
+def test_main_command_reports_a_bad_mix_without_a_stack_trace(tmp_path):
+    env = os.environ | {"TILE_MODEL_DIR": str(tmp_path), "TILE_BACKEND": "preview"}
+    result = subprocess.run(
+        [sys.executable, str(PROJECT_DIR / "scripts" / "generate.py"), "50% red, 40% black", "--out", str(tmp_path / "x.png")],
+        capture_output=True, text=True, env=env, timeout=300,
+    )
+    assert result.returncode == 2
+    assert "error: the shares add up to 90%, not 100%" in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "x.png").exists()
