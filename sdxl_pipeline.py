@@ -136,9 +136,22 @@ def load_base_pipeline(weights: SdxlWeights, dtype: torch.dtype) -> StableDiffus
             f"the single-file SDXL checkpoint {base} needs the SDXL configs and tokenizers in a local diffusers "
             f"folder (TILE_BASE_CONFIG, now {config}); `python scripts/download_weights.py --configs-only` fetches them"
         )
-    return StableDiffusionXLPipeline.from_single_file(
+    pipe = StableDiffusionXLPipeline.from_single_file(
         base, config=str(config), torch_dtype=dtype, local_files_only=True
     )
+    # diffusers leaves a weight the file lacks on the meta device, without an error.
+    absent = [
+        f"{component}.{name}"
+        for component in ("unet", "vae", "text_encoder", "text_encoder_2")
+        for name, tensor in getattr(pipe, component).state_dict().items()
+        if tensor.is_meta
+    ]
+    if absent:
+        raise WeightsError(
+            f"the SDXL checkpoint {base} has no weights for {len(absent)} tensors (e.g. {', '.join(absent[:3])}): "
+            "it is not a complete SDXL checkpoint, or not one for SDXL. Use the full checkpoint the LoRA was trained on"
+        )
+    return pipe
 
 
 def lora_module_names(state_dict: Mapping[str, torch.Tensor]) -> set[str]:
@@ -221,6 +234,11 @@ def load_textual_inversion(pipe: StableDiffusionXLPipeline, path: Path) -> tuple
     tokens = tuple(f"<s{i}>" for i in range(next(iter(counts.values()))))
     for encoder_name, rows in rows_by_encoder.items():
         tokenizer_name = encoder_name.replace("text_encoder", "tokenizer")
+        # Grow the embeddings without transformers' default mean/covariance start for the new rows (about 3 s on
+        # a CPU for the two 49408-row matrices); the file's rows replace them, and diffusers' resize is then a no-op.
+        getattr(pipe, encoder_name).resize_token_embeddings(
+            len(getattr(pipe, tokenizer_name)) + len(tokens), mean_resizing=False
+        )
         pipe.load_textual_inversion(
             rows,
             token=list(tokens),
@@ -253,7 +271,9 @@ def load_baked_pipeline(folder: Path, dtype: torch.dtype) -> tuple[StableDiffusi
         folder, dtype=dtype, variant=variant, use_safetensors=True, local_files_only=True
     )
     for tokenizer in (pipe.tokenizer, pipe.tokenizer_2):
-        missing = [token for token in record.tokens if token not in tokenizer.get_vocab()]
+        # The tokens were added by load_textual_inversion; the added vocabulary is small, the full one 49k entries.
+        added = tokenizer.get_added_vocab()
+        missing = [token for token in record.tokens if token not in added]
         if missing:
             raise WeightsError(f"the baked pipeline {folder} lacks the tokens {missing}; run scripts/bake_weights.py again")
     return pipe, record

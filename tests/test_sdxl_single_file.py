@@ -202,3 +202,50 @@ def test_full_size_sdxl_layout_round_trips_through_diffusers_converters() -> Non
     assert checkpoint[f"{UNET_PREFIX}output_blocks.5.2.conv.weight"].shape == (640, 640, 3, 3)
     assert checkpoint[f"{VAE_PREFIX}decoder.up.3.upsample.conv.weight"].shape == (512, 512, 3, 3)
     assert checkpoint[f"{OPEN_CLIP_PREFIX}transformer.resblocks.31.attn.in_proj_weight"].shape == (3840, 1280)
+
+
+def test_setup_path_loads_a_single_file_base_then_fuses_lora_and_embeddings(case: SingleFileCase, tmp_path: Path) -> None:
+    """Our assemble_pipeline on a single-file base (TILE_BASE_MODEL=file, TILE_BASE_CONFIG=folder)."""
+    import copy
+
+    from safetensors.torch import save_file
+
+    from lora_files import LoraSpec, expected_delta, write_lora
+    from sdxl_pipeline import SdxlWeights, assemble_pipeline
+
+    lora_path = write_lora(copy.deepcopy(case.pipe.unet), tmp_path / "lora.safetensors", LoraSpec(seed=5))
+    embeddings = tmp_path / "ti.safetensors"
+    widths = SPEC.text_widths
+    save_file({"clip_l": torch.randn(2, widths[0]), "clip_g": torch.randn(2, widths[1])}, embeddings)
+    weights = SdxlWeights(base=case.checkpoint, base_config=case.config_dir, lora=lora_path, embeddings=embeddings)
+
+    pipe, report = assemble_pipeline(weights, torch.device("cpu"), torch.float32)
+
+    assert report.tokens == ("<s0>", "<s1>") and report.lora_modules > 0
+    module = "down_blocks.1.attentions.0.transformer_blocks.0.attn1.to_q"
+    expected = case.pipe.unet.state_dict()[f"{module}.weight"] + expected_delta(load_file(lora_path), module, 0.7)
+    torch.testing.assert_close(pipe.unet.state_dict()[f"{module}.weight"], expected, rtol=0, atol=1e-6)
+
+
+def test_a_checkpoint_missing_weights_fails_instead_of_leaving_them_empty(case: SingleFileCase, tmp_path: Path) -> None:
+    from safetensors.torch import save_file
+
+    from sdxl_pipeline import SdxlWeights, load_base_pipeline
+    from weight_files import WeightsError
+
+    checkpoint = load_file(case.checkpoint)
+    dropped = [key for key in checkpoint if key.startswith(OPEN_CLIP_PREFIX + "transformer.resblocks.3.")]
+    partial = tmp_path / "partial.safetensors"
+    save_file({key: value for key, value in checkpoint.items() if key not in dropped}, partial)
+    weights = SdxlWeights(base=partial, base_config=case.config_dir, lora=None, embeddings=None)
+    with pytest.raises(WeightsError, match=r"has no weights for \d+ tensors \(e.g. text_encoder_2\.text_model\.encoder\.layers\.3\."):
+        load_base_pipeline(weights, torch.float32)
+
+
+def test_a_single_file_base_without_its_config_folder_says_how_to_get_it(case: SingleFileCase, tmp_path: Path) -> None:
+    from sdxl_pipeline import SdxlWeights, load_base_pipeline
+    from weight_files import WeightsError
+
+    weights = SdxlWeights(base=case.checkpoint, base_config=tmp_path / "absent", lora=None, embeddings=None)
+    with pytest.raises(WeightsError, match=r"needs the SDXL configs and tokenizers .* --configs-only"):
+        load_base_pipeline(weights, torch.float32)
