@@ -99,9 +99,8 @@ def typical_color(lab: np.ndarray) -> dict:
     }
 
 
-def measure_color(photo_path: Path) -> dict:
-    """Typical colour, spread and appearance mixture of the granules on one single-colour photo."""
-    lab = face_lab(photo_path)
+def measure_pixels(lab: np.ndarray) -> dict:
+    """Typical colour, spread and appearance mixture from the face pixels (CIELAB) of one colour."""
     granules = lab[lab[:, 0] >= GAP_LIGHTNESS]
     rng = np.random.default_rng(0)
     sample = granules[rng.choice(len(granules), size=min(MIXTURE_SAMPLE, len(granules)), replace=False)]
@@ -111,14 +110,13 @@ def measure_color(photo_path: Path) -> dict:
     }
 
 
-def build_palette(photos_dir: Path) -> dict:
-    colors = []
-    for tile_color in TILE_COLORS:
-        photo_path = photos_dir / f"{tile_color.code}_top.jpg"
-        if not photo_path.is_file():
-            raise FileNotFoundError(f"single-colour photo for {tile_color.name!r} not found: {photo_path}")
-        colors.append({"name": tile_color.name, "code": tile_color.code, **measure_color(photo_path)})
-        print(f"{tile_color.name:12s} lab={colors[-1]['lab']} spread={colors[-1]['lab_spread']}", file=sys.stderr)
+def measure_color(photo_path: Path) -> dict:
+    """Typical colour, spread and appearance mixture of the granules on one single-colour photo."""
+    return measure_pixels(face_lab(photo_path))
+
+
+def palette_document(colors: list[dict]) -> dict:
+    """The palette JSON document around the per-colour entries (name, code and measure_pixels' numbers)."""
     return {
         "version": 1,
         "source": "scripts/build_palette.py over the owner's single-colour top-view photos (<CODE>_top.jpg)",
@@ -133,6 +131,17 @@ def build_palette(photos_dir: Path) -> dict:
         "gap_lightness": GAP_LIGHTNESS,
         "colors": colors,
     }
+
+
+def build_palette(photos_dir: Path) -> dict:
+    colors = []
+    for tile_color in TILE_COLORS:
+        photo_path = photos_dir / f"{tile_color.code}_top.jpg"
+        if not photo_path.is_file():
+            raise FileNotFoundError(f"single-colour photo for {tile_color.name!r} not found: {photo_path}")
+        colors.append({"name": tile_color.name, "code": tile_color.code, **measure_color(photo_path)})
+        print(f"{tile_color.name:12s} lab={colors[-1]['lab']} spread={colors[-1]['lab_spread']}", file=sys.stderr)
+    return palette_document(colors)
 
 
 def main(argv: list[str] | None = None) -> int:

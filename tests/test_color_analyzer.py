@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -311,3 +312,40 @@ def test_real_photo_face_excludes_the_white_background(shared_data_dir: Path) ->
     assert not face[:20].any() and not face[-20:].any() and not face[:, :20].any()
     assert face[rgb.shape[0] // 2, rgb.shape[1] // 2]
     assert 0.55 < face.mean() < 0.8
+
+
+def test_evaluation_script_reports_asked_versus_measured(tmp_path: Path, capsys) -> None:
+    sys.path.insert(0, str(PROJECT_DIR / "scripts"))
+    from evaluate_colors import main
+
+    data = tmp_path / "data"
+    (data / "photos").mkdir(parents=True)
+    (data / "model_outputs").mkdir()
+    mix = make_tile({"red": 30, "blue": 70}, border=40, seed=31)
+    Image.fromarray(mix.rgb).save(data / "photos" / "REDp30_BLUEp70_top.png")
+    Image.fromarray(make_tile({"yellow": 100}, border=40, seed=37).rgb).save(data / "photos" / "YELLOW_top.png")
+    Image.fromarray(make_tile({"red": 50, "white": 50}, seed=41).rgb).save(data / "model_outputs" / "a.png")
+    (data / "manifest.csv").write_text(
+        "file,kind,mix,complete\n"
+        "photos/REDp30_BLUEp70_top.png,photo,\"30% red, 70% blue\",yes\n"
+        "photos/YELLOW_top.png,photo,100% yellow,yes\n"
+        "model_outputs/a.png,sdxl_lora_output,\"50% red, 50% green\",yes\n"
+    )
+    report_path = tmp_path / "report.md"
+    assert main(["--data", str(data), "--out", str(report_path)]) == 0
+    report = report_path.read_text()
+    truth = mix.true_shares()
+    row = next(line for line in report.splitlines() if line.startswith("| REDp30_BLUEp70_top.png |"))
+    measured_red = float(re.search(r"(\d+)% red", row.split("|")[3]).group(1))
+    assert abs(measured_red - truth["red"]) <= 1.5  # 1 pp, and the table rounds to whole percent
+    assert "| YELLOW_top.png | yellow | 100.0% |" in report
+    assert "not scored: 'green' could be several tile colours" in report
+    assert "precision 1.00, recall 1.00" in report
+
+
+def test_evaluation_script_without_data_says_so(tmp_path: Path, capsys) -> None:
+    sys.path.insert(0, str(PROJECT_DIR / "scripts"))
+    from evaluate_colors import main
+
+    assert main(["--data", str(tmp_path), "--out", str(tmp_path / "r.md")]) == 2
+    assert "manifest not found" in capsys.readouterr().err
