@@ -32,9 +32,10 @@ from dataclasses import dataclass
 from types import MappingProxyType
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageFilter
+from PIL import Image, ImageDraw
+from scipy import special
 
-from palette import Palette, lab_to_srgb, load_palette, srgb_to_linear
+from palette import Palette, PaletteColor, lab_to_srgb, load_palette, srgb_to_linear
 from tile_colors import COLOR_NAMES, closest_color_names
 
 MIN_SIZE = 256
@@ -84,19 +85,16 @@ FULL_FRAME_FIELD_SHARE = 0.8
 PHOTO_FACE_FRACTION = 0.86
 # Product photo: flakes this close to the tile's edge sit on the bevel (mm).
 BEVEL_MM = 2.5
-# Each flake's face is tilted its own way, so flakes of one colour differ in brightness: a
-# log-normal light factor with this sigma (calibrated on the single-colour photos' lightness).
-FACET_SIGMA = 0.08
-# Each flake shows a second face (a fan from near its centre over about half its corners), lit
-# by a log-normal factor of this sigma relative to the first. The fan's apex sits up to this
-# fraction of the flake radius off centre.
-FACET_TILT_SIGMA = 0.2
+# Each flake face is tilted its own way: its lightness differs by this much (CIELAB L, sigma).
+FACE_LIGHTNESS_SIGMA = 4.0
+# Each flake shows a second face: a fan from near its centre over about half its corners,
+# whose apex sits up to this fraction of the flake radius off centre.
 FACET_APEX_OFFSET = 0.35
-# Final softening (box blur radius) like a photo's optics, in mm; skipped under a third of a pixel.
-SOFTNESS_MM = 0.085
 # Share of a colour's measured spread (which includes shading within a flake) that goes into
-# differences between flakes.
+# colour differences between flakes.
 FLAKE_SPREAD_SHARE = 0.5
+# Product photo bevel: lightness change (CIELAB L) at the left, top, right and bottom edge.
+BEVEL_LIGHTNESS = (3.0, 3.0, -10.0, -10.0)
 
 # Label numbers in the rasterised flake map.
 LABEL_BACKGROUND = 0  # product photo: white background (full frame: binder)
@@ -117,14 +115,28 @@ SURFACE_SEAM = 5
 SURFACE_LIT_BAND = 6  # just inside the lit rim
 SURFACE_DARK_BAND = 7  # just inside the dark rim
 SURFACE_CLASSES = 8
-# Linear-light factor for each surface class (top, lit rim, dark rim, shadow, gap), and the
-# share of white light a lit rim reflects on top of its colour (a small highlight).
-SURFACE_FACTORS = (1.0, 1.3, 0.6, 0.7, 0.25, 0.6, 1.12, 0.82)
-HIGHLIGHT_WHITE = 0.04
-# Binder and the white background of a product photo, linear light.
+# Surface classes from darkest to lightest. Each colour's classes take their lightness from its
+# appearance model (the lightness distribution of its real photo, data/palette.json) in this
+# order and in proportion to their pixel counts, so a rendered colour spreads over light and
+# shade as it does in the photo.
+SURFACE_DARK_TO_LIGHT = (
+    SURFACE_GAP,
+    SURFACE_SHADOW,
+    SURFACE_DARK_RIM,
+    SURFACE_SEAM,
+    SURFACE_DARK_BAND,
+    SURFACE_TOP,
+    SURFACE_LIT_BAND,
+    SURFACE_LIT_RIM,
+)
+# Binder: the mix in deep shadow (linear-light factor) ...
 BINDER_FACTOR = 0.08
-PHOTO_BACKGROUND_LINEAR = 1.0
-PHOTO_SHADOW_LINEAR = (1.0, 1.0, 1.0, 0.9, 0.75, 0.85, 1.0, 1.0)  # background pixel factors per surface class
+# ... but no lighter than this share of the palette's gap lightness, so it reads as gap, not colour.
+BINDER_GAP_SHARE = 0.6
+LUMINANCE_WEIGHTS = np.array([0.2126729, 0.7151522, 0.0721750])  # linear sRGB -> Y
+# Product photo: the white background, linear light, per surface class (a faint drop shadow
+# where the tile's edge flakes lie to the upper left).
+PHOTO_BACKGROUND_SHADE = (1.0, 1.0, 1.0, 0.9, 0.75, 0.85, 1.0, 1.0)
 
 
 @dataclass(frozen=True)
@@ -422,62 +434,80 @@ def assign_colors(areas: np.ndarray, fractions: np.ndarray, rng: np.random.Gener
     return colours
 
 
-def _flake_lab(
-    colors: tuple[str, ...], color_of_flake: np.ndarray, palette: Palette, rng: np.random.Generator
-) -> np.ndarray:
-    """(n, 3) CIELAB per flake: its colour's palette value moved by that colour's spread."""
-    means = palette.lab_array(list(colors))
-    spreads = FLAKE_SPREAD_SHARE * np.array([palette[name].lab_spread for name in colors])
-    lab = means[color_of_flake] + rng.standard_normal((len(color_of_flake), 3)) * spreads[color_of_flake]
-    lab[:, 0] = np.clip(lab[:, 0], 0.0, 100.0)
-    return lab
+def _bevel_lightness(centres_mm: np.ndarray, tile_mm: float) -> np.ndarray:
+    """Per-flake CIELAB L offset on the bevelled edge of a product photo: the upper-left sides
+    face the light, the lower-right sides turn away from it."""
+    offset = np.zeros(len(centres_mm))
+    distances = (centres_mm[:, 0], centres_mm[:, 1], tile_mm - centres_mm[:, 0], tile_mm - centres_mm[:, 1])
+    for distance, change in zip(distances, BEVEL_LIGHTNESS):
+        offset += change * np.clip(1.0 - distance / BEVEL_MM, 0.0, 1.0)
+    return offset
 
 
-def _bevel_factor(centres_mm: np.ndarray, tile_mm: float) -> np.ndarray:
-    """Per-flake light factor on the bevelled edge of a product photo: lit upper-left sides."""
-    to_left, to_top = centres_mm[:, 0], centres_mm[:, 1]
-    to_right, to_bottom = tile_mm - centres_mm[:, 0], tile_mm - centres_mm[:, 1]
-    factor = np.ones(len(centres_mm))
-    for distance, gain in ((to_left, 1.08), (to_top, 1.08), (to_right, 0.72), (to_bottom, 0.72)):
-        on_bevel = np.clip(1.0 - distance / BEVEL_MM, 0.0, 1.0)
-        factor *= 1.0 + (gain - 1.0) * on_bevel
-    return factor
-
-
-def _pack_srgb(linear: np.ndarray) -> np.ndarray:
-    """Linear RGB 0-1 (..., 3) -> uint32 RGBA words (alpha 255), little-endian byte order R, G, B, A."""
-    srgb = np.clip(np.rint(_linear_to_srgb8(linear)), 0, 255).astype(np.uint32)
-    return srgb[..., 0] | (srgb[..., 1] << 8) | (srgb[..., 2] << 16) | np.uint32(0xFF000000)
-
-
-def _linear_to_srgb8(linear: np.ndarray) -> np.ndarray:
-    """Linear 0-1 -> sRGB 0-255 through a 4096-step table (exact to a fraction of a level)."""
+def _linear_to_srgb(linear: np.ndarray) -> np.ndarray:
+    """Linear 0-1 -> sRGB 0-255 (float) through a 4096-step table."""
     steps = 4096
     levels = np.linspace(0.0, 1.0, steps)
     table = np.where(levels <= 0.0031308, 12.92 * levels, 1.055 * levels ** (1.0 / 2.4) - 0.055) * 255.0
     return table[np.rint(np.clip(linear, 0.0, 1.0) * (steps - 1)).astype(np.intp)]
 
 
-def _color_table(settings: RenderSettings, face_linear: np.ndarray, binder_linear: np.ndarray) -> np.ndarray:
-    """uint32 RGBA word for every (label, surface class), indexed label * SURFACE_CLASSES + class.
+def _pack_rgba(srgb: np.ndarray) -> np.ndarray:
+    """sRGB 0-255 (..., 3) -> uint32 words that read as bytes R, G, B, 255 (little-endian)."""
+    rgb = np.clip(np.rint(srgb), 0, 255).astype(np.uint32)
+    return rgb[..., 0] | (rgb[..., 1] << 8) | (rgb[..., 2] << 16) | np.uint32(0xFF000000)
 
-    face_linear: (labels - FIRST_FLAKE_LABEL, 3) linear colour of each flake face.
+
+def _binder_linear(mix_linear: np.ndarray, gap_lightness: float) -> np.ndarray:
+    """Binder colour: the mix in deep shadow, kept darker than the palette's gap lightness."""
+    binder = BINDER_FACTOR * mix_linear
+    luminance = float(binder @ LUMINANCE_WEIGHTS)
+    # CIELAB L below 8 is Y = L / 903.3 (the linear part of the L* curve).
+    darkest_allowed = BINDER_GAP_SHARE * gap_lightness / 903.3
+    if luminance > darkest_allowed:
+        binder *= darkest_allowed / luminance
+    return binder
+
+
+def appearance_lab_at_quantiles(color: PaletteColor, probabilities: np.ndarray) -> np.ndarray:
+    """(n, 3) CIELAB a colour shows at these lightness quantiles of its real photo.
+
+    L: the quantile of the lightness distribution of the colour's appearance model (all granule
+    pixels of its photo, lit and shaded); a, b: their expected value at that lightness, so shade
+    keeps the chroma it has in the photo.
     """
-    # A rim narrower than a pixel shades only part of the pixel: weaken the effect to match.
-    strength = min(1.0, RIM_MM * settings.px_per_mm)
-    factors = 1.0 + (np.array(SURFACE_FACTORS) - 1.0) * strength
-    faces = face_linear[:, None, :] * factors[None, :, None]
-    faces[:, SURFACE_LIT_RIM, :] += HIGHLIGHT_WHITE * strength
-    binder = np.repeat(binder_linear[None, :], SURFACE_CLASSES, axis=0)
-    if settings.framing == "product_photo":
-        background = np.array(PHOTO_SHADOW_LINEAR)[:, None] * PHOTO_BACKGROUND_LINEAR * np.ones(3)
-    else:
-        background = binder
-    table = np.concatenate([background[None], binder[None], faces], axis=0)
-    return _pack_srgb(table).reshape(-1)
+    weights = np.array([g.weight for g in color.appearance])
+    means = np.array([g.mean for g in color.appearance])
+    covariances = np.array([g.covariance for g in color.appearance])
+    sigmas = np.sqrt(covariances[:, 0, 0])
+    grid = np.linspace(0.0, 100.0, 2001)
+    cdf = (weights[:, None] * special.ndtr((grid[None, :] - means[:, 0:1]) / sigmas[:, None])).sum(axis=0)
+    lightness = np.interp(probabilities, cdf / weights.sum(), grid)
+    z = (lightness[:, None] - means[None, :, 0]) / sigmas[None, :]
+    density = weights[None, :] * np.exp(-0.5 * z**2) / sigmas[None, :]
+    responsibility = density / np.maximum(density.sum(axis=1, keepdims=True), 1e-300)
+    slope = covariances[:, 1:, 0] / covariances[:, 0:1, 0]  # (k, 2): d(a, b) / dL per component
+    conditional = means[None, :, 1:] + slope[None] * (lightness[:, None, None] - means[None, :, 0:1])
+    chroma = (responsibility[..., None] * conditional).sum(axis=1)
+    return np.column_stack([lightness, chroma])
 
 
-def _face_colors(
+def _surface_lab(colors: tuple[str, ...], palette: Palette, class_pixels: np.ndarray) -> np.ndarray:
+    """(colours, SURFACE_CLASSES, 3) CIELAB of each colour under each surface class.
+
+    The classes, darkest first, take the lightness quantiles of the colour's photo in proportion
+    to how many flake pixels each class has in this render (class_pixels).
+    """
+    order = np.array(SURFACE_DARK_TO_LIGHT)
+    counts = class_pixels[order].astype(np.float64) + 1.0
+    middle = (np.cumsum(counts) - 0.5 * counts) / counts.sum()
+    lab = np.zeros((len(colors), SURFACE_CLASSES, 3))
+    for index, name in enumerate(colors):
+        lab[index, order] = appearance_lab_at_quantiles(palette[name], middle)
+    return lab
+
+
+def _face_lab_offsets(
     settings: RenderSettings,
     flakes: Flakes,
     colors: tuple[str, ...],
@@ -485,13 +515,33 @@ def _face_colors(
     palette: Palette,
     rng: np.random.Generator,
 ) -> np.ndarray:
-    """(2 * flakes, 3) linear colour of each flake's two faces, in label order."""
-    flake_linear = srgb_to_linear(lab_to_srgb(_flake_lab(colors, color_of_flake, palette, rng)))
-    flake_linear *= np.exp(FACET_SIGMA * rng.standard_normal(len(color_of_flake)))[:, None]
+    """(2 * flakes, 3) CIELAB offset of each flake face from its colour, in label order.
+
+    Flakes of one colour differ a little in colour (a share of the colour's measured spread) and
+    each face in lightness (it is tilted its own way).
+    """
+    spreads = FLAKE_SPREAD_SHARE * np.array([palette[name].lab_spread for name in colors])
+    flake_offsets = rng.standard_normal((len(color_of_flake), 3)) * spreads[color_of_flake]
     if settings.framing == "product_photo":
-        flake_linear *= _bevel_factor(flakes.centres_mm, settings.tile_mm)[:, None]
-    tilt = np.exp(FACET_TILT_SIGMA * rng.standard_normal(len(color_of_flake)))
-    return np.stack([flake_linear, flake_linear * tilt[:, None]], axis=1).reshape(-1, 3)
+        flake_offsets[:, 0] += _bevel_lightness(flakes.centres_mm, settings.tile_mm)
+    face_offsets = np.repeat(flake_offsets, 2, axis=0)
+    face_offsets[:, 0] += FACE_LIGHTNESS_SIGMA * rng.standard_normal(len(face_offsets))
+    return face_offsets
+
+
+def _color_table(settings: RenderSettings, face_lab: np.ndarray, binder_linear: np.ndarray) -> np.ndarray:
+    """uint32 RGBA word for every (label, surface class), indexed label * SURFACE_CLASSES + class.
+
+    face_lab: (labels - FIRST_FLAKE_LABEL, SURFACE_CLASSES, 3) CIELAB of each flake face's classes.
+    """
+    binder = np.repeat(binder_linear[None, :], SURFACE_CLASSES, axis=0)
+    if settings.framing == "product_photo":
+        background = np.array(PHOTO_BACKGROUND_SHADE)[:, None] * np.ones(3)
+    else:
+        background = binder
+    fixed = _linear_to_srgb(np.stack([background, binder]))
+    table = np.concatenate([_pack_rgba(fixed), _pack_rgba(lab_to_srgb(face_lab))], axis=0)
+    return table.reshape(-1)
 
 
 def render_layers(
@@ -513,18 +563,20 @@ def render_layers(
     label_areas = np.bincount(labels.ravel(), minlength=FIRST_FLAKE_LABEL + 2 * flake_count)
     flake_areas = label_areas[FIRST_FLAKE_LABEL:].reshape(flake_count, 2).sum(axis=1)
     color_of_flake = assign_colors(flake_areas, fractions, color_rng)
-    face_linear = _face_colors(settings, flakes, colors, color_of_flake, palette, color_rng)
-    binder_linear = BINDER_FACTOR * (fractions @ srgb_to_linear(palette.srgb_array(list(colors))))
-    table = _color_table(settings, face_linear, binder_linear)
+    sample = (slice(None, None, 4), slice(None, None, 4))
+    on_flakes = labels[sample] >= FIRST_FLAKE_LABEL
+    class_pixels = np.bincount(surface[sample][on_flakes], minlength=SURFACE_CLASSES)
+    face_colors = np.repeat(color_of_flake, 2)
+    face_lab = _surface_lab(colors, palette, class_pixels)[face_colors]
+    face_lab += _face_lab_offsets(settings, flakes, colors, color_of_flake, palette, color_rng)[:, None, :]
+    binder_linear = _binder_linear(fractions @ srgb_to_linear(palette.srgb_array(list(colors))), palette.gap_lightness)
+    table = _color_table(settings, face_lab, binder_linear)
 
     index = labels * SURFACE_CLASSES
     index += surface
     words = np.take(table, index)
     image = Image.frombuffer("RGBA", (settings.size, settings.size), words, "raw", "RGBA", 0, 1).convert("RGB")
-    softness_px = SOFTNESS_MM * settings.px_per_mm
-    if softness_px >= 1.0 / 3.0:
-        image = image.filter(ImageFilter.BoxBlur(softness_px))
-    color_of_label = np.concatenate([[-1, -1], np.repeat(color_of_flake, 2)]).astype(np.int16)
+    color_of_label = np.concatenate([[-1, -1], face_colors]).astype(np.int16)
     return RenderedTile(image=image, labels=labels, surface=surface, color_of_label=color_of_label, colors=colors)
 
 
