@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import shutil
 import tempfile
 from pathlib import Path as LocalPath
 
@@ -27,6 +28,7 @@ class Predictor(BasePredictor):
     def setup(self) -> None:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
         self.generator = load_generator()
+        self.last_output_dir: LocalPath | None = None
 
     def predict(
         self,
@@ -60,5 +62,17 @@ class Predictor(BasePredictor):
         )
         log.info("seed %d, %dx%d, prompt %r", request.seed, request.width, request.height, request.prompt[:200])
         tile = self.generator.generate(request, on_step=_log_step)
-        out_dir = LocalPath(tempfile.mkdtemp(prefix="tile-"))
+        out_dir = self.fresh_output_dir()
         return Path(save_tile(tile, out_dir / f"tile.{request.output_format}", request.output_format))
+
+    def fresh_output_dir(self) -> LocalPath:
+        """A new folder for this prediction's file, after deleting the previous prediction's.
+
+        Cog has read (encoded or uploaded) a prediction's output before it starts the next one on
+        this one-slot server, so only the latest file needs to stay; without this, every
+        prediction would leave its image in /tmp for the life of the server.
+        """
+        if self.last_output_dir is not None and self.last_output_dir.exists():
+            shutil.rmtree(self.last_output_dir)
+        self.last_output_dir = LocalPath(tempfile.mkdtemp(prefix="tile-"))
+        return self.last_output_dir

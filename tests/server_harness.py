@@ -32,6 +32,7 @@ DEFAULT_PREDICTOR = "predict.py:Predictor"
 READY_TIMEOUT_S = 180.0
 REQUEST_TIMEOUT_S = 120.0
 STOP_TIMEOUT_S = 15.0
+BUSY_RETRY_S = 10.0
 POLL_INTERVAL_S = 0.1
 
 _running: set[CogServer] = set()
@@ -194,15 +195,40 @@ class CogServer:
         finally:
             connection.close()
 
-    def predict(self, inputs: Mapping[str, Any], timeout: float = REQUEST_TIMEOUT_S, **fields: Any) -> Response:
-        """A synchronous POST /predictions."""
-        return self.request("POST", "/predictions", {"input": dict(inputs), **fields}, timeout=timeout)
+    def predict(
+        self,
+        inputs: Mapping[str, Any],
+        timeout: float = REQUEST_TIMEOUT_S,
+        busy_retry_s: float = BUSY_RETRY_S,
+        **fields: Any,
+    ) -> Response:
+        """A synchronous POST /predictions, sent again for up to `busy_retry_s` while the answer is 409."""
+        body = {"input": dict(inputs), **fields}
+        return self._post_when_free(body, {}, timeout, busy_retry_s)
 
-    def predict_async(self, inputs: Mapping[str, Any], webhook: str, events: list[str] | None = None, **fields: Any) -> Response:
+    def predict_async(
+        self,
+        inputs: Mapping[str, Any],
+        webhook: str,
+        events: list[str] | None = None,
+        busy_retry_s: float = BUSY_RETRY_S,
+        **fields: Any,
+    ) -> Response:
+        """POST /predictions with `Prefer: respond-async` and a webhook (202 when accepted)."""
         body = {"input": dict(inputs), "webhook": webhook, **fields}
         if events is not None:
             body["webhook_events_filter"] = events
-        return self.request("POST", "/predictions", body, headers={"Prefer": "respond-async"})
+        return self._post_when_free(body, {"Prefer": "respond-async"}, REQUEST_TIMEOUT_S, busy_retry_s)
+
+    def _post_when_free(self, body: Any, headers: Mapping[str, str], timeout: float, busy_retry_s: float) -> Response:
+        # coglet sends a prediction's final answer (reply or webhook) a moment before its slot is free
+        # again, so a client that sends the next prediction at once can get 409: retry those briefly.
+        deadline = time.monotonic() + busy_retry_s
+        while True:
+            reply = self.request("POST", "/predictions", body, headers=headers, timeout=timeout)
+            if reply.status != 409 or time.monotonic() >= deadline:
+                return reply
+            time.sleep(POLL_INTERVAL_S / 2)
 
     def health(self) -> dict[str, Any]:
         return self.request("GET", "/health-check", timeout=10).json()

@@ -59,9 +59,15 @@ def step_numbers(messages: list[str]) -> list[int]:
 
 
 @pytest.fixture(scope="module")
-def preview_server(tmp_path_factory) -> Iterator[CogServer]:
+def worker_tmp(tmp_path_factory) -> Path:
+    """The preview server's TMPDIR, where predict() writes its output files."""
+    return tmp_path_factory.mktemp("worker_tmp")
+
+
+@pytest.fixture(scope="module")
+def preview_server(tmp_path_factory, worker_tmp) -> Iterator[CogServer]:
     log_path = tmp_path_factory.mktemp("preview_server") / "server.log"
-    with CogServer(log_path, {"TILE_BACKEND": "preview"}) as server:
+    with CogServer(log_path, {"TILE_BACKEND": "preview", "TMPDIR": str(worker_tmp)}) as server:
         server.wait_for_status("READY")
         yield server
 
@@ -96,6 +102,14 @@ def test_async_prediction_sends_start_and_completed_webhooks_with_the_image(prev
     assert [event["status"] for event in events] == ["processing", "succeeded"]  # start, then completed
     assert "output" not in events[0] or events[0]["output"] is None
     assert png_of(completed["output"]).size == (512, 512)
+
+
+def test_output_files_do_not_pile_up_on_a_long_running_server(preview_server, worker_tmp):
+    for seed in range(4):
+        prediction = preview_server.predict({"prompt": MIX, "width": 512, "height": 512, "seed": seed}).json()
+        assert prediction["status"] == "succeeded", prediction
+    left = [path for path in worker_tmp.rglob("*") if path.is_file()]
+    assert len(left) <= 1, left  # only the latest prediction's image
 
 
 @pytest.mark.parametrize(
@@ -196,9 +210,10 @@ def test_put_with_the_same_id_is_idempotent_and_other_requests_get_409_while_bus
     prediction_id = "put-idempotent-1"
     body = {"input": sdxl_inputs(steps=12), "webhook": webhooks.url, "webhook_events_filter": ["completed"]}
     async_header = {"Prefer": "respond-async"}
+    sdxl_server.wait_for_status("READY", timeout=30)  # the previous prediction's slot is free again
     first = sdxl_server.request("PUT", f"/predictions/{prediction_id}", body, headers=async_header)
     again = sdxl_server.request("PUT", f"/predictions/{prediction_id}", body, headers=async_header)
-    busy = sdxl_server.predict({"prompt": MIX, "preview": True, "width": 512, "height": 512})
+    busy = sdxl_server.predict({"prompt": MIX, "preview": True, "width": 512, "height": 512}, busy_retry_s=0)
     health = sdxl_server.health()["status"]
 
     completed = webhooks.wait_for_completion(prediction_id, WEBHOOK_TIMEOUT_S)
