@@ -105,9 +105,8 @@ def find_tile_face(rgb: np.ndarray) -> np.ndarray:
     if trim > 0:
         face = ndimage.binary_erosion(face, structure=np.ones((3, 3), bool), iterations=trim, border_value=0)
 
-    row_index = np.minimum(np.arange(height) // step, face.shape[0] - 1)
-    col_index = np.minimum(np.arange(width) // step, face.shape[1] - 1)
-    return face[row_index[:, None], col_index[None, :]]
+    # rgb[::step] kept ceil(size / step) samples, so repeating each step times covers the image.
+    return np.repeat(np.repeat(face, step, axis=0), step, axis=1)[:height, :width]
 
 # ---------------------------------------------------------------------------------------------
 # Colour shares
@@ -315,7 +314,7 @@ def fit_mixture(
         relative = np.exp(log_joint - top)
         bin_total = relative.sum(axis=1)
         responsibility = relative * (counts / bin_total)[:, None]
-        mean_log_likelihood = float((top[:, 0] + np.log(bin_total)) @ counts / total)
+        mean_log_likelihood = float(np.einsum("n,n->", top[:, 0] + np.log(bin_total), counts) / total)
         component_mass = responsibility.sum(axis=0)
         colour_mass = np.bincount(models.owner, weights=component_mass, minlength=colours) / total
         updated = np.maximum(colour_mass - sparsity, 0.0)
@@ -377,7 +376,8 @@ def fit_fixed_weights(log_likelihood: np.ndarray, counts: np.ndarray) -> np.ndar
     share_of_pixels = counts / counts.sum()
     weights = np.full(log_likelihood.shape[1], 1.0 / log_likelihood.shape[1])
     for _ in range(_FIRST_LOOK_ITERATIONS):
-        updated = weights * (density.T @ (share_of_pixels / (density @ weights)))
+        mixed = np.einsum("nc,c->n", density, weights)
+        updated = weights * np.einsum("nc,n->c", density, share_of_pixels / mixed)
         updated /= updated.sum()
         if np.abs(updated - weights).max() < _EM_WEIGHT_TOLERANCE:
             return updated

@@ -375,6 +375,8 @@ def near_pairs_section(palette: Palette) -> list[str]:
     )
     return [
         "",
+        "## Near colours in the palette",
+        "",
         f"Palette colours whose typical colours lie closer than delta E {NEAR_PAIR_DELTA_E:g} (CIELAB 1976). Their "
         "granules overlap in colour (shading spreads each colour over 10-20 units of lightness), so a mix of two of "
         "them is measured statistically rather than granule by granule, and a change of lighting between photos "
@@ -396,7 +398,7 @@ def findings_section(multi: list[EntryResult], flagged: list[EntryResult], outpu
         "",
         f"- Recipe versus area. The truth for the photos is the maker's recipe by mass. On the {len(multi) - len(flagged)} "
         f"photos not flagged the analyzer is within {per_colour_mean_abs([r.given for r in multi if r not in flagged]):.1f} pp "
-        "per colour on average. In the black/white series black reads 1.5-3 pp above its recipe share between 15% and 75% "
+        "per colour on average. In the black/white series black reads about 2-3 pp above its recipe share between 15% and 75% "
         "black: white granules that are denser than black ones (more filler) would do that, and so would shaded white "
         "facets read as black; these photos cannot tell the two apart.",
         f"- Mislabelled photos. {len(flagged)} photos of the blue / dark green / red series read as their recipe with two "
