@@ -1,10 +1,15 @@
 """Measure the share of each tile colour in an image of a rubber-crumb tile.
 
+    measure_shares(image, colors=None) -> ColorShares      shares in percent of the granule area
+    classify_pixels(image, colors=None) -> (PixelLabels, ColorShares)   per-pixel segmentation
+
 Pipeline: find the tile face (a photo has a plain background and a bevelled edge; an SDXL
-output is all face), mark the dark gaps between granules, then explain the remaining face
-pixels as a mixture of the palette colours' appearance models (data/palette.json) and read the
-shares off the mixture weights. The per-pixel labels (with gap and background labels) are
-available for callers that recolour granules.
+output is all face); mark the gaps between granules (thin dark lines); bin the remaining face
+pixels by colour and explain them, by EM, as a mixture of the palette colours' appearance models
+(data/palette.json: each colour's spread of lit, shaded and highlighted pixels). Each colour may
+shift as a whole by a few CIELAB units, for another camera or light. The shares are the
+mixture weights. Without a colour list (open mode) the colours present are first found on
+granule interiors (edges blend two colours into a third) with a sparsity prior, then measured.
 """
 
 from __future__ import annotations
@@ -108,6 +113,7 @@ def find_tile_face(rgb: np.ndarray) -> np.ndarray:
     # rgb[::step] kept ceil(size / step) samples, so repeating each step times covers the image.
     return np.repeat(np.repeat(face, step, axis=0), step, axis=1)[:height, :width]
 
+
 # ---------------------------------------------------------------------------------------------
 # Colour shares
 # ---------------------------------------------------------------------------------------------
@@ -126,8 +132,8 @@ _BIN_COUNT = 1 << (3 * _BIN_BITS)
 # without a chroma floor a slight cast would decide between black and dark gray.
 _VARIANCE_FLOOR = np.array([2.0, 6.0, 6.0])
 # How far (CIELAB distance) a colour may look from its reference photo in another image:
-# exposure, white balance, another camera or a generated image. Colours closer than this to
-# each other are told apart by which reference they sit nearer.
+# exposure, white balance, another camera or a generated image. Each colour in a fit moves as a
+# whole (its shading and highlights with it) by at most this much.
 _SHIFT_LIMIT = 15.0
 # Every pixel a shifted colour explains pays |shift|^2 / (2 * scale^2) in log likelihood, so
 # a colour that fits unshifted wins over a neighbour that has to move to fit.
@@ -140,7 +146,7 @@ _GAP_WIDTH_SCALE_PX = 640
 _EM_MAX_ITERATIONS = 300
 _EM_WEIGHT_TOLERANCE = 1e-4  # 0.01 pp
 # Open mode only ranks colours with its sparse fit: a coarser stop is enough.
-_PRESENCE_WEIGHT_TOLERANCE = 1e-4
+_PRESENCE_WEIGHT_TOLERANCE = 3e-4
 _FIRST_LOOK_ITERATIONS = 200
 # Open mode: colours under this share of the all-colour first fit are not candidates at all.
 _CANDIDATE_SHARE = 0.005
@@ -251,10 +257,9 @@ def _appearance_models(palette: Palette, names: tuple[str, ...]) -> _AppearanceM
 
 
 @dataclass(frozen=True)
-class MixtureFit:
+class _MixtureFit:
     weights: np.ndarray  # (colours,) fractions summing to 1
     shifts: np.ndarray  # (colours, 3) CIELAB offset of each colour in this image
-    mean_log_likelihood: float  # per pixel
 
 
 def _quadratic_features(lab: np.ndarray) -> np.ndarray:
@@ -286,7 +291,7 @@ def _component_log_density(features: np.ndarray, models: _AppearanceModels, shif
     return (models.log_prior - 0.5 * shift_penalty)[None, :] - 0.5 * mahalanobis
 
 
-def fit_mixture(
+def _fit_mixture(
     lab: np.ndarray,
     counts: np.ndarray,
     models: _AppearanceModels,
@@ -294,7 +299,7 @@ def fit_mixture(
     adapt_shifts: bool = True,
     sparsity: float = 0.0,
     tolerance: float = _EM_WEIGHT_TOLERANCE,
-) -> MixtureFit:
+) -> _MixtureFit:
     """Colour weights (and per-colour shifts) that best explain binned pixels, by EM.
 
     lab: (N, 3) colours of the bins; counts: (N,) pixels per bin. Each colour's appearance model
@@ -306,7 +311,6 @@ def fit_mixture(
     shifts = np.zeros((colours, 3))
     total = float(counts.sum())
     features = _quadratic_features(lab)
-    mean_log_likelihood = -np.inf
     for _ in range(_EM_MAX_ITERATIONS):
         with np.errstate(divide="ignore"):
             log_joint = _component_log_density(features, models, shifts) + np.log(weights)[models.owner][None, :]
@@ -314,7 +318,6 @@ def fit_mixture(
         relative = np.exp(log_joint - top)
         bin_total = relative.sum(axis=1)
         responsibility = relative * (counts / bin_total)[:, None]
-        mean_log_likelihood = float(np.einsum("n,n->", top[:, 0] + np.log(bin_total), counts) / total)
         component_mass = responsibility.sum(axis=0)
         colour_mass = np.bincount(models.owner, weights=component_mass, minlength=colours) / total
         updated = np.maximum(colour_mass - sparsity, 0.0)
@@ -327,7 +330,7 @@ def fit_mixture(
         weights = updated
         if converged:
             break
-    return MixtureFit(weights=weights, shifts=shifts, mean_log_likelihood=mean_log_likelihood)
+    return _MixtureFit(weights=weights, shifts=shifts)
 
 
 def _updated_shifts(
@@ -359,14 +362,15 @@ def _updated_shifts(
 def _palette_bin_log_likelihood(palette: Palette) -> np.ndarray:
     """(_BIN_COUNT, 29) log density of every bin colour under every palette colour, unshifted."""
     models = _appearance_models(palette, palette.names)
-    component = _component_log_density(_quadratic_features(_bin_centre_lab()), models, np.zeros((len(palette.names), 3)))
+    no_shift = np.zeros((len(palette.names), 3))
+    component = _component_log_density(_quadratic_features(_bin_centre_lab()), models, no_shift)
     table = np.empty((_BIN_COUNT, len(palette.names)))
     for index in range(len(palette.names)):
         table[:, index] = np.logaddexp.reduce(component[:, models.owner == index], axis=1)
     return table
 
 
-def fit_fixed_weights(log_likelihood: np.ndarray, counts: np.ndarray) -> np.ndarray:
+def _fit_fixed_weights(log_likelihood: np.ndarray, counts: np.ndarray) -> np.ndarray:
     """Mixture weights (summing to 1) of fixed colour densities that best explain binned pixels, by EM.
 
     log_likelihood: (bins, colours); counts: (bins,) pixels per bin. A quick first look: it stops
@@ -424,7 +428,8 @@ def _gap_pixels(bins: np.ndarray, palette: Palette) -> np.ndarray:
     # Opening with a width x width square, done separably (much faster than binary_opening).
     # Outside the image counts as dark, so blobs touching the border are not eroded by it.
     marks = dark.view(np.uint8)
-    eroded = ndimage.minimum_filter1d(ndimage.minimum_filter1d(marks, width, axis=0, mode="nearest"), width, axis=1, mode="nearest")
+    eroded = ndimage.minimum_filter1d(marks, width, axis=0, mode="nearest")
+    eroded = ndimage.minimum_filter1d(eroded, width, axis=1, mode="nearest")
     solid = ndimage.maximum_filter1d(ndimage.maximum_filter1d(eroded, width, axis=0), width, axis=1)
     return dark & (solid == 0)
 
@@ -447,9 +452,9 @@ def _fit_colors(
     names: tuple[str, ...],
     sparsity: float = 0.0,
     tolerance: float = _EM_WEIGHT_TOLERANCE,
-) -> MixtureFit:
+) -> _MixtureFit:
     occupied = np.flatnonzero(counts)
-    return fit_mixture(
+    return _fit_mixture(
         _bin_centre_lab()[occupied],
         counts[occupied].astype(np.float64),
         _appearance_models(palette, names),
@@ -458,7 +463,7 @@ def _fit_colors(
     )
 
 
-def find_present_colors(
+def _find_present_colors(
     rgb: np.ndarray, segmentation: _Segmentation, palette: Palette, presence_threshold: float
 ) -> tuple[str, ...]:
     """Open mode: the palette colours present on the granule interiors, largest share first."""
@@ -470,7 +475,7 @@ def find_present_colors(
     pixels = interior if interior.sum() >= 0.05 * granule.sum() else granule
     counts = np.bincount(bins[pixels], minlength=_BIN_COUNT)
     occupied = np.flatnonzero(counts)
-    first = fit_fixed_weights(_palette_bin_log_likelihood(palette)[occupied], counts[occupied].astype(np.float64))
+    first = _fit_fixed_weights(_palette_bin_log_likelihood(palette)[occupied], counts[occupied].astype(np.float64))
     candidates = tuple(name for name, w in zip(palette.names, first) if w >= _CANDIDATE_SHARE)
     if not candidates:
         candidates = (palette.names[int(np.argmax(first))],)
@@ -484,24 +489,24 @@ def find_present_colors(
 
 def _analyse(
     image: object, colors: Sequence[str] | None, palette: Palette | None, presence_threshold: float
-) -> tuple[_Segmentation, tuple[str, ...], MixtureFit, Palette]:
+) -> tuple[_Segmentation, tuple[str, ...], _MixtureFit, Palette]:
     palette = load_palette() if palette is None else palette
     wanted = None if colors is None else resolve_color_names(colors)
     rgb = as_rgb_array(image)
     segmentation = _segment(rgb, palette)
     if wanted is None:
-        names = find_present_colors(rgb, segmentation, palette, presence_threshold)
+        names = _find_present_colors(rgb, segmentation, palette, presence_threshold)
         fit = _fit_colors(segmentation.counts, palette, names)
         order = np.argsort(-fit.weights, kind="stable")
         names = tuple(names[i] for i in order)
-        fit = MixtureFit(fit.weights[order], fit.shifts[order], fit.mean_log_likelihood)
+        fit = _MixtureFit(fit.weights[order], fit.shifts[order])
     else:
         names = wanted
         fit = _fit_colors(segmentation.counts, palette, names)
     return segmentation, names, fit, palette
 
 
-def _shares(segmentation: _Segmentation, names: tuple[str, ...], fit: MixtureFit) -> ColorShares:
+def _shares(segmentation: _Segmentation, names: tuple[str, ...], fit: _MixtureFit) -> ColorShares:
     face_pixels = int(segmentation.face.sum())
     return ColorShares(
         shares={name: float(100.0 * w) for name, w in zip(names, fit.weights)},
@@ -539,13 +544,12 @@ def classify_pixels(
     segmentation, names, fit, palette = _analyse(image, colors, palette, presence_threshold)
     face_bins = np.flatnonzero(np.bincount(segmentation.bins[segmentation.face], minlength=_BIN_COUNT))
     models = _appearance_models(palette, names)
+    features = _quadratic_features(_bin_centre_lab()[face_bins])
     with np.errstate(divide="ignore"):
-        log_joint = _component_log_density(_quadratic_features(_bin_centre_lab()[face_bins]), models, fit.shifts) + np.log(
-            fit.weights
-        )[models.owner][None, :]
-    per_colour = np.full((len(face_bins), len(names)), -np.inf)
-    for index in range(len(names)):
-        per_colour[:, index] = log_joint[:, models.owner == index].max(axis=1)
+        log_joint = _component_log_density(features, models, fit.shifts) + np.log(fit.weights)[models.owner][None, :]
+    per_colour = np.stack(
+        [np.logaddexp.reduce(log_joint[:, models.owner == index], axis=1) for index in range(len(names))], axis=1
+    )
     label_of_bin = np.full(_BIN_COUNT, LABEL_GAP, dtype=np.int16)
     label_of_bin[face_bins] = np.argmax(per_colour, axis=1)
     labels = label_of_bin[segmentation.bins]
