@@ -152,12 +152,15 @@ _FIRST_LOOK_ITERATIONS = 200
 _CANDIDATE_SHARE = 0.005
 # Open mode: each colour must explain at least this share of the pixels on its own to stay in
 # the fit (a sparsity prior), so that one real colour is not split over its palette neighbours.
-_OPEN_MODE_SPARSITY = 0.015
+_OPEN_MODE_SPARSITY = 0.005
 # A pixel is inside a granule (not on an edge between two) when no neighbour differs from it
 # by more than this in any sRGB channel; open mode finds colours on those pixels only, since
 # edges blend two colours (and JPEG blurs colour over two pixels) into a third.
 _EDGE_CONTRAST = 24
 _PRESENCE_SIDE_PX = 640
+# Open mode: a colour is needed for a pixel when leaving it out makes the pixel this much less
+# likely (log of a factor of 20).
+_NEEDED_LOG_RATIO = 3.0
 
 
 @dataclass(frozen=True)
@@ -483,8 +486,47 @@ def _find_present_colors(
         counts, palette, candidates, sparsity=_OPEN_MODE_SPARSITY, tolerance=_PRESENCE_WEIGHT_TOLERANCE
     )
     order = np.argsort(-sparse.weights, kind="stable")
-    present = tuple(candidates[i] for i in order if sparse.weights[i] * 100.0 >= presence_threshold)
-    return present if present else (candidates[int(order[0])],)
+    present = [candidates[i] for i in order if sparse.weights[i] * 100.0 >= presence_threshold]
+    if not present:
+        return (candidates[int(order[0])],)
+    return _drop_unneeded_colors(counts, palette, present, presence_threshold)
+
+
+def _bin_mixture_log_density(features: np.ndarray, models: _AppearanceModels, fit: _MixtureFit) -> np.ndarray:
+    """(bins,) log density of each bin under a fitted mixture."""
+    with np.errstate(divide="ignore"):
+        log_joint = _component_log_density(features, models, fit.shifts) + np.log(fit.weights)[models.owner][None, :]
+    return np.logaddexp.reduce(log_joint, axis=1)
+
+
+def _drop_unneeded_colors(
+    counts: np.ndarray, palette: Palette, present: list[str], presence_threshold: float
+) -> tuple[str, ...]:
+    """Drop, weakest first, each colour the others (free to shift) can stand in for.
+
+    A colour is needed where, without it, pixels become _NEEDED_LOG_RATIO less likely; it stays
+    when that holds for at least presence_threshold percent of the pixels. This merges one real
+    colour that the sparse fit split over two palette neighbours (a blue between blue and sky blue).
+    """
+    occupied = np.flatnonzero(counts)
+    features = _quadratic_features(_bin_centre_lab()[occupied])
+    share_of_pixels = counts[occupied] / counts[occupied].sum()
+
+    def log_density(names: tuple[str, ...]) -> np.ndarray:
+        fit = _fit_colors(counts, palette, names, tolerance=_PRESENCE_WEIGHT_TOLERANCE)
+        return _bin_mixture_log_density(features, _appearance_models(palette, names), fit)
+
+    kept = tuple(present)
+    kept_density = log_density(kept)
+    for name in reversed(present):
+        if len(kept) == 1:
+            break
+        without = tuple(other for other in kept if other != name)
+        without_density = log_density(without)
+        needed_share = float(share_of_pixels[kept_density - without_density > _NEEDED_LOG_RATIO].sum())
+        if needed_share * 100.0 < presence_threshold:
+            kept, kept_density = without, without_density
+    return tuple(kept)
 
 
 def _analyse(
