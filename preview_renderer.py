@@ -65,9 +65,9 @@ GRADES: Mapping[str, GranuleGrade] = MappingProxyType(
 # Visible flake diameter / sieve size. Crumb is flaky: a flake lying flat shows a face longer
 # than the mesh it passed. Calibrated so that the median visible flake area at the standard
 # grade matches the owner's photos at their scale (scripts/evaluate_preview.py).
-FLAKE_SIZE_FACTOR = 1.3
+FLAKE_SIZE_FACTOR = 1.4
 # Summed flake area over face area: enough overlap that binder shows only in thin gaps.
-FLAKE_COVERAGE = 1.9
+FLAKE_COVERAGE = 2.2
 # Flake centres: one per grid cell, moved at random by up to this fraction of the cell. Less
 # than a full cell keeps holes (binder showing) rare at low coverage.
 GRID_JITTER = 0.3
@@ -83,6 +83,11 @@ RIM_MM = 0.25
 FULL_FRAME_FIELD_SHARE = 0.8
 # Product photo: face width over image width, as in the owner's 640 px photos (547-553 px).
 PHOTO_FACE_FRACTION = 0.86
+# Product photo: the mould cuts the edge flakes this far outside the face square (mm), give or
+# take a wobble, sampled at this many points along each edge.
+EDGE_OVERHANG_MM = 0.4
+EDGE_WOBBLE_MM = 0.5
+EDGE_SAMPLES = 48
 # Product photo: flakes this close to the tile's edge sit on the bevel (mm).
 BEVEL_MM = 2.5
 # Each flake face is tilted its own way: its lightness differs by this much (CIELAB L, sigma).
@@ -201,6 +206,9 @@ class Flakes:
     outlines: tuple[tuple[float, ...], ...]  # flat x0, y0, x1, y1, ... per flake
     facets: tuple[tuple[float, ...], ...]  # the part of each flake that faces another way
     centres_mm: np.ndarray  # (n, 2) x, y on the face
+    # Product photo: where the moulded edge cuts the flakes, in mm outside the face square, along
+    # the left, top, right and bottom edge (4, EDGE_SAMPLES), from the edge's start to its end.
+    edge_mm: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -317,7 +325,9 @@ def _flake_geometry(settings: RenderSettings, rng: np.random.Generator) -> Flake
         ):
             outlines[index] = tuple(outline)
             facets[index] = tuple(facet)
-    return Flakes(outlines=tuple(outlines), facets=tuple(facets), centres_mm=centres)
+    edge = rng.uniform(-EDGE_WOBBLE_MM, EDGE_WOBBLE_MM, size=(4, EDGE_SAMPLES))
+    edge = EDGE_OVERHANG_MM + 0.5 * (edge + np.roll(edge, 1, axis=1))  # a little smoother
+    return Flakes(outlines=tuple(outlines), facets=tuple(facets), centres_mm=centres, edge_mm=edge)
 
 
 def _mean_flake_area_factor() -> float:
@@ -351,7 +361,28 @@ def _rasterise(flakes: Flakes, settings: RenderSettings) -> np.ndarray:
         draw.polygon(outline, fill=label)
         draw.polygon(facet, fill=label + 1)
         label += 2
-    return np.asarray(canvas)
+    labels = np.asarray(canvas)
+    if settings.framing == "product_photo":
+        labels = np.where(_outside_cut_edge(flakes.edge_mm, settings), LABEL_BACKGROUND, labels)
+    return labels
+
+
+def _outside_cut_edge(edge_mm: np.ndarray, settings: RenderSettings) -> np.ndarray:
+    """HxW bool: beyond the tile's moulded edge (the face square plus a slight wobble)."""
+    size, scale = settings.size, settings.px_per_mm
+    near = settings.face_origin_px
+    far = near + settings.face_px
+    along = (np.arange(size) - near) / max(1, settings.face_px) * (edge_mm.shape[1] - 1)
+    samples = np.arange(edge_mm.shape[1])
+    left, top, right, bottom = (np.interp(along, samples, profile) * scale for profile in edge_mm)
+    columns = np.arange(size)[None, :]
+    rows = np.arange(size)[:, None]
+    return (
+        (columns < near - left[:, None])
+        | (columns >= far + right[:, None])
+        | (rows < near - top[None, :])
+        | (rows >= far + bottom[None, :])
+    )
 
 
 def _neighbour(depth: np.ndarray, dy: int, dx: int) -> np.ndarray:
@@ -469,20 +500,20 @@ def _binder_linear(mix_linear: np.ndarray, gap_lightness: float) -> np.ndarray:
     return binder
 
 
-def appearance_lab_at_quantiles(color: PaletteColor, probabilities: np.ndarray) -> np.ndarray:
+def appearance_lab_at_quantiles(color: PaletteColor, probabilities: np.ndarray, gap_lightness: float) -> np.ndarray:
     """(n, 3) CIELAB a colour shows at these lightness quantiles of its real photo.
 
     L: the quantile of the lightness distribution of the colour's appearance model (all granule
-    pixels of its photo, lit and shaded); a, b: their expected value at that lightness, so shade
-    keeps the chroma it has in the photo.
+    pixels of its photo, lit and shaded, not darker than gap_lightness, as the model was fitted);
+    a, b: their expected value at that lightness, so shade keeps the chroma it has in the photo.
     """
     weights = np.array([g.weight for g in color.appearance])
     means = np.array([g.mean for g in color.appearance])
     covariances = np.array([g.covariance for g in color.appearance])
     sigmas = np.sqrt(covariances[:, 0, 0])
-    grid = np.linspace(0.0, 100.0, 2001)
+    grid = np.linspace(gap_lightness, 100.0, 2001)
     cdf = (weights[:, None] * special.ndtr((grid[None, :] - means[:, 0:1]) / sigmas[:, None])).sum(axis=0)
-    lightness = np.interp(probabilities, cdf / weights.sum(), grid)
+    lightness = np.interp(probabilities, (cdf - cdf[0]) / (cdf[-1] - cdf[0]), grid)
     z = (lightness[:, None] - means[None, :, 0]) / sigmas[None, :]
     density = weights[None, :] * np.exp(-0.5 * z**2) / sigmas[None, :]
     responsibility = density / np.maximum(density.sum(axis=1, keepdims=True), 1e-300)
@@ -503,7 +534,7 @@ def _surface_lab(colors: tuple[str, ...], palette: Palette, class_pixels: np.nda
     middle = (np.cumsum(counts) - 0.5 * counts) / counts.sum()
     lab = np.zeros((len(colors), SURFACE_CLASSES, 3))
     for index, name in enumerate(colors):
-        lab[index, order] = appearance_lab_at_quantiles(palette[name], middle)
+        lab[index, order] = appearance_lab_at_quantiles(palette[name], middle, palette.gap_lightness)
     return lab
 
 
@@ -569,6 +600,8 @@ def render_layers(
     face_colors = np.repeat(color_of_flake, 2)
     face_lab = _surface_lab(colors, palette, class_pixels)[face_colors]
     face_lab += _face_lab_offsets(settings, flakes, colors, color_of_flake, palette, color_rng)[:, None, :]
+    # A flake is never as dark as a gap: the analyzer would count its pixels for no colour.
+    np.clip(face_lab[..., 0], palette.gap_lightness + 1.0, 100.0, out=face_lab[..., 0])
     binder_linear = _binder_linear(fractions @ srgb_to_linear(palette.srgb_array(list(colors))), palette.gap_lightness)
     table = _color_table(settings, face_lab, binder_linear)
 

@@ -1,0 +1,313 @@
+"""The procedural preview renderer: determinism, exact shares, framings, limits, realism checks.
+
+Renders are 256 px so that the whole file runs in a few seconds.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from PIL import Image
+
+from palette import load_palette, srgb_to_lab
+from preview_renderer import (
+    FIRST_FLAKE_LABEL,
+    GRADES,
+    LABEL_BACKGROUND,
+    LABEL_BINDER,
+    MAX_SIZE,
+    MIN_SIZE,
+    SURFACE_TOP,
+    RenderSettings,
+    assign_colors,
+    render_layers,
+    render_tile,
+    validate_shares,
+)
+from tile_colors import COLOR_NAMES
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+SMALL = 256
+MIX3 = {"red": 50.0, "black": 30.0, "pearl": 20.0}
+MIX4 = {"blue": 10.0, "dark green": 10.0, "red": 10.0, "yellow": 70.0}
+
+
+def _render(mix: dict[str, float], *, seed: int = 0, framing: str = "full_frame", grade: str = "standard"):
+    return render_layers(mix, RenderSettings(size=SMALL, seed=seed, framing=framing, grade=grade))
+
+
+# --- determinism -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("framing", ["full_frame", "product_photo"])
+def test_same_arguments_give_the_same_image(framing: str) -> None:
+    first = render_tile(MIX3, size=SMALL, seed=7, framing=framing)
+    second = render_tile(MIX3, size=SMALL, seed=7, framing=framing)
+    assert first.tobytes() == second.tobytes()
+
+
+def test_another_seed_gives_another_image() -> None:
+    first = np.asarray(render_tile(MIX3, size=SMALL, seed=1))
+    second = np.asarray(render_tile(MIX3, size=SMALL, seed=2))
+    assert (first != second).any(axis=2).mean() > 0.5
+
+
+def test_the_layout_depends_on_the_seed_not_on_the_mix() -> None:
+    # Geometry has its own random stream: two mixes with one seed share their flake outlines.
+    first = _render(MIX3, seed=3)
+    second = _render({"white": 100.0}, seed=3)
+    np.testing.assert_array_equal(first.labels, second.labels)
+
+
+# --- shares ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("framing", ["full_frame", "product_photo"])
+@pytest.mark.parametrize(
+    "mix",
+    [MIX3, MIX4, {"white": 99.0, "red": 1.0}, {"black": 30.0, "white": 70.0}, {"sand": 33.3, "khaki": 33.3, "brown": 33.4}],
+)
+def test_shares_are_exact_by_area(mix: dict[str, float], framing: str) -> None:
+    for seed in (0, 1):
+        rendered = _render(mix, seed=seed, framing=framing)
+        flake_pixels = int((rendered.labels >= FIRST_FLAKE_LABEL).sum())
+        one_pixel = 100.0 / flake_pixels
+        for name, share in rendered.area_shares().items():
+            assert abs(share - mix[name]) <= 2 * one_pixel, (name, share, mix[name], seed)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    areas=st.lists(st.integers(min_value=0, max_value=400), min_size=40, max_size=400),
+    raw_fractions=st.lists(st.floats(min_value=0.01, max_value=1.0), min_size=1, max_size=5),
+    seed=st.integers(min_value=0, max_value=2**31),
+)
+def test_assign_colors_hits_every_target_within_one_flake(
+    areas: list[int], raw_fractions: list[float], seed: int
+) -> None:
+    area_array = np.array(areas, dtype=np.int64)
+    fractions = np.array(raw_fractions) / sum(raw_fractions)
+    colours = assign_colors(area_array, fractions, np.random.default_rng(seed))
+    assert colours.shape == area_array.shape
+    assert colours.min() >= 0 and colours.max() < len(fractions)
+    totals = np.bincount(colours, weights=area_array, minlength=len(fractions))
+    targets = fractions * area_array.sum()
+    assert np.abs(totals - targets).max() <= max(1, area_array.max())
+
+
+def test_colours_are_spatially_mixed() -> None:
+    # A 50/50 mix: every quarter of the image holds about half of each colour, as random packing
+    # gives (about 1,400 flakes per quarter), not clumps.
+    rendered = _render({"red": 50.0, "white": 50.0}, seed=5)
+    colour_map = rendered.color_map()
+    half = SMALL // 2
+    for rows in (slice(0, half), slice(half, None)):
+        for cols in (slice(0, half), slice(half, None)):
+            quarter = colour_map[rows, cols]
+            red = (quarter == 0).sum() / (quarter >= 0).sum()
+            assert 0.4 < red < 0.6
+
+
+def test_neighbouring_flakes_are_not_sorted_by_colour() -> None:
+    # Same-colour neighbours across flake boundaries occur about as often as chance predicts.
+    rendered = _render({"red": 50.0, "white": 50.0}, seed=6)
+    colour_map = rendered.color_map()
+    labels = rendered.labels // 2
+    left, right = colour_map[:, :-1], colour_map[:, 1:]
+    boundary = (labels[:, :-1] != labels[:, 1:]) & (left >= 0) & (right >= 0)
+    same = (left[boundary] == right[boundary]).mean()
+    assert 0.4 < same < 0.6
+
+
+# --- framings ----------------------------------------------------------------------------------
+
+
+def test_full_frame_is_tile_face_edge_to_edge() -> None:
+    rendered = _render(MIX3, framing="full_frame")
+    assert rendered.image.size == (SMALL, SMALL) and rendered.image.mode == "RGB"
+    assert not (rendered.labels == LABEL_BACKGROUND).any()
+    on_flakes = (rendered.labels >= FIRST_FLAKE_LABEL).mean()
+    assert on_flakes > 0.95  # thin binder gaps only
+
+
+def test_product_photo_is_a_tile_on_white() -> None:
+    rendered = _render(MIX3, framing="product_photo")
+    rgb = np.asarray(rendered.image)
+    assert rendered.image.size == (SMALL, SMALL) and rendered.image.mode == "RGB"
+    corners = np.concatenate([rgb[:8, :8], rgb[:8, -8:], rgb[-8:, :8], rgb[-8:, -8:]]).reshape(-1, 3)
+    assert corners.min() >= 250
+    face = rendered.labels != LABEL_BACKGROUND
+    assert 0.6 < face.mean() < 0.85
+    centre = rendered.labels[SMALL // 4 : 3 * SMALL // 4, SMALL // 4 : 3 * SMALL // 4]
+    assert (centre != LABEL_BACKGROUND).all()
+    # The outline is ragged like a real tile's, not a ruler-straight square.
+    columns_of_first_face_pixel = np.argmax(face[SMALL // 4 : 3 * SMALL // 4], axis=1)
+    assert np.ptp(columns_of_first_face_pixel) >= 2
+
+
+def test_binder_reads_as_gap_to_the_analyzer() -> None:
+    rendered = _render({"white": 100.0})
+    binder = np.asarray(rendered.image)[rendered.labels == LABEL_BINDER]
+    assert len(binder) > 0
+    assert srgb_to_lab(binder)[:, 0].max() < load_palette().gap_lightness
+
+
+# --- sizes and inputs --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("size", [MIN_SIZE - 1, MAX_SIZE + 1, 0, -5])
+def test_sizes_outside_the_limits_are_refused(size: int) -> None:
+    with pytest.raises(ValueError, match="between 256 and 2048"):
+        render_tile(MIX3, size=size)
+
+
+def test_size_limits_themselves_are_accepted() -> None:
+    assert render_tile(MIX3, size=MIN_SIZE).size == (MIN_SIZE, MIN_SIZE)
+    assert RenderSettings(size=MAX_SIZE).face_px == MAX_SIZE
+
+
+def test_odd_size_renders_that_size() -> None:
+    for framing in ("full_frame", "product_photo"):
+        assert render_tile(MIX3, size=301, framing=framing).size == (301, 301)
+
+
+@pytest.mark.parametrize(
+    ("shares", "message"),
+    [
+        ({"redd": 50, "black": 50}, r"unknown colour 'redd' \(did you mean 'red'\?\)"),
+        ({"Red": 100}, "canonical names"),
+        ({"green": 100}, "unknown colour 'green'"),
+        ({"red": 60, "black": 30}, "add up to 100 percent, these add up to 90"),
+        ({"red": 70, "black": 40}, "add up to 100 percent"),
+        ({"red": 110, "black": -10}, "negative"),
+        ({"red": float("nan"), "black": 50}, "must be a number"),
+        ({"red": "50", "black": 50}, "must be a number"),
+        ({}, "non-empty mapping"),
+    ],
+)
+def test_bad_shares_are_refused_with_a_clear_message(shares: dict, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        render_tile(shares, size=SMALL)
+
+
+def test_zero_shares_are_dropped() -> None:
+    assert validate_shares({"red": 100, "black": 0}) == {"red": 100.0}
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"framing": "closeup"}, "framing must be one of"),
+        ({"grade": "medium"}, "grade must be one of"),
+        ({"seed": -1}, "seed must be"),
+        ({"seed": True}, "seed must be"),
+        ({"size": 512.0}, "whole number of pixels"),
+    ],
+)
+def test_bad_settings_are_refused(kwargs: dict, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        render_tile(MIX3, **{"size": SMALL, **kwargs})
+
+
+def test_all_29_colours_in_one_mix() -> None:
+    mix = {name: 100.0 / len(COLOR_NAMES) for name in COLOR_NAMES}
+    rendered = render_layers(mix, RenderSettings(size=512, seed=1))
+    shares = rendered.area_shares()
+    assert set(shares) == set(COLOR_NAMES)
+    assert max(abs(share - 100.0 / len(COLOR_NAMES)) for share in shares.values()) < 0.01
+    lightness = srgb_to_lab(np.asarray(rendered.image))[..., 0]
+    colour_map = rendered.color_map()
+    for index in range(len(COLOR_NAMES)):
+        assert lightness[colour_map == index].std() > 3.0  # shaded flakes, not a flat fill
+
+
+# --- realism -----------------------------------------------------------------------------------
+
+
+def test_coarser_grades_have_larger_flakes() -> None:
+    medians = []
+    for grade in ("fine", "standard", "coarse"):
+        rendered = render_layers({"white": 100.0}, RenderSettings(size=512, grade=grade))
+        areas = np.bincount((rendered.labels // 2).ravel())[1:]
+        medians.append(np.median(areas[areas > 0]))
+    assert medians[0] < medians[1] < medians[2]
+    assert set(GRADES) == {"fine", "standard", "coarse"}
+
+
+@pytest.mark.parametrize("name", ["white", "red", "black", "sky blue", "sand"])
+def test_lit_colour_matches_the_palette(name: str) -> None:
+    # Measured as the palette measures the photos: median CIELAB of the granule pixels whose
+    # lightness lies in the 25th-95th percentile band of the face.
+    palette = load_palette()
+    rendered = render_layers({name: 100.0}, RenderSettings(size=SMALL, framing="product_photo", seed=2))
+    lab = srgb_to_lab(np.asarray(rendered.image)[rendered.labels >= FIRST_FLAKE_LABEL])
+    granules = lab[lab[:, 0] >= palette.gap_lightness]
+    low, high = np.percentile(granules[:, 0], (25.0, 95.0))
+    lit = granules[(granules[:, 0] >= low) & (granules[:, 0] <= high)]
+    delta_e = float(np.linalg.norm(np.median(lit, axis=0) - np.array(palette[name].lab)))
+    assert delta_e < 3.0
+
+
+def test_flake_tops_are_lit_and_shading_varies() -> None:
+    rendered = _render({"pearl": 100.0}, seed=3)
+    lightness = srgb_to_lab(np.asarray(rendered.image))[..., 0]
+    top = lightness[rendered.surface == SURFACE_TOP]
+    other = lightness[(rendered.surface != SURFACE_TOP) & (rendered.labels >= FIRST_FLAKE_LABEL)]
+    assert len(top) and len(other)
+    assert np.percentile(lightness, 95) - np.percentile(lightness, 5) > 15.0
+
+
+@pytest.mark.skipif(importlib.util.find_spec("color_analyzer") is None, reason="color_analyzer.py is not in this checkout")
+@pytest.mark.parametrize("framing", ["full_frame", "product_photo"])
+@pytest.mark.parametrize("mix", [MIX3, MIX4, {"black": 30.0, "white": 70.0}])
+def test_analyzer_reads_the_mix_back(mix: dict[str, float], framing: str) -> None:
+    from color_analyzer import measure_shares
+
+    measured = measure_shares(render_tile(mix, size=512, framing=framing, seed=1), list(mix)).shares
+    mean_error = np.mean([abs(measured[name] - share) for name, share in mix.items()])
+    assert mean_error < 1.5, measured
+
+
+# --- the comparison sheet ---------------------------------------------------------------------
+
+
+def _load_script(name: str):
+    path = PROJECT_DIR / "scripts" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(f"preview_script_{name}", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up here
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_photo_names_give_their_mix() -> None:
+    mix_from_photo_name = _load_script("compare_sheet").mix_from_photo_name
+    assert mix_from_photo_name("BLACKp30_WHITEp70_top.jpg") == {"black": 30.0, "white": 70.0}
+    assert mix_from_photo_name("PEARL_top.jpg") == {"pearl": 100.0}
+    assert mix_from_photo_name("BLUEp10_DKGREENp30_REDp60_top.jpg") == {"blue": 10.0, "dark green": 30.0, "red": 60.0}
+    assert mix_from_photo_name("BLACKp30_WHITEp60_top.jpg") is None  # does not add up to 100
+    assert mix_from_photo_name("NOSUCHp50_REDp50_top.jpg") is None
+    assert mix_from_photo_name("notes.txt") is None
+
+
+def test_compare_sheet_pairs_a_real_photo_with_its_preview(shared_data_dir: Path, tmp_path: Path) -> None:
+    main = _load_script("compare_sheet").main
+    out = tmp_path / "sheets"
+    arguments = ["--photos", str(shared_data_dir / "photos"), "--out", str(out), "--no-examples"]
+    assert main([*arguments, "--only", "BLACKp30_WHITEp70_top.jpg"]) == 0
+    sheets = sorted(p.name for p in out.glob("*.jpg"))
+    assert sheets == ["compare_BLACKp30_WHITEp70_top.jpg", "compare_overview.jpg"]
+    with Image.open(out / sheets[0]) as sheet:
+        assert sheet.width > 1.8 * 640  # the photo and the preview side by side
+
+
+def test_compare_sheet_skips_without_the_photos(tmp_path: Path) -> None:
+    main = _load_script("compare_sheet").main
+    assert main(["--photos", str(tmp_path / "absent"), "--out", str(tmp_path / "out"), "--no-examples"]) == 0
+    assert not list((tmp_path / "out").glob("*"))
