@@ -389,7 +389,8 @@ def near_pairs_section(palette: Palette) -> list[str]:
 
 
 def findings_section(multi: list[EntryResult], flagged: list[EntryResult], outputs: list[EntryResult]) -> list[str]:
-    _, _, _, extra, missed = open_mode_counts(multi)
+    tp, fp, fn, extra, missed = open_mode_counts(multi)
+    relabelled = min(extra.get("green apple", 0), missed.get("dark green", 0))
     asked = [(name, percent, r.given.measured.get(name, 0.0)) for r in outputs for name, percent in r.requested.items()]
     dropped = [item for item in asked if item[1] >= 10.0 and item[2] < 2.0]
     multi_colour_outputs = [r for r in outputs if len(r.requested) > 1]
@@ -411,11 +412,12 @@ def findings_section(multi: list[EntryResult], flagged: list[EntryResult], outpu
         "DKGREEN photo (L 54, a -26, b 7). Given the colour list the analyzer still counts them as dark green (the nearest "
         "listed colour, allowed to shift); open mode calls them green apple: "
         f"{extra.get('green apple', 0)} of the extra reports are green apple and {missed.get('dark green', 0)} of the "
-        "missed ones dark green.",
+        f"missed ones dark green. Counting those as right, open mode's precision would be "
+        f"{ratio(tp + relabelled, tp + fp):.2f} and its recall {ratio(tp + relabelled, tp + fn):.2f}.",
         "- The mix photos are rendered differently from the single-colour photos: brighter (red, yellow and blue about "
         "+7 to +10 L) and their blue sits between the blue and sky blue photos (closer to sky blue in CIELAB). Open mode "
         "therefore often names it sky blue. Colours given, the per-image colour shift absorbs this. Near pairs "
-        "(below) move the same way: white in the black/white series sometimes reads as pearl.",
+        "(listed above) move the same way: white in the black/white series sometimes reads as pearl.",
         f"- The deployed model. Over {len(outputs)} scored outputs ({len(multi_colour_outputs)} with two or more colours) "
         f"the mean error per colour is {per_colour_mean_abs([r.given for r in outputs]):.1f} pp "
         f"(single-colour asks score 0 by construction; {per_colour_mean_abs([r.given for r in multi_colour_outputs]):.1f} pp "
