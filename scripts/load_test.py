@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import io
-import os
 import statistics
 import sys
 import tempfile
@@ -27,7 +26,7 @@ from PIL import Image
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_DIR / "tests"))
 
-from server_harness import CogServer, WebhookReceiver, decode_data_uri  # noqa: E402
+from server_harness import CogServer, WebhookReceiver, decode_data_uri, group_processes  # noqa: E402
 
 MIXES = ("50% red, 30% black, 20% pearl", "100% sand", "25% blue, 25% white, 25% yellow, 25% green apple", "70% gray, 30% beige")
 MAX_RSS_GROWTH_MB = 50.0
@@ -60,18 +59,12 @@ class AsyncResult:
 def group_rss_mb(group_id: int) -> float:
     """Resident memory of every process in a process group (server and worker), from /proc."""
     total_kb = 0
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
+    for pid in group_processes(group_id):
         try:
-            if os.getpgid(int(entry.name)) != group_id:
-                continue
-            status = (entry / "status").read_text()
-        except (ProcessLookupError, FileNotFoundError, PermissionError):
-            continue  # the process ended while we looked
-        for line in status.splitlines():
-            if line.startswith("VmRSS:"):
-                total_kb += int(line.split()[1])
+            status = Path(f"/proc/{pid}/status").read_text()
+        except FileNotFoundError:
+            continue  # it ended while we looked
+        total_kb += next((int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:")), 0)
     return total_kb / 1024
 
 

@@ -49,6 +49,25 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def group_processes(group_id: int) -> list[int]:
+    """The ids of the live processes in a process group, from /proc."""
+    members = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if os.getpgid(int(entry.name)) == group_id and not _is_zombie(entry):
+                members.append(int(entry.name))
+        except (ProcessLookupError, FileNotFoundError):
+            continue  # it ended while we looked
+    return members
+
+
+def _is_zombie(proc_entry: Path) -> bool:
+    state = next(line for line in (proc_entry / "status").read_text().splitlines() if line.startswith("State:"))
+    return state.split()[1] == "Z"
+
+
 def coglet_unavailable_reason() -> str | None:
     """Why coglet cannot run here, or None when it can."""
     probe = subprocess.run(
@@ -94,6 +113,7 @@ class CogServer:
         self.predictor = predictor
         self.extra_env = dict(env or {})
         self.process: subprocess.Popen | None = None
+        self.group_id: int | None = None  # the server's pid, kept after stop() for checks
         self._log_file: io.BufferedWriter | None = None
 
     def environment(self) -> dict[str, str]:
@@ -117,32 +137,46 @@ class CogServer:
             stderr=subprocess.STDOUT,
             start_new_session=True,  # its own process group: stop() ends the worker with it
         )
+        self.group_id = self.process.pid
         _running.add(self)
         return self
 
     def stop(self) -> None:
-        """End the server and its worker (SIGTERM, then SIGKILL after a grace period)."""
+        """End the server and its worker: SIGTERM, a grace period, then SIGKILL to the whole group."""
         process = self.process
         if process is None:
             return
-        if process.poll() is None:
-            self._signal_group(signal.SIGTERM)
-            try:
-                process.wait(timeout=STOP_TIMEOUT_S)
-            except subprocess.TimeoutExpired:
-                self._signal_group(signal.SIGKILL)
-                process.wait(timeout=STOP_TIMEOUT_S)
-        # The worker may outlive the server for a moment; its group is the server's.
-        self._signal_group(signal.SIGKILL)
-        if self._log_file is not None:
-            self._log_file.close()
-        _running.discard(self)
-        self.process = None
+        try:
+            if process.poll() is None:
+                self._signal_group(signal.SIGTERM)
+                try:
+                    process.wait(timeout=STOP_TIMEOUT_S)
+                except subprocess.TimeoutExpired:
+                    self._signal_group(signal.SIGKILL)
+                    process.wait(timeout=STOP_TIMEOUT_S)
+            if not self._group_exits_within(STOP_TIMEOUT_S / 3):
+                self._signal_group(signal.SIGKILL)  # a worker that outlived its server
+                if not self._group_exits_within(STOP_TIMEOUT_S):
+                    raise ServerError(f"processes {group_processes(process.pid)} of the server survived SIGKILL")
+        finally:
+            if self._log_file is not None:
+                self._log_file.close()
+            _running.discard(self)
+            self.process = None
+
+    def _group_exits_within(self, seconds: float) -> bool:
+        assert self.group_id is not None
+        deadline = time.monotonic() + seconds
+        while group_processes(self.group_id):
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(POLL_INTERVAL_S / 2)
+        return True
 
     def _signal_group(self, sig: int) -> None:
-        assert self.process is not None
+        assert self.group_id is not None
         try:
-            os.killpg(self.process.pid, sig)
+            os.killpg(self.group_id, sig)
         except ProcessLookupError:
             pass  # the whole group has already exited
 

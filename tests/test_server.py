@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from server_harness import CogServer, WebhookReceiver, coglet_unavailable_reason, decode_data_uri
+from server_harness import CogServer, WebhookReceiver, coglet_unavailable_reason, decode_data_uri, group_processes
 from server_predictors import FREED_MEMORY_LOG, INJECTED_OOM_LOG, OOM_FLAG_ENV
 
 pytestmark = pytest.mark.server
@@ -97,10 +97,16 @@ def test_async_prediction_sends_start_and_completed_webhooks_with_the_image(prev
     assert reply.status == 202, reply.text
     prediction_id = reply.json()["id"]
     completed = webhooks.wait_for_completion(prediction_id, WEBHOOK_TIMEOUT_S)
-    time.sleep(0.2)  # a stray extra event would arrive right behind the completed one
+
+    def start_arrived(events: list[dict]) -> bool:
+        return any(e.get("id") == prediction_id and e.get("status") == "processing" for e in events)
+
+    webhooks.wait_for(start_arrived, WEBHOOK_TIMEOUT_S)  # coglet sends `start` without waiting for it
+    time.sleep(0.2)  # a stray extra event (logs, a duplicate) would land by now
     events = webhooks.for_prediction(prediction_id)
-    assert [event["status"] for event in events] == ["processing", "succeeded"]  # start, then completed
-    assert "output" not in events[0] or events[0]["output"] is None
+    assert sorted(event["status"] for event in events) == ["processing", "succeeded"]
+    start = next(event for event in events if event["status"] == "processing")
+    assert not start.get("output")
     assert png_of(completed["output"]).size == (512, 512)
 
 
@@ -160,7 +166,7 @@ def test_inputs_the_schema_cannot_judge_fail_the_prediction_with_a_readable_erro
 def test_the_server_stays_ready_after_bad_requests(preview_server):
     malformed = preview_server.request("POST", "/predictions", b"{not json")
     assert malformed.status in (400, 422)
-    assert preview_server.health()["status"] == "READY"
+    assert preview_server.wait_for_status("READY", timeout=30)["status"] == "READY"  # BUSY for a moment after a reply
     assert preview_server.predict({"prompt": MIX, "width": 512, "height": 512}).json()["status"] == "succeeded"
 
 
@@ -202,7 +208,7 @@ def test_out_of_memory_fails_that_prediction_frees_memory_and_the_next_one_succe
     log = sdxl_server.prediction_log(failed["id"])
     assert any(INJECTED_OOM_LOG in line for line in log) and any(FREED_MEMORY_LOG in line for line in log)
     assert not oom_flag.exists()
-    assert sdxl_server.health()["status"] == "READY"
+    assert sdxl_server.wait_for_status("READY", timeout=30)["status"] == "READY"
     assert sdxl_server.predict(sdxl_inputs(steps=2)).json()["status"] == "succeeded"
 
 
@@ -242,12 +248,16 @@ def test_cancel_stops_denoising_between_steps_and_the_next_prediction_runs(sdxl_
     assert completed["status"] == "canceled" and not completed.get("output")
 
     steps_at_cancel = step_numbers(sdxl_server.prediction_log(prediction_id))
-    time.sleep(1.0)  # a step takes about 0.3 s here: if sampling went on, more step lines would appear
-    steps_later = step_numbers(sdxl_server.prediction_log(prediction_id))
-    assert steps_later == steps_at_cancel
     assert 2 <= len(steps_at_cancel) < asked_steps and steps_at_cancel == list(range(1, len(steps_at_cancel) + 1))
     assert sdxl_server.wait_for_status("READY", timeout=30)["status"] == "READY"
-    assert sdxl_server.predict(sdxl_inputs(steps=2)).json()["status"] == "succeeded"
+
+    # The one worker runs the next prediction: had the cancelled sampling gone on, its steps (of 100)
+    # would show up under either prediction while this one runs.
+    following = sdxl_server.predict(sdxl_inputs(steps=2)).json()
+    assert following["status"] == "succeeded"
+    assert step_numbers(sdxl_server.prediction_log(following["id"])) == [1, 2]
+    assert not any("/100" in line for line in sdxl_server.prediction_log(following["id"]))
+    assert step_numbers(sdxl_server.prediction_log(prediction_id)) == steps_at_cancel
 
 
 def test_cancelling_an_unknown_prediction_is_404(sdxl_server):
@@ -340,6 +350,7 @@ def setup_failures(tmp_path_factory, tiny_weights_env, eden_lora, never_unpickle
     finally:
         for server in servers.values():
             server.stop()
+    results["left running after stop"] = [pid for s in servers.values() for pid in group_processes(s.group_id)]
     return results
 
 
@@ -367,3 +378,7 @@ def test_broken_weights_fail_setup_with_the_file_and_the_fix_in_health_check(set
 def test_the_pickle_was_refused_without_being_unpickled(setup_failures, never_unpickled_marker):
     assert "pickle offered as weights" in setup_failures
     assert not never_unpickled_marker.exists()
+
+
+def test_stopped_servers_leave_no_process_behind(setup_failures):
+    assert setup_failures["left running after stop"] == []
