@@ -3,30 +3,32 @@
 No model, no GPU: a fast stand-in for the SDXL image that shows what a mix looks like.
 
 How it is drawn
-- Geometry (independent of the mix): angular flakes (random star-shaped polygons of 4-7
-  corners, stretched and turned at random) are scattered on a jittered grid over the tile face
-  and drawn in random order, so later flakes lie on top of earlier ones. Where none lands, dark
+- Geometry (independent of the mix): angular flakes (random star-shaped polygons of 3-6
+  corners, stretched and turned at random, each with a second facet) sit on a jittered grid and
+  are drawn in random order, so later flakes lie on top of earlier ones. Where none lands, dark
   binder shows. Everything is laid out in millimetres and only then scaled to pixels, so one seed
   gives the same layout at every size.
 - Colour: each flake gets one mix colour so that the summed visible flake area of each colour
-  hits its share (by area, not by flake count; to well under a pixel in practice), chosen at
-  random otherwise, so colours mix as random packing mixes them. Each flake's colour is the
-  palette colour (data/palette.json) moved by that colour's measured spread.
-- Light from the upper left: a highlight on each flake's upper-left rim, a darker lower-right
-  rim, a cast shadow and a thin dark gap where a flake lies on another. All shading is a small
-  per-pixel class (top, lit rim, dark rim, shadow, gap), so one table lookup colours the image.
+  hits its share (by area, not by flake count; to about a pixel), chosen at random otherwise, so
+  colours mix as random packing mixes them.
+- Light from the upper left: each pixel gets a surface class from how its flake lies against its
+  neighbours (top, lit rim and band, dark rim and band, seam, cast shadow, gap). Each colour's
+  classes take their colour from that colour's appearance in its real photo (data/palette.json):
+  the lightness quantiles of the photo, dark classes to light, in proportion to their pixel
+  counts. One table lookup per pixel then colours the image.
 
-Scale: `RenderSettings.tile_mm` is the width of tile face shown (default 500 mm, a standard tile).
-A full-frame image shows the whole face edge to edge: 1024 px => 2.05 px/mm. A product photo
-draws the face at `photo_face_fraction` of the image width like the owner's photos (640 px =>
-0.86 * 640 / 500 = 1.10 px/mm). Grades give the sieve size of the crumb in mm; how large a flake
-of that grade looks (FLAKE_SIZE_FACTOR) is calibrated against the owner's photos by
-scripts/evaluate_preview.py (see docs/preview_quality.md).
+Scale: grades are sieve sizes in mm; a flake lying flat shows a face FLAKE_SIZE_FACTOR times
+that. `RenderSettings.tile_mm` (default 140 mm) is the tile face width the owner's photos show
+(about 40 granules across; a 500 mm tile would show 2-4 px granules at 640 px). A product photo
+draws the whole face at `photo_face_fraction` of the image width like the photos (640 px =>
+3.9 px/mm); a full frame shows FULL_FRAME_FIELD_SHARE of the face edge to edge, as close as the
+SDXL outputs (1024 px => 9.1 px/mm). docs/preview_quality.md has the calibration.
 """
 
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -76,7 +78,7 @@ FLAKE_CORNERS = (3, 4, 5, 6)
 FLAKE_CORNER_ODDS = (0.2, 0.3, 0.3, 0.2)
 FLAKE_MAX_STRETCH = 2.0
 FLAKE_MIN_CORNER_RADIUS = 0.5
-# Width of the lit and dark rims and of the gaps, in mm (at least one pixel).
+# Width of the rims, seams and gaps, in mm (at least one pixel).
 RIM_MM = 0.25
 # A full frame shows this share of the tile face's width: close-ups like the SDXL outputs, whose
 # granules look this much larger than in the photos of the whole tile.
@@ -241,7 +243,7 @@ def validate_shares(shares: Mapping[str, float]) -> dict[str, float]:
             guesses = closest_color_names(str(name))
             hint = f" (did you mean {guesses[0]!r}?)" if guesses else ""
             raise ValueError(f"unknown colour {name!r}{hint}; use canonical names: {', '.join(COLOR_NAMES)}")
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
             raise ValueError(f"share of {name!r} must be a number of percent, got {value!r}")
         if value < 0:
             raise ValueError(f"share of {name!r} is negative ({value}); shares are percent from 0 to 100")
@@ -385,20 +387,21 @@ def _outside_cut_edge(edge_mm: np.ndarray, settings: RenderSettings) -> np.ndarr
     )
 
 
-def _neighbour(depth: np.ndarray, dy: int, dx: int) -> np.ndarray:
-    """HxW: depth[y + dy, x + dx], with depth[y, x] itself where that falls off the image."""
+def _neighbour_compare(depth: np.ndarray, dy: int, dx: int, reference: np.ndarray, higher: bool) -> np.ndarray:
+    """HxW bool: depth[y + dy, x + dx] > reference[y, x] (higher) or < it; False off the image."""
     height, width = depth.shape
-    result = depth.copy()
+    result = np.zeros(depth.shape, dtype=bool)
     here = (slice(max(0, -dy), height - max(0, dy)), slice(max(0, -dx), width - max(0, dx)))
     there = (slice(max(0, dy), height + min(0, dy)), slice(max(0, dx), width + min(0, dx)))
-    result[here] = depth[there]
+    (np.greater if higher else np.less)(depth[there], reference[here], out=result[here])
     return result
 
 
 def _highest_of_four(depth: np.ndarray, step: int) -> np.ndarray:
-    """HxW: the highest depth among the four pixels `step` away up, down, left and right."""
+    """HxW: the highest depth among the pixels `step` away up, down, left and right (and itself)."""
     height, width = depth.shape
-    highest = _neighbour(depth, -step, 0)
+    highest = depth.copy()
+    np.maximum(highest[step:], depth[: height - step], out=highest[step:])
     np.maximum(highest[: height - step], depth[step:], out=highest[: height - step])
     np.maximum(highest[:, step:], depth[:, : width - step], out=highest[:, step:])
     np.maximum(highest[:, : width - step], depth[:, step:], out=highest[:, : width - step])
@@ -410,19 +413,22 @@ def _surface_classes(depth: np.ndarray, rim_px: int, gap_depth: int) -> np.ndarr
 
     depth: HxW, higher lies on top (0: binder or background). Light comes from the upper left.
     A gap or cast shadow shows only where the flake on top lies more than gap_depth higher: flakes
-    that lie about level meet with a faint seam only.
+    that lie about level meet with a faint seam only. Later classes overrule earlier ones.
     """
     r = rim_px
     raised = depth + gap_depth
-    surface = np.zeros(depth.shape, dtype=np.uint8)
-    surface[_neighbour(depth, -2 * r, -2 * r) < depth] = SURFACE_LIT_BAND
-    surface[_neighbour(depth, 2 * r, 2 * r) < depth] = SURFACE_DARK_BAND
-    surface[_neighbour(depth, -r, -r) < depth] = SURFACE_LIT_RIM
-    surface[_neighbour(depth, r, r) < depth] = SURFACE_DARK_RIM
     highest_beside = _highest_of_four(depth, r)
-    surface[highest_beside > depth] = SURFACE_SEAM
-    surface[_neighbour(depth, -2 * r, -2 * r) > raised] = SURFACE_SHADOW
-    surface[highest_beside > raised] = SURFACE_GAP
+    surface = np.zeros(depth.shape, dtype=np.uint8)
+    for value, where in (
+        (SURFACE_LIT_BAND, _neighbour_compare(depth, -2 * r, -2 * r, depth, higher=False)),
+        (SURFACE_DARK_BAND, _neighbour_compare(depth, 2 * r, 2 * r, depth, higher=False)),
+        (SURFACE_LIT_RIM, _neighbour_compare(depth, -r, -r, depth, higher=False)),
+        (SURFACE_DARK_RIM, _neighbour_compare(depth, r, r, depth, higher=False)),
+        (SURFACE_SEAM, highest_beside > depth),
+        (SURFACE_SHADOW, _neighbour_compare(depth, -2 * r, -2 * r, raised, higher=True)),
+        (SURFACE_GAP, highest_beside > raised),
+    ):
+        np.copyto(surface, value, where=where)
     return surface
 
 
@@ -621,14 +627,18 @@ def render_tile(
     framing: str = "full_frame",
     grade: str = "standard",
 ) -> Image.Image:
-    """An RGB preview of a tile with this mix, `size` x `size` pixels.
+    """An RGB preview of a tile with this mix, `size` x `size` pixels (256-2048).
 
-    shares: canonical colour name (tile_colors.COLOR_NAMES) -> percent, adding up to 100.
-    framing: "full_frame" (the face edge to edge, like the SDXL outputs) or "product_photo"
-    (the tile with its bevelled edge on a white background, like the owner's photos).
-    grade: "fine" (1-3 mm), "standard" (2-4 mm) or "coarse" (3-5 mm) crumb on a 500 mm face.
-    The same arguments always give the same image. ValueError on an unknown colour, shares that
-    do not add up to 100, a size outside 256-2048, an unknown framing or grade.
+    shares: canonical colour name (tile_colors.COLOR_NAMES) -> percent, adding up to 100; the
+    visible flake area of each colour matches its share to about a pixel.
+    framing: "full_frame" (a close-up of the face edge to edge, like the SDXL outputs: 9.1 px/mm
+    at 1024 px) or "product_photo" (the whole 140 mm tile with its edge on a white background,
+    like the owner's photos: 3.9 px/mm at 640 px).
+    grade: crumb sieve size, "fine" (1-3 mm), "standard" (2-4 mm) or "coarse" (3-5 mm).
+    seed: a whole number >= 0; the same arguments always give the same image, and one seed gives
+    one flake layout whatever the mix.
+    ValueError, with what to fix, on an unknown colour, shares that do not add up to 100, a size
+    outside 256-2048, an unknown framing or grade, or a bad seed.
     """
     settings = RenderSettings(size=size, seed=seed, framing=framing, grade=grade)
     return render_layers(shares, settings).image

@@ -196,8 +196,9 @@ def test_bad_shares_are_refused_with_a_clear_message(shares: dict, message: str)
         render_tile(shares, size=SMALL)
 
 
-def test_zero_shares_are_dropped() -> None:
+def test_zero_shares_are_dropped_and_numpy_numbers_accepted() -> None:
     assert validate_shares({"red": 100, "black": 0}) == {"red": 100.0}
+    assert validate_shares({"red": np.int64(60), "black": np.float32(40.0)}) == {"red": 60.0, "black": 40.0}
 
 
 @pytest.mark.parametrize(
