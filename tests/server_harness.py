@@ -107,8 +107,12 @@ class CogServer:
         env: Mapping[str, str] | None = None,
         predictor: str = DEFAULT_PREDICTOR,
         port: int | None = None,
+        via_serve_script: bool = False,
     ) -> None:
+        """`via_serve_script` starts it the way `make serve` does (scripts/serve.sh, which also
+        refuses a stale schema) instead of running `python -m cog.server.http` directly."""
         self.log_path = log_path
+        self.via_serve_script = via_serve_script
         self.port = port or free_port()
         self.predictor = predictor
         self.extra_env = dict(env or {})
@@ -128,8 +132,13 @@ class CogServer:
     def start(self) -> CogServer:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         self._log_file = self.log_path.open("wb")
+        command = (
+            ["bash", str(PROJECT_DIR / "scripts" / "serve.sh")]
+            if self.via_serve_script
+            else [sys.executable, "-m", "cog.server.http", "--host", HOST]
+        )
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "cog.server.http", "--host", HOST],
+            command,
             cwd=PROJECT_DIR,
             env=self.environment(),
             stdin=subprocess.DEVNULL,

@@ -66,13 +66,16 @@ def worker_tmp(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def preview_server(tmp_path_factory, worker_tmp) -> Iterator[CogServer]:
+    """Started by scripts/serve.sh, as `make serve` starts it."""
     log_path = tmp_path_factory.mktemp("preview_server") / "server.log"
-    with CogServer(log_path, {"TILE_BACKEND": "preview", "TMPDIR": str(worker_tmp)}) as server:
+    env = {"TILE_BACKEND": "preview", "TMPDIR": str(worker_tmp)}
+    with CogServer(log_path, env, via_serve_script=True) as server:
         server.wait_for_status("READY")
         yield server
 
 
 def test_health_check_is_ready_and_openapi_is_the_bundled_schema(preview_server):
+    assert "openapi_schema.json is up to date" in preview_server.log_text()  # serve.sh checked it
     health = preview_server.health()
     assert health["status"] == "READY" and health["setup"]["status"] == "succeeded"
     served = preview_server.request("GET", "/openapi.json").json()
