@@ -276,7 +276,7 @@ def _flake_geometry(settings: RenderSettings, rng: np.random.Generator) -> Flake
     spacing_mm = math.sqrt(mean_area_mm2 / FLAKE_COVERAGE)
     max_radius_mm = 0.5 * grade.max_mm * FLAKE_SIZE_FACTOR * math.sqrt(FLAKE_MAX_STRETCH)
     # A full frame crops the face: lay flakes beyond it so its border is covered too. A product
-    # photo keeps flake centres on the face, which gives the ragged outline of a real tile.
+    # photo keeps flake centres on the face; the moulded edge then cuts the ones that stick out.
     margin_mm = max_radius_mm if settings.framing == "full_frame" else 0.0
     centres = _flake_centres(settings, spacing_mm, margin_mm, rng)
     count = len(centres)
@@ -292,44 +292,47 @@ def _flake_geometry(settings: RenderSettings, rng: np.random.Generator) -> Flake
         chosen = np.flatnonzero(corners == corner_count)
         if chosen.size == 0:
             continue
-        n = chosen.size
-        steps = 1.0 + rng.uniform(-0.45, 0.45, size=(n, corner_count))
-        angles = np.cumsum(steps, axis=1) / steps.sum(axis=1, keepdims=True) * 2.0 * math.pi
-        angles += rng.uniform(0.0, 2.0 * math.pi, size=(n, 1))
-        radii = rng.uniform(FLAKE_MIN_CORNER_RADIUS, 1.0, size=(n, corner_count)) * (0.5 * diameter_mm[chosen])[:, None]
-        # The facet: a fan from a point near the centre over about half the corners (a ridge).
-        apex_radius = rng.uniform(0.0, FACET_APEX_OFFSET, size=(n, 1)) * (0.5 * diameter_mm[chosen])[:, None]
-        apex_angle = rng.uniform(0.0, 2.0 * math.pi, size=(n, 1))
-        local = np.concatenate(
-            [
-                np.stack([radii * np.cos(angles), radii * np.sin(angles)], axis=2),
-                np.stack([apex_radius * np.cos(apex_angle), apex_radius * np.sin(apex_angle)], axis=2),
-            ],
-            axis=1,
-        )  # (n, corners + 1, 2): the corners, then the apex
-        root = np.sqrt(stretch[chosen])[:, None]
-        along, across = local[..., 0] * root, local[..., 1] / root
-        cos_t, sin_t = np.cos(turn[chosen])[:, None], np.sin(turn[chosen])[:, None]
-        x_px = (centres[chosen, 0:1] + along * cos_t - across * sin_t) * scale + origin
-        y_px = (centres[chosen, 1:2] + along * sin_t + across * cos_t) * scale + origin
-        points = np.stack([x_px, y_px], axis=2)
-        facet_span = corner_count // 2 + 1
-        first = rng.integers(0, corner_count, size=(n, 1))
-        facet_corners = (first + np.arange(facet_span)[None, :]) % corner_count
-        facet_points = np.concatenate(
-            [points[:, corner_count : corner_count + 1], np.take_along_axis(points, facet_corners[..., None], axis=1)],
-            axis=1,
-        )
+        outline_mm, facet_mm = _star_flakes(corner_count, diameter_mm[chosen], stretch[chosen], turn[chosen], rng)
+        outline_px = (outline_mm + centres[chosen, None, :]) * scale + origin
+        facet_px = (facet_mm + centres[chosen, None, :]) * scale + origin
         for index, outline, facet in zip(
-            chosen.tolist(),
-            points[:, :corner_count].reshape(n, -1).tolist(),
-            facet_points.reshape(n, -1).tolist(),
+            chosen.tolist(), outline_px.reshape(chosen.size, -1).tolist(), facet_px.reshape(chosen.size, -1).tolist()
         ):
             outlines[index] = tuple(outline)
             facets[index] = tuple(facet)
     edge = rng.uniform(-EDGE_WOBBLE_MM, EDGE_WOBBLE_MM, size=(4, EDGE_SAMPLES))
     edge = EDGE_OVERHANG_MM + 0.5 * (edge + np.roll(edge, 1, axis=1))  # a little smoother
     return Flakes(outlines=tuple(outlines), facets=tuple(facets), centres_mm=centres, edge_mm=edge)
+
+
+def _star_flakes(
+    corner_count: int, diameter_mm: np.ndarray, stretch: np.ndarray, turn: np.ndarray, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """Outlines (n, corners, 2) and second facets (n, corners // 2 + 2, 2) in mm around (0, 0).
+
+    Corners at irregular angles and radii (so star-shaped, never self-crossing); the facet is a
+    fan from a point near the centre over about half the corners, like a ridge across the flake.
+    """
+    n = len(diameter_mm)
+    radius = (0.5 * diameter_mm)[:, None]
+    steps = 1.0 + rng.uniform(-0.45, 0.45, size=(n, corner_count))
+    angles = np.cumsum(steps, axis=1) / steps.sum(axis=1, keepdims=True) * 2.0 * math.pi
+    angles += rng.uniform(0.0, 2.0 * math.pi, size=(n, 1))
+    radii = rng.uniform(FLAKE_MIN_CORNER_RADIUS, 1.0, size=(n, corner_count)) * radius
+    apex_radius = rng.uniform(0.0, FACET_APEX_OFFSET, size=(n, 1)) * radius
+    apex_angle = rng.uniform(0.0, 2.0 * math.pi, size=(n, 1))
+    all_radii = np.concatenate([radii, apex_radius], axis=1)  # the corners, then the apex
+    all_angles = np.concatenate([angles, apex_angle], axis=1)
+    root = np.sqrt(stretch)[:, None]
+    along, across = all_radii * np.cos(all_angles) * root, all_radii * np.sin(all_angles) / root
+    cos_t, sin_t = np.cos(turn)[:, None], np.sin(turn)[:, None]
+    points = np.stack([along * cos_t - across * sin_t, along * sin_t + across * cos_t], axis=2)
+    first = rng.integers(0, corner_count, size=(n, 1))
+    facet_corners = (first + np.arange(corner_count // 2 + 1)[None, :]) % corner_count
+    facet = np.concatenate(
+        [points[:, corner_count:], np.take_along_axis(points, facet_corners[..., None], axis=1)], axis=1
+    )
+    return points[:, :corner_count], facet
 
 
 def _mean_flake_area_factor() -> float:
