@@ -24,19 +24,24 @@ from diffusers import AutoencoderKL, DPMSolverMultistepScheduler, StableDiffusio
 from peft.tuners.tuners_utils import BaseTunerLayer
 from safetensors.torch import load_file
 
+from model_paths import (  # noqa: F401  (re-exported: the pipeline's callers read paths from here too)
+    BAKE_RECORD_NAME,
+    BAKED_DIR_NAME,
+    BASE_DIR_NAME,
+    DEFAULT_LORA_SCALE,
+    DEFAULT_MODEL_DIR,
+    EMBEDDINGS_FILE_NAME,
+    FP16_VAE_DIR_NAME,
+    LORA_FILE_NAME,
+    PROJECT_DIR,
+    SdxlWeights,
+    missing_weights,
+    weights_from_env,
+)
 from weight_files import WeightsError, check_diffusers_folder, check_model_folder, check_safetensors_file
 
 log = logging.getLogger(__name__)
 
-PROJECT_DIR = Path(__file__).resolve().parent
-DEFAULT_MODEL_DIR = PROJECT_DIR / "model_files"
-BASE_DIR_NAME = "sdxl-base"
-LORA_FILE_NAME = "rubber-tile-lora-v4_sdxl_lora.safetensors"
-EMBEDDINGS_FILE_NAME = "rubber-tile-lora-v4_sdxl_embeddings.safetensors"
-FP16_VAE_DIR_NAME = "sdxl-vae-fp16-fix"
-BAKED_DIR_NAME = "sdxl-baked"
-BAKE_RECORD_NAME = "rubber_tile_bake.json"  # written by scripts/bake_weights.py, read by setup()
-DEFAULT_LORA_SCALE = 0.7
 LORA_ADAPTER_NAME = "rubber_tile"
 MODEL_NAME = "rubber-tile-lora-v45"
 
@@ -53,19 +58,6 @@ OWNER_FILE_HINT = "Copy the trained file from the training run into model_files/
 
 
 @dataclass(frozen=True)
-class SdxlWeights:
-    """Where the model's files are. `base` is a diffusers folder or a single .safetensors checkpoint."""
-
-    base: Path
-    lora: Path | None
-    embeddings: Path | None
-    lora_scale: float = DEFAULT_LORA_SCALE
-    base_config: Path | None = None  # diffusers folder with configs/tokenizers, for a single-file base
-    vae: Path | None = None  # fp16-fix VAE folder; optional
-    baked: Path | None = None  # a folder from scripts/bake_weights.py; preferred when present
-
-
-@dataclass(frozen=True)
 class LoadReport:
     base: str
     lora_modules: int
@@ -78,37 +70,6 @@ class LoadReport:
         lora = f"{self.lora_modules} LoRA modules fused" if self.lora_modules else "no LoRA"
         tokens = "".join(self.tokens) or "no textual inversion"
         return f"loaded SDXL {self.base}: {lora}, tokens {tokens}, {self.dtype} on {self.device}, {self.seconds:.1f} s"
-
-
-def weights_from_env(env: Mapping[str, str] = os.environ) -> SdxlWeights:
-    """Paths from TILE_* variables, defaulting to files under model_files/ (or TILE_MODEL_DIR)."""
-    model_dir = Path(env.get("TILE_MODEL_DIR", str(DEFAULT_MODEL_DIR)))
-    vae_default = model_dir / FP16_VAE_DIR_NAME
-    vae = env.get("TILE_VAE") or (str(vae_default) if vae_default.is_dir() else "")
-    base_config = env.get("TILE_BASE_CONFIG", "")
-    scale_text = env.get("TILE_LORA_SCALE", str(DEFAULT_LORA_SCALE))
-    try:
-        lora_scale = float(scale_text)
-    except ValueError as error:
-        raise WeightsError(f"TILE_LORA_SCALE={scale_text!r} is not a number; use e.g. 0.7") from error
-    baked = Path(env.get("TILE_BAKED", str(model_dir / BAKED_DIR_NAME)))
-    return SdxlWeights(
-        baked=baked if (baked / BAKE_RECORD_NAME).is_file() else None,
-        base=Path(env.get("TILE_BASE_MODEL", str(model_dir / BASE_DIR_NAME))),
-        lora=Path(env.get("TILE_LORA", str(model_dir / LORA_FILE_NAME))),
-        embeddings=Path(env.get("TILE_EMBEDDINGS", str(model_dir / EMBEDDINGS_FILE_NAME))),
-        lora_scale=lora_scale,
-        base_config=Path(base_config) if base_config else None,
-        vae=Path(vae) if vae else None,
-    )
-
-
-def missing_weights(weights: SdxlWeights) -> list[Path]:
-    """Files the SDXL backend needs that are not there (an empty list means all present)."""
-    if weights.baked is not None:
-        return []
-    paths = [weights.base, weights.lora, weights.embeddings]
-    return [path for path in paths if path is not None and not path.exists()]
 
 
 def choose_device() -> tuple[torch.device, torch.dtype]:
@@ -192,7 +153,10 @@ def fuse_lora_file(pipe: StableDiffusionXLPipeline, path: Path, scale: float) ->
     try:
         pipe.load_lora_weights(state_dict, adapter_name=LORA_ADAPTER_NAME)
     except (ValueError, RuntimeError, KeyError) as error:
-        raise WeightsError(f"the LoRA {path} does not fit this base model: {error}") from error
+        raise WeightsError(
+            f"the LoRA {path} does not fit this base model ({error}). "
+            "It was trained for another model: use the rubber-tile LoRA trained on SDXL 1.0"
+        ) from error
     adapted = _adapted_modules(pipe)
     if len(adapted) < len(file_modules):
         known = set().union(*(_spellings(name) for name in adapted)) if adapted else set()

@@ -199,7 +199,7 @@ class RoutingTileGenerator:
 def load_generator(env: Mapping[str, str] = os.environ):
     """The generator TILE_BACKEND asks for: `sdxl` (fail if weights are missing), `preview`, or
     `auto` (SDXL when base, LoRA and textual inversion are all present, else the preview)."""
-    from sdxl_pipeline import MODEL_NAME, assemble_pipeline, choose_device, missing_weights, weights_from_env
+    from model_paths import missing_weights, weights_from_env
 
     backend = env.get("TILE_BACKEND", "auto").strip().lower()
     if backend not in BACKENDS:
@@ -214,6 +214,8 @@ def load_generator(env: Mapping[str, str] = os.environ):
         reason = "SDXL weights not found: " + ", ".join(str(path) for path in missing)
         log.info("backend: preview renderer, because %s (TILE_BACKEND=auto)", reason)
         return PreviewTileGenerator(reason)
+
+    from sdxl_pipeline import MODEL_NAME, assemble_pipeline, choose_device
 
     compile_unet = env.get("TILE_TORCH_COMPILE", "0").strip()
     if compile_unet not in ("0", "1"):
