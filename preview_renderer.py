@@ -67,7 +67,7 @@ GRADES: Mapping[str, GranuleGrade] = MappingProxyType(
 # Visible flake diameter / sieve size. Crumb is flaky: a flake lying flat shows a face longer
 # than the mesh it passed. Calibrated so that the median visible flake area at the standard
 # grade matches the owner's photos at their scale (scripts/evaluate_preview.py).
-FLAKE_SIZE_FACTOR = 1.4
+FLAKE_SIZE_FACTOR = 1.35
 # Summed flake area over face area: enough overlap that binder shows only in thin gaps.
 FLAKE_COVERAGE = 2.2
 # Flake centres: one per grid cell, moved at random by up to this fraction of the cell. Less
@@ -75,9 +75,9 @@ FLAKE_COVERAGE = 2.2
 GRID_JITTER = 0.3
 # Flake shape: corners per flake and how likely each count is; stretch; corner radius spread.
 FLAKE_CORNERS = (3, 4, 5, 6)
-FLAKE_CORNER_ODDS = (0.2, 0.3, 0.3, 0.2)
-FLAKE_MAX_STRETCH = 2.0
-FLAKE_MIN_CORNER_RADIUS = 0.5
+FLAKE_CORNER_ODDS = (0.15, 0.3, 0.3, 0.25)
+FLAKE_MAX_STRETCH = 1.7
+FLAKE_MIN_CORNER_RADIUS = 0.6
 # Width of the rims, seams and gaps, in mm (at least one pixel).
 RIM_MM = 0.25
 # A full frame shows this share of the tile face's width: close-ups like the SDXL outputs, whose
@@ -92,6 +92,10 @@ EDGE_WOBBLE_MM = 0.5
 EDGE_SAMPLES = 48
 # Product photo: flakes this close to the tile's edge sit on the bevel (mm).
 BEVEL_MM = 2.5
+# Bottom layer: flakes this many times larger (and as many times further apart), in shadow by
+# this much (CIELAB L).
+BOTTOM_LAYER_SCALE = 3.0
+BOTTOM_LAYER_LIGHTNESS = -20.0
 # Each flake face is tilted its own way: its lightness differs by this much (CIELAB L, sigma).
 FACE_LIGHTNESS_SIGMA = 4.0
 # Each flake shows a second face: a fan from near its centre over about half its corners,
@@ -211,6 +215,7 @@ class Flakes:
     # Product photo: where the moulded edge cuts the flakes, in mm outside the face square, along
     # the left, top, right and bottom edge (4, EDGE_SAMPLES), from the edge's start to its end.
     edge_mm: np.ndarray
+    bottom_count: int  # the first flakes form the bottom layer, seen only through holes
 
 
 @dataclass(frozen=True)
@@ -278,9 +283,13 @@ def _flake_geometry(settings: RenderSettings, rng: np.random.Generator) -> Flake
     # A full frame crops the face: lay flakes beyond it so its border is covered too. A product
     # photo keeps flake centres on the face; the moulded edge then cuts the ones that stick out.
     margin_mm = max_radius_mm if settings.framing == "full_frame" else 0.0
-    centres = _flake_centres(settings, spacing_mm, margin_mm, rng)
+    # A bottom layer of large flakes, drawn first, fills the holes the top layer leaves: through
+    # them one sees crumb in shadow, not bare binder.
+    bottom = _flake_centres(settings, spacing_mm * BOTTOM_LAYER_SCALE, margin_mm * BOTTOM_LAYER_SCALE, rng)
+    centres = np.concatenate([bottom, _flake_centres(settings, spacing_mm, margin_mm, rng)])
     count = len(centres)
     diameter_mm = rng.uniform(grade.min_mm, grade.max_mm, size=count) * FLAKE_SIZE_FACTOR
+    diameter_mm[: len(bottom)] *= BOTTOM_LAYER_SCALE
     stretch = rng.uniform(1.0, FLAKE_MAX_STRETCH, size=count)
     turn = rng.uniform(0.0, math.pi, size=count)
     corners = rng.choice(FLAKE_CORNERS, size=count, p=FLAKE_CORNER_ODDS)
@@ -302,7 +311,9 @@ def _flake_geometry(settings: RenderSettings, rng: np.random.Generator) -> Flake
             facets[index] = tuple(facet)
     edge = rng.uniform(-EDGE_WOBBLE_MM, EDGE_WOBBLE_MM, size=(4, EDGE_SAMPLES))
     edge = EDGE_OVERHANG_MM + 0.5 * (edge + np.roll(edge, 1, axis=1))  # a little smoother
-    return Flakes(outlines=tuple(outlines), facets=tuple(facets), centres_mm=centres, edge_mm=edge)
+    return Flakes(
+        outlines=tuple(outlines), facets=tuple(facets), centres_mm=centres, edge_mm=edge, bottom_count=len(bottom)
+    )
 
 
 def _star_flakes(
@@ -558,12 +569,13 @@ def _face_lab_offsets(
     """(2 * flakes, 3) CIELAB offset of each flake face from its colour, in label order.
 
     Flakes of one colour differ a little in colour (a share of the colour's measured spread) and
-    each face in lightness (it is tilted its own way).
+    each face in lightness (it is tilted its own way); the bottom layer lies in shadow.
     """
     spreads = FLAKE_SPREAD_SHARE * np.array([palette[name].lab_spread for name in colors])
     flake_offsets = rng.standard_normal((len(color_of_flake), 3)) * spreads[color_of_flake]
     if settings.framing == "product_photo":
         flake_offsets[:, 0] += _bevel_lightness(flakes.centres_mm, settings.tile_mm)
+    flake_offsets[: flakes.bottom_count, 0] += BOTTOM_LAYER_LIGHTNESS
     face_offsets = np.repeat(flake_offsets, 2, axis=0)
     face_offsets[:, 0] += FACE_LIGHTNESS_SIGMA * rng.standard_normal(len(face_offsets))
     return face_offsets

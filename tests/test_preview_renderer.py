@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from palette import load_palette, srgb_to_lab
+from palette import linear_to_srgb, load_palette, srgb_to_lab, srgb_to_linear
 from preview_renderer import (
     FIRST_FLAKE_LABEL,
     GRADES,
@@ -25,6 +25,7 @@ from preview_renderer import (
     MIN_SIZE,
     SURFACE_TOP,
     RenderSettings,
+    _binder_linear,
     assign_colors,
     render_layers,
     render_tile,
@@ -151,11 +152,19 @@ def test_product_photo_is_a_tile_on_white() -> None:
     assert np.ptp(columns_of_first_face_pixel) >= 2
 
 
-def test_binder_reads_as_gap_to_the_analyzer() -> None:
-    rendered = _render({"white": 100.0})
-    binder = np.asarray(rendered.image)[rendered.labels == LABEL_BINDER]
-    assert len(binder) > 0
-    assert srgb_to_lab(binder)[:, 0].max() < load_palette().gap_lightness
+@pytest.mark.parametrize("framing", ["full_frame", "product_photo"])
+def test_holes_show_crumb_in_shadow_not_binder(framing: str) -> None:
+    rendered = _render({"white": 100.0}, framing=framing)
+    face = rendered.labels != LABEL_BACKGROUND
+    assert (rendered.labels == LABEL_BINDER).sum() / face.sum() < 0.005
+
+
+def test_binder_colour_reads_as_gap_to_the_analyzer() -> None:
+    palette = load_palette()
+    white_linear = srgb_to_linear(palette.srgb_array(["white"]))[0]
+    binder = _binder_linear(white_linear, palette.gap_lightness)
+    lightness = srgb_to_lab(np.clip(linear_to_srgb(binder), 0, 255))[0]
+    assert lightness < palette.gap_lightness
 
 
 # --- sizes and inputs --------------------------------------------------------------------------
