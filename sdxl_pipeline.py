@@ -279,7 +279,8 @@ def assemble_pipeline(
         tokens = load_textual_inversion(pipe, weights.embeddings) if weights.embeddings is not None else ()
         base = str(weights.base)
     configure_sampler(pipe)
-    pipe.to(device)
+    if pipe.device != device:  # loaded on the CPU: on a CPU-only machine .to() would only walk every module
+        pipe.to(device)
     pipe.set_progress_bar_config(disable=True)
     report = LoadReport(
         base=base,
