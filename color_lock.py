@@ -2,18 +2,25 @@
 
 `match_colors(image, {"red": 60, "white": 40})` classifies the pixels with the colour analyzer,
 splits the granule area into granules (connected regions of one colour class, cut at the dark
-crevices between granules), and recolours whole granules from over-represented colours to
-under-represented ones until the analyzer measures the asked shares. Granules of colours that
-were not asked for (the model sometimes invents a hue) are recoloured to asked colours first.
+crevices between granules; gaps belong to none), and recolours whole granules from
+over-represented colours to under-represented ones until the analyzer measures the asked
+shares (up to three rounds, each checked by the analyzer). Granules of colours that were not
+asked for (the model sometimes invents a hue) all go to asked colours; an asked colour the
+model drew as another palette colour (a mauve "brown") is redrawn as itself.
 
 Which granules move: a deterministic pseudo-random order (a real crumb mix is random), pushed
-towards places where the target colour is locally scarce and the source colour locally
-abundant, so the result stays evenly mixed.
+towards places where the target colour is locally scarce and the source colour abundant, so
+the result stays evenly mixed and no region turns one colour.
 
-How a granule is recoloured, in CIELAB: the pixel's lightness relative to its source colour's
-reference is carried over (shading multiplies L + 16, highlights add), so edges, shading and
-highlights survive; chroma follows the target colour and fades with shading and highlights as
-it does on a lit matte surface.
+How a granule is recoloured, in CIELAB: each pixel's lightness relative to its colour's typical
+lit lightness is carried over (shade scales L + 16, highlights add and are compressed below
+L = 100), so shading, edges and highlights survive; chroma is the target's, fading with shade
+and highlights as on a matte surface. The old colour's tint that bled into neighbouring
+granules' rims (JPEG chroma, VAE decoding) is replaced by the new colour's.
+
+Errors: MixError (prompt_builder) for an unusable mix; NoGranulesError when the image has no
+granules to recolour. A mix the lock cannot reach within MATCH_TOLERANCE_PP comes back as the
+closest result with `matched` False and an `explanation`.
 """
 
 from __future__ import annotations
@@ -69,8 +76,10 @@ _PRESENT_SHARE = 0.03
 # Colour bleeds this far (px) into the next granule (JPEG chroma, VAE decoding): the rim of a
 # granule next to a recoloured one loses the old colour's tint there.
 _HALO_WIDTH_PX = 2
-# Two colours closer than this (CIELAB a, b) give no direction to measure a tint along.
-_MIN_TINT_CONTRAST_AB = 5.0
+# A recoloured pixel keeps its own chroma detail (its a, b minus its granule's) up to this length.
+_MAX_CHROMA_DETAIL = 6.0
+# Two colours closer than this (CIELAB a, b) give no reliable direction to measure a tint along.
+_MIN_TINT_CONTRAST_AB = 15.0
 # Selection: local colour shares are read on cells this many granules wide...
 _LOCAL_CELL_GRANULES = 4.0
 # ...and weigh this much against the random order (which spans 0-1).
@@ -335,20 +344,26 @@ def _match_classes(ids: np.ndarray, classes: np.ndarray, granule_class: np.ndarr
     A granule's dark rim is cut off its core (it is a crevice) and may lie nearer to the next
     granule's core; its colour class says where it belongs.
     """
-    ids = ids.copy()
     height, width = ids.shape
-    rows, cols = np.nonzero((classes >= 0) & (granule_class[ids] != classes))
+    flat_ids = ids.ravel().copy()
+    flat_classes = classes.ravel()
+    index = np.flatnonzero((flat_classes >= 0) & (granule_class[flat_ids] != flat_classes))
     for _ in range(passes):
-        if rows.size == 0:
+        if index.size == 0:
             break
-        wanted = classes[rows, cols]
-        for row_step, col_step in ((-1, 0), (1, 0), (0, -1), (0, 1)):
-            neighbour = ids[np.clip(rows + row_step, 0, height - 1), np.clip(cols + col_step, 0, width - 1)]
-            fits = (neighbour > 0) & (granule_class[neighbour] == wanted) & (granule_class[ids[rows, cols]] != wanted)
-            ids[rows[fits], cols[fits]] = neighbour[fits]
-        still = granule_class[ids[rows, cols]] != wanted
-        rows, cols = rows[still], cols[still]
-    return ids
+        wanted = flat_classes[index]
+        column = index % width
+        for offset, inside in (
+            (-width, index >= width),
+            (width, index < (height - 1) * width),
+            (-1, column > 0),
+            (1, column < width - 1),
+        ):
+            neighbour = flat_ids[np.where(inside, index + offset, index)]
+            fits = inside & (granule_class[neighbour] == wanted) & (granule_class[flat_ids[index]] != wanted)
+            flat_ids[index[fits]] = neighbour[fits]
+        index = index[granule_class[flat_ids[index]] != wanted]
+    return flat_ids.reshape(height, width)
 
 
 def _split_large(ids: np.ndarray, granule_class: np.ndarray, max_area: float, cell: float) -> tuple[np.ndarray, np.ndarray]:
@@ -613,8 +628,13 @@ def recolor_pixels(
         new_l < target_l, (new_l + 16.0) / (target_l + 16.0), (100.0 - new_l) / np.maximum(100.0 - target_l, 1e-3)
     )
     np.clip(chroma_scale, 0.0, 1.0, out=chroma_scale)
-    new_a = target[:, 1] * chroma_scale + detail * (lab[:, 1] - granule_ab[:, 0])
-    new_b = target[:, 2] * chroma_scale + detail * (lab[:, 2] - granule_ab[:, 1])
+    detail_a = lab[:, 1] - granule_ab[:, 0]
+    detail_b = lab[:, 2] - granule_ab[:, 1]
+    # A granule cut across two colours has pixels far from its mean: their offset is another
+    # colour, not detail, and would tint the new colour (cyan on white), so it is capped.
+    cap = _MAX_CHROMA_DETAIL / np.maximum(np.hypot(detail_a, detail_b), _MAX_CHROMA_DETAIL)
+    new_a = target[:, 1] * chroma_scale + detail * cap * detail_a
+    new_b = target[:, 2] * chroma_scale + detail * cap * detail_b
     return np.stack([new_l, new_a, new_b], axis=1)
 
 
@@ -729,10 +749,14 @@ def _remove_halos(
     was = np.take(looks.source[granules.color, 1:].astype(np.float32), neighbour, axis=0)
     now = np.take(looks.target[np.maximum(color, 0), 1:].astype(np.float32), neighbour, axis=0)
     direction = was - own_ab
+    offset = lab[:, 1:] - own_ab
     contrast = (direction * direction).sum(axis=1)
-    share = ((lab[:, 1:] - own_ab) * direction).sum(axis=1) / np.maximum(contrast, 1e-6)
-    share = np.where(contrast >= _MIN_TINT_CONTRAST_AB**2, np.clip(share, 0.0, 1.0), 0.0)
-    lab[:, 1:] += share[:, None] * (now - was)
+    share = (offset * direction).sum(axis=1) / np.maximum(contrast, 1e-6)
+    across = (offset * offset).sum(axis=1) - share * share * contrast
+    # Only pixels that lie between the two colours are a blend of them; anything else (a
+    # highlight, a third colour) is left alone.
+    blend = (contrast >= _MIN_TINT_CONTRAST_AB**2) & (share > 0.0) & (share <= 1.25) & (across <= 0.25 * contrast)
+    lab[:, 1:] += np.where(blend, np.minimum(share, 1.0), 0.0)[:, None] * (now - was)
     out.reshape(-1, 3)[index] = lab_to_srgb_fast(lab)
     return index
 
