@@ -270,6 +270,15 @@ def crevice_pixels(lightness: np.ndarray) -> np.ndarray:
     return (closed.astype(np.int16) - coded) > round(_CREVICE_DEPTH_L * 2.5)
 
 
+def majority_classes(classes: np.ndarray) -> np.ndarray:
+    """Each granule pixel's most common label in its 3 x 3 neighbourhood; gaps (negative) stay."""
+    present = np.unique(classes[classes >= 0])
+    if present.size <= 1:
+        return classes
+    votes = np.stack([ndimage.uniform_filter((classes == c).astype(np.float32), size=3) for c in present])
+    return np.where(classes >= 0, present[np.argmax(votes, axis=0)], classes)
+
+
 def _class_edges(classes: np.ndarray) -> np.ndarray:
     """HxW bool: pixels with a 4-neighbour of another class."""
     edge = np.zeros(classes.shape, dtype=bool)
@@ -399,7 +408,10 @@ def find_granules(rgb: np.ndarray, classes: np.ndarray) -> Granules:
     each pixel is matched to a granule of its own colour class.
     """
     step = max(1, min(classes.shape) // _WORK_SIDE)
-    work_classes = classes[::step, ::step]
+    # Where the model drew a colour between two asked ones the labels flicker from pixel to
+    # pixel; cutting granules at every flicker would leave only specks. The majority label of
+    # each 3 x 3 neighbourhood keeps real colour boundaries and drops the flicker.
+    work_classes = majority_classes(classes[::step, ::step])
     scale = _scale(work_classes.shape)
     granule_pixels = work_classes >= 0
     core = granule_pixels & ~crevice_pixels(lightness_fast(rgb[::step, ::step])) & ~_class_edges(work_classes)
@@ -426,7 +438,11 @@ def find_granules(rgb: np.ndarray, classes: np.ndarray) -> Granules:
     if step > 1:
         ids = np.repeat(np.repeat(ids, step, axis=0), step, axis=1)[: classes.shape[0], : classes.shape[1]]
     ids = np.where(classes >= 0, ids, 0)
-    ids = _match_classes(ids, classes, granule_class, passes=step + 1)
+    settled = classes
+    if step > 1:
+        settled = np.repeat(np.repeat(work_classes, step, axis=0), step, axis=1)[: classes.shape[0], : classes.shape[1]]
+    # Only pixels whose label the neighbourhood agrees with move to a granule of that colour.
+    ids = _match_classes(ids, np.where(settled == classes, classes, -1), granule_class, passes=step + 1)
     return _granule_table(rgb, ids, granule_class, natural_count)
 
 

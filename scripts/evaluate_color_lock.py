@@ -54,6 +54,7 @@ class Scored:
     ssim_structure: float
     block_deviation_pp: float  # mean over blocks and colours of |block share - asked|, after
     moved_percent: float
+    recoloured_lightness_correlation: float  # before vs after lightness over the pixels that changed colour
     result: LockResult
     seconds: float
 
@@ -86,6 +87,26 @@ def ssim_terms(before: np.ndarray, after: np.ndarray, sigma: float = 1.5) -> tup
     ssim = ((2 * mean_1 * mean_2 + c1) * (2 * covariance + c2)) / ((mean_1**2 + mean_2**2 + c1) * (var_1 + var_2 + c2))
     structure = (covariance + c2 / 2) / (np.sqrt(var_1 * var_2) + c2 / 2)
     return float(ssim.mean()), float(structure.mean())
+
+
+def recoloured_lightness_correlation(before: np.ndarray, after: np.ndarray, names: list[str], palette: Palette) -> float:
+    """Correlation of lightness before and after over pixels whose colour changed (CIELAB distance > 10).
+
+    Taken per new colour (the nearest asked palette colour after the lock) and averaged by pixel
+    count, since granules that went to white and to black move lightness in opposite ways. Near
+    1 when recoloured granules keep their shading, edges and highlights.
+    """
+    lab_before, lab_after = srgb_to_lab(before), srgb_to_lab(after)
+    changed = np.linalg.norm(lab_after - lab_before, axis=2) > 10.0
+    old_l, new_l, new_lab = lab_before[..., 0][changed], lab_after[..., 0][changed], lab_after[changed]
+    nearest = ((new_lab[:, None, :] - palette.lab_array(names)[None, :, :]) ** 2).sum(axis=2).argmin(axis=1)
+    correlations, weights = [], []
+    for color in range(len(names)):
+        group = nearest == color
+        if group.sum() >= 100:
+            correlations.append(np.corrcoef(old_l[group], new_l[group])[0, 1])
+            weights.append(group.sum())
+    return float(np.average(correlations, weights=weights)) if weights else float("nan")
 
 
 def block_deviation(rgb: np.ndarray, asked: dict[str, float]) -> float:
@@ -138,6 +159,7 @@ def evaluate(file: str, asked: dict[str, float], data_dir: Path, palette: Palett
         ssim_structure=structure,
         block_deviation_pp=block_deviation(after, asked),
         moved_percent=sum(move.percent for move in result.moves),
+        recoloured_lightness_correlation=recoloured_lightness_correlation(rgb, after, names, palette),
         result=result,
         seconds=seconds,
     )
@@ -181,21 +203,27 @@ def render(scored: list[Scored], skipped: list[tuple[str, str]], command: str) -
         f"{len(failing_ssim)} of {len(multi)} below {SSIM_TARGET:.2f} | >= {SSIM_TARGET:.2f} on every image |",
         f"| SSIM structure term alone (shading and edges, whatever the brightness) | | mean "
         f"{statistics.fmean(s.ssim_structure for s in multi):.3f}, min {min(s.ssim_structure for s in multi):.3f} | |",
+        f"| lightness correlation, before vs after, over recoloured pixels (per new colour) | | mean "
+        f"{statistics.fmean(s.recoloured_lightness_correlation for s in multi):.2f}, min "
+        f"{min(s.recoloured_lightness_correlation for s in multi):.2f} | |",
+        f"| SSIM vs area moved: correlation over the outputs | | "
+        f"{np.corrcoef([s.moved_percent for s in multi], ssim_values)[0, 1]:.2f} | |",
         f"| evenness: mean abs deviation of 4 x 4 blocks from the mix (analyzer per block) | | "
         f"{statistics.fmean(s.block_deviation_pp for s in multi):.1f} pp | |",
         f"| lock time per 512 px image (this machine, shared) | | median {1000 * statistics.median(s.seconds for s in scored):.0f} ms | |",
         "",
         "## Per output (2+ colours)",
         "",
-        "| output | asked | analyzer before | analyzer after | plain before | plain after | moved % | SSIM | structure | blocks pp | unasked found | corrected | matched |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| output | asked | analyzer before | analyzer after | plain before | plain after | moved % | SSIM | structure | L corr | blocks pp | unasked found | corrected | matched |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for s in multi:
         unasked = ", ".join(f"{n} {p:.1f}" for n, p in s.result.unasked_before.items() if p >= 0.5) or "-"
         lines.append(
             f"| {Path(s.file).name[:40]} | {shares_text(s.asked)} | {shares_text(s.analyzer_before)} | "
             f"{shares_text(s.analyzer_after)} | {shares_text(s.plain_before)} | {shares_text(s.plain_after)} | "
-            f"{s.moved_percent:.0f} | {s.ssim:.3f} | {s.ssim_structure:.3f} | {s.block_deviation_pp:.1f} | {unasked} | "
+            f"{s.moved_percent:.0f} | {s.ssim:.3f} | {s.ssim_structure:.3f} | {s.recoloured_lightness_correlation:.2f} | "
+            f"{s.block_deviation_pp:.1f} | {unasked} | "
             f"{', '.join(s.result.corrected) or '-'} | {'yes' if s.result.matched else 'no: ' + s.result.explanation} |"
         )
     lines += [
