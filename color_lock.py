@@ -35,7 +35,7 @@ from scipy import ndimage
 from color_analyzer import ColorShares, as_rgb_array, classify_pixels, measure_shares
 from palette import Palette, load_palette, srgb_to_linear
 from prompt_builder import SUM_TOLERANCE_PP, MixError
-from tile_colors import COLOR_NAMES, closest_color_names, find_color
+from tile_colors import COLOR_NAMES, ambiguous_choices, closest_color_names, find_color
 
 # The lock has done its job when every colour is this close to the mix (percentage points of
 # the granule area, as the analyzer measures it).
@@ -153,12 +153,18 @@ def asked_shares(mix: Mapping[str, float]) -> dict[str, float]:
     for text, percent in mix.items():
         color = find_color(str(text))
         if color is None:
+            choices = ambiguous_choices(str(text))
+            if choices:
+                raise MixError(f"{text!r} could be several tile colours: use one of {', '.join(choices)}")
             guesses = closest_color_names(str(text))
             hint = f" (did you mean {guesses[0]!r}?)" if guesses else ""
             raise MixError(f"unknown colour {text!r}{hint}; known colours: {', '.join(COLOR_NAMES)}")
         if color.name in shares:
             raise MixError(f"{color.name!r} is in the mix twice: give each colour once")
-        value = float(percent)
+        try:
+            value = float(percent)
+        except (TypeError, ValueError):
+            raise MixError(f"{color.name!r} has a share of {percent!r}: give a number of percent") from None
         if not np.isfinite(value) or value <= 0.0 or value > 100.0:
             raise MixError(f"{color.name!r} has a share of {percent!r}: every share must be above 0 and at most 100")
         shares[color.name] = value
@@ -903,8 +909,12 @@ def match_colors(image: object, mix: Mapping[str, float], *, palette: Palette | 
     )
 
 
-def lightness_ssim(before: object, after: object, *, sigma: float = 1.5) -> float:
-    """Mean SSIM of the CIELAB lightness of two images (Gaussian window, data range 100)."""
+def lightness_ssim_terms(before: object, after: object, *, sigma: float = 1.5) -> tuple[float, float]:
+    """Mean SSIM of the CIELAB lightness of two images and the mean of its structure term alone.
+
+    Gaussian window (sigma 1.5 px, as Wang et al. 2004), data range 100 (L). The structure term
+    is the windowed correlation of the two lightness patterns, brightness and contrast removed.
+    """
     first = lightness_fast(as_rgb_array(before)).astype(np.float64)
     second = lightness_fast(as_rgb_array(after)).astype(np.float64)
     if first.shape != second.shape:
@@ -915,10 +925,16 @@ def lightness_ssim(before: object, after: object, *, sigma: float = 1.5) -> floa
         return ndimage.gaussian_filter(x, sigma=sigma, truncate=3.5)
 
     mean_first, mean_second = blur(first), blur(second)
-    var_first = blur(first * first) - mean_first**2
-    var_second = blur(second * second) - mean_second**2
+    var_first = np.maximum(blur(first * first) - mean_first**2, 0.0)
+    var_second = np.maximum(blur(second * second) - mean_second**2, 0.0)
     covariance = blur(first * second) - mean_first * mean_second
     ssim = ((2 * mean_first * mean_second + c1) * (2 * covariance + c2)) / (
         (mean_first**2 + mean_second**2 + c1) * (var_first + var_second + c2)
     )
-    return float(ssim.mean())
+    structure = (covariance + c2 / 2) / (np.sqrt(var_first * var_second) + c2 / 2)
+    return float(ssim.mean()), float(structure.mean())
+
+
+def lightness_ssim(before: object, after: object, *, sigma: float = 1.5) -> float:
+    """Mean SSIM of the CIELAB lightness of two images (Gaussian window, data range 100)."""
+    return lightness_ssim_terms(before, after, sigma=sigma)[0]

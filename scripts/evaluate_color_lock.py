@@ -22,13 +22,12 @@ from pathlib import Path
 
 import numpy as np
 from PIL import Image
-from scipy import ndimage
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_DIR))
 
 from color_analyzer import as_rgb_array, measure_shares  # noqa: E402
-from color_lock import LockResult, lightness_fast, match_colors  # noqa: E402
+from color_lock import LockResult, lightness_ssim_terms, match_colors  # noqa: E402
 from palette import Palette, load_palette, srgb_to_lab  # noqa: E402
 from prompt_builder import MixError, parse_mix  # noqa: E402
 
@@ -71,41 +70,30 @@ def plain_count(rgb: np.ndarray, names: list[str], palette: Palette) -> dict[str
     return {name: 100.0 * count / counts.sum() for name, count in zip(names, counts)}
 
 
-def ssim_terms(before: np.ndarray, after: np.ndarray, sigma: float = 1.5) -> tuple[float, float]:
-    """Mean SSIM of CIELAB lightness (Gaussian window, data range 100) and the mean structure term alone."""
-    first = lightness_fast(before).astype(np.float64)
-    second = lightness_fast(after).astype(np.float64)
-    c1, c2 = (0.01 * 100.0) ** 2, (0.03 * 100.0) ** 2
-
-    def blur(x: np.ndarray) -> np.ndarray:
-        return ndimage.gaussian_filter(x, sigma=sigma, truncate=3.5)
-
-    mean_1, mean_2 = blur(first), blur(second)
-    var_1 = np.maximum(blur(first * first) - mean_1**2, 0.0)
-    var_2 = np.maximum(blur(second * second) - mean_2**2, 0.0)
-    covariance = blur(first * second) - mean_1 * mean_2
-    ssim = ((2 * mean_1 * mean_2 + c1) * (2 * covariance + c2)) / ((mean_1**2 + mean_2**2 + c1) * (var_1 + var_2 + c2))
-    structure = (covariance + c2 / 2) / (np.sqrt(var_1 * var_2) + c2 / 2)
-    return float(ssim.mean()), float(structure.mean())
-
-
 def recoloured_lightness_correlation(before: np.ndarray, after: np.ndarray, names: list[str], palette: Palette) -> float:
-    """Correlation of lightness before and after over pixels whose colour changed (CIELAB distance > 10).
+    """Correlation of lightness before and after over the pixels that changed colour.
 
-    Taken per new colour (the nearest asked palette colour after the lock) and averaged by pixel
-    count, since granules that went to white and to black move lightness in opposite ways. Near
-    1 when recoloured granules keep their shading, edges and highlights.
+    A pixel changed colour when its nearest asked palette colour (CIELAB) differs before and
+    after. Taken per (old, new) colour pair and averaged by pixel count, since granules that
+    went to white and to black move lightness in opposite ways. Near 1 when recoloured granules
+    keep their shading, edges and highlights.
     """
-    lab_before, lab_after = srgb_to_lab(before), srgb_to_lab(after)
-    changed = np.linalg.norm(lab_after - lab_before, axis=2) > 10.0
-    old_l, new_l, new_lab = lab_before[..., 0][changed], lab_after[..., 0][changed], lab_after[changed]
-    nearest = ((new_lab[:, None, :] - palette.lab_array(names)[None, :, :]) ** 2).sum(axis=2).argmin(axis=1)
+    references = palette.lab_array(names)
+
+    def nearest(rgb: np.ndarray) -> np.ndarray:
+        lab = srgb_to_lab(rgb.reshape(-1, 3))
+        return ((lab[:, None, :] - references[None, :, :]) ** 2).sum(axis=2).argmin(axis=1)
+
+    old_color, new_color = nearest(before), nearest(after)
+    old_l = srgb_to_lab(before.reshape(-1, 3))[:, 0]
+    new_l = srgb_to_lab(after.reshape(-1, 3))[:, 0]
     correlations, weights = [], []
-    for color in range(len(names)):
-        group = nearest == color
-        if group.sum() >= 100:
-            correlations.append(np.corrcoef(old_l[group], new_l[group])[0, 1])
-            weights.append(group.sum())
+    for old in range(len(names)):
+        for new in range(len(names)):
+            pair = (old_color == old) & (new_color == new)
+            if old != new and pair.sum() >= 100:
+                correlations.append(np.corrcoef(old_l[pair], new_l[pair])[0, 1])
+                weights.append(pair.sum())
     return float(np.average(correlations, weights=weights)) if weights else float("nan")
 
 
@@ -147,7 +135,7 @@ def evaluate(file: str, asked: dict[str, float], data_dir: Path, palette: Palett
     result = match_colors(rgb, asked, palette=palette)
     seconds = time.perf_counter() - started
     after = np.asarray(result.image)
-    ssim, structure = ssim_terms(rgb, after)
+    ssim, structure = lightness_ssim_terms(rgb, after)
     return Scored(
         file=file,
         asked=asked,
@@ -203,7 +191,7 @@ def render(scored: list[Scored], skipped: list[tuple[str, str]], command: str) -
         f"{len(failing_ssim)} of {len(multi)} below {SSIM_TARGET:.2f} | >= {SSIM_TARGET:.2f} on every image |",
         f"| SSIM structure term alone (shading and edges, whatever the brightness) | | mean "
         f"{statistics.fmean(s.ssim_structure for s in multi):.3f}, min {min(s.ssim_structure for s in multi):.3f} | |",
-        f"| lightness correlation, before vs after, over recoloured pixels (per new colour) | | mean "
+        f"| lightness correlation, before vs after, over pixels that changed colour (per colour pair) | | mean "
         f"{statistics.fmean(s.recoloured_lightness_correlation for s in multi):.2f}, min "
         f"{min(s.recoloured_lightness_correlation for s in multi):.2f} | |",
         f"| SSIM vs area moved: correlation over the outputs | | "

@@ -185,6 +185,8 @@ def test_image_of_only_gaps_has_no_granules():
         ({"red": 60, "white": 30}, "add up to 90"),
         ({"gray": 50, "grey": 50}, "twice"),
         ({"red": 100, "white": 0}, "above 0"),
+        ({"red": "sixty", "white": 40}, "number"),
+        ({"green": 60, "white": 40}, "several tile colours"),
         ({}, "non-empty"),
     ],
 )
