@@ -135,6 +135,20 @@ def _adapted_modules(pipe: StableDiffusionXLPipeline) -> list[str]:
     ]
 
 
+def _copy_adapted_weights_out_of_their_files(pipe: StableDiffusionXLPipeline) -> None:
+    """Give each layer the LoRA changes its own copy of its base weight before fusing.
+
+    from_pretrained leaves the weights memory-mapped from the safetensors files; fusing straight into them
+    costs a copy-on-write page fault per 4 KiB (SDXL: 1.08 B fused weights, about 8 s of mostly kernel time on
+    a 2-core CPU). Copying them first takes about 0.5 s; the fused values are the same.
+    """
+    for component in _LORA_COMPONENTS:
+        for module in getattr(pipe, component).modules():
+            if isinstance(module, BaseTunerLayer):
+                base_layer = module.get_base_layer()
+                base_layer.weight.data = base_layer.weight.data.clone()
+
+
 def _spellings(adapted_module: str) -> set[str]:
     component, name = adapted_module.split(".", 1)
     kohya_prefix = {"unet": "lora_unet", "text_encoder": "lora_te1", "text_encoder_2": "lora_te2"}[component]
@@ -167,6 +181,7 @@ def fuse_lora_file(pipe: StableDiffusionXLPipeline, path: Path, scale: float) ->
             f"the LoRA {path} adapts {len(file_modules)} layers but only {len(adapted)} exist in this base model"
             f"{example}. It was trained for another model: use the rubber-tile LoRA trained on SDXL 1.0"
         )
+    _copy_adapted_weights_out_of_their_files(pipe)
     pipe.fuse_lora(lora_scale=scale, adapter_names=[LORA_ADAPTER_NAME])
     pipe.unload_lora_weights()
     return len(adapted)
