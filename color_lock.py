@@ -73,6 +73,10 @@ _UNASKED_DISTANCE_RATIO = 0.5
 _SHADE_RANGE = (0.6, 1.2)
 # A colour covering at least this share of the granule area has a reliable in-image appearance.
 _PRESENT_SHARE = 0.03
+# A present colour is redrawn in its palette colour when it looks nearer to another palette
+# colour and at least this far (CIELAB) from its own: close neighbours (white and pearl, 10
+# apart) swap places under a small change of exposure, which is no reason to redraw a tile.
+_MIN_CORRECTION_DISTANCE = 12.0
 # Colour bleeds this far (px) into the next granule (JPEG chroma, VAE decoding): the rim of a
 # granule next to a recoloured one loses the old colour's tint there.
 _HALO_WIDTH_PX = 2
@@ -667,8 +671,9 @@ class Appearance:
     source: how the colour looks in this image (its granules' lit pixels), or its palette colour
     where it is absent. target: what granules recoloured to it are given: its look here when it
     is present and looks like itself, else its palette colour. corrected: present colours that
-    look like another palette colour here (the model drew a different colour under this name);
-    their granules are redrawn in the target colour even where they keep their colour.
+    look like another palette colour here and are far from their own (the model drew a
+    different colour under this name); their granules are redrawn in the target colour even
+    where they keep their colour.
     """
 
     source: np.ndarray
@@ -685,11 +690,11 @@ def appearance(references: dict[int, np.ndarray], area: np.ndarray, palette_lab:
         source[color] = reference
         if area[color] < _PRESENT_SHARE * total:
             continue
-        looks_like = int(np.argmin(((palette_lab - reference) ** 2).sum(axis=1)))
-        if looks_like == color:
-            target[color] = reference
-        else:
+        distance = np.sqrt(((palette_lab - reference) ** 2).sum(axis=1))
+        if int(np.argmin(distance)) != color and distance[color] > _MIN_CORRECTION_DISTANCE:
             corrected[color] = True
+        else:
+            target[color] = reference
     return Appearance(source=source, target=target, corrected=corrected)
 
 
