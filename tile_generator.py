@@ -17,7 +17,7 @@ from typing import Protocol
 
 from PIL import Image
 
-from prompt_builder import ColorMix, build_prompt, check_prompt_length, is_full_prompt, mix_from_prompt, parse_mix
+from prompt_builder import ColorMix, MixError, build_prompt, check_prompt_length, is_full_prompt, mix_from_prompt, parse_mix
 from tile_request import TileRequest
 
 log = logging.getLogger(__name__)
@@ -140,7 +140,36 @@ class SdxlTileGenerator:
             guidance_scale=f"{request.guidance_scale:g}",
             sampler="DPM++ 2M Karras",
         )
-        return TileImage(result.images[0], metadata)
+        tile = TileImage(result.images[0], metadata)
+        return lock_tile_colors(tile, request.prompt) if request.match_colors else tile
+
+
+def lock_tile_colors(tile: TileImage, prompt: str) -> TileImage:
+    """Recolour whole granules so the image shows the asked shares; what happened goes in the metadata.
+
+    A prompt without shares, or an image without granules, keeps the model's image (logged).
+    """
+    from color_lock import NoGranulesError, match_colors
+
+    try:
+        mix = mix_in_prompt(prompt)
+        result = match_colors(tile.image, mix.normalized_shares())
+    except (MixError, NoGranulesError) as error:
+        log.warning("colour lock skipped: %s", error)
+        return TileImage(tile.image, tile.metadata | {"color_lock": f"skipped: {error}"})
+    if not result.matched:
+        log.warning("colour lock: %s", result.explanation)
+    status = "matched" if result.matched else f"partial: {result.explanation}"
+    metadata = tile.metadata | {
+        "color_lock": status,
+        "shares_before": _describe_shares(result.shares_before),
+        "shares_after": _describe_shares(result.shares_after),
+    }
+    return TileImage(result.image, metadata)
+
+
+def _describe_shares(shares: Mapping[str, float]) -> str:
+    return ", ".join(f"{percent:.1f}% {name}" for name, percent in shares.items())
 
 
 def free_accelerator_memory() -> None:
@@ -164,7 +193,7 @@ class PreviewTileGenerator:
     def generate(self, request: TileRequest, on_step: ProgressCallback | None = None) -> TileImage:
         from preview_renderer import render_tile
 
-        mix = mix_for_preview(request.prompt)
+        mix = mix_in_prompt(request.prompt)
         side = max(request.width, request.height)
         image = render_tile(mix.normalized_shares(), size=side, seed=request.seed)
         if (request.width, request.height) != image.size:
@@ -178,8 +207,8 @@ class PreviewTileGenerator:
         return TileImage(image, metadata)
 
 
-def mix_for_preview(prompt: str) -> ColorMix:
-    """The mix to render: the customer's mix, or the one written inside a full trigger prompt."""
+def mix_in_prompt(prompt: str) -> ColorMix:
+    """The customer's mix, or the one written inside a full trigger prompt."""
     return mix_from_prompt(prompt) if is_full_prompt(prompt) else parse_mix(prompt)
 
 

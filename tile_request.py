@@ -39,6 +39,7 @@ class TileRequest:
     height: int = DEFAULT_SIZE
     output_format: str = DEFAULT_OUTPUT_FORMAT
     preview: bool = False
+    match_colors: bool = True
 
 
 def make_request(
@@ -51,6 +52,7 @@ def make_request(
     height: object = DEFAULT_SIZE,
     output_format: object = DEFAULT_OUTPUT_FORMAT,
     preview: object = False,
+    match_colors: object = True,
 ) -> TileRequest:
     """Check every input and fill the defaults: empty negative prompt -> the original's list,
     no seed or -1 -> a random 32-bit seed."""
@@ -68,6 +70,7 @@ def make_request(
         height=_size("height", height),
         output_format=_output_format(output_format),
         preview=_boolean("preview", preview),
+        match_colors=_boolean("match_colors", match_colors),
     )
 
 

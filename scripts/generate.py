@@ -32,6 +32,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--height", type=int, default=DEFAULT_SIZE)
     parser.add_argument("--format", choices=OUTPUT_FORMATS, default=None, help="default: from --out's suffix, else png")
     parser.add_argument("--preview", action="store_true", help="the instant procedural preview even if SDXL is loaded")
+    parser.add_argument(
+        "--no-match-colors", dest="match_colors", action="store_false",
+        help="keep the model's colours instead of recolouring granules to the asked shares",
+    )
     return parser.parse_args(argv)
 
 
@@ -55,6 +59,7 @@ def main(argv: list[str] | None = None) -> int:
             height=args.height,
             output_format=output_format,
             preview=args.preview,
+            match_colors=args.match_colors,
         )
     except (MixError, WeightsError, BackendError) as error:
         print(f"error: {error}", file=sys.stderr)

@@ -20,7 +20,10 @@ MIX = "60% red, 40% white"
 
 
 def request(**overrides) -> TileRequest:
-    fields = dict(prompt=MIX, negative_prompt=DEFAULT_NEGATIVE_PROMPT, seed=1, num_inference_steps=2, width=64, height=64)
+    fields = dict(
+        prompt=MIX, negative_prompt=DEFAULT_NEGATIVE_PROMPT, seed=1, num_inference_steps=2, width=64, height=64,
+        match_colors=False,
+    )
     return TileRequest(**(fields | overrides))
 
 

@@ -75,6 +75,7 @@ def test_types_follow_the_annotations(input_properties, committed_schema):
         "height": "integer",
         "output_format": None,  # an allOf reference to the enumeration
         "preview": "boolean",
+        "match_colors": "boolean",
     }
     assert committed_schema["components"]["schemas"]["Output"] == {"title": "Output", "type": "string", "format": "uri"}
 

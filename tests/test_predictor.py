@@ -66,7 +66,10 @@ def tiny_generator(assembled_pipe) -> SdxlTileGenerator:
 
 def small_request(seed: int = 42, **overrides) -> TileRequest:
     """Requests below the public 512 px minimum, which only the tiny model can afford."""
-    fields = dict(prompt=MIX, negative_prompt=DEFAULT_NEGATIVE_PROMPT, seed=seed, num_inference_steps=3, width=64, height=64)
+    fields = dict(
+        prompt=MIX, negative_prompt=DEFAULT_NEGATIVE_PROMPT, seed=seed, num_inference_steps=3, width=64, height=64,
+        match_colors=False,  # these tests look at the model's own pixels; the lock has tests of its own
+    )
     fields.update(overrides)
     return TileRequest(**fields)
 
@@ -188,6 +191,7 @@ def test_predictor_inputs_are_declared_once_with_bounds():
     assert defaults["width"] == defaults["height"] == 1024
     assert defaults["num_inference_steps"] == 20 and defaults["guidance_scale"] == 7.0
     assert defaults["output_format"] == "png" and defaults["seed"] is None and defaults["preview"] is False
+    assert defaults["match_colors"] is True
     width = inspect.signature(Predictor.predict).parameters["width"].default
     assert (width.ge, width.le) == (512, 2048)
 
@@ -245,3 +249,50 @@ def test_prompt_embeddings_are_cached_and_match_the_uncached_pipeline(tiny_gener
         generator=torch.Generator("cpu").manual_seed(9),
     ).images[0]
     np.testing.assert_allclose(first.astype(int), np.asarray(reference).astype(int), atol=1)
+
+
+def test_colour_lock_makes_the_model_image_show_the_asked_mix(tiny_generator):
+    """The model draws 90/10 where 60/40 was asked; the predictor's image shows 60/40."""
+    from color_analyzer import measure_shares
+    from synthetic_granules import granule_image
+
+    drawn, _ = granule_image({"red": 0.9, "white": 0.1}, side=256)
+    real_pipe = tiny_generator.pipe
+    tiny_generator.pipe = FixedImagePipe(real_pipe, Image.fromarray(drawn))
+    try:
+        locked = tiny_generator.generate(small_request(prompt="60% red, 40% white", match_colors=True))
+        raw = tiny_generator.generate(small_request(prompt="60% red, 40% white", match_colors=False))
+    finally:
+        tiny_generator.pipe = real_pipe
+    assert np.array_equal(np.asarray(raw.image), drawn) and "color_lock" not in raw.metadata
+    measured = measure_shares(locked.image, ["red", "white"]).shares
+    assert abs(measured["red"] - 60) < 2 and abs(measured["white"] - 40) < 2
+    assert locked.metadata["color_lock"] == "matched"
+    assert float(locked.metadata["shares_before"].split("%")[0]) > 80
+
+
+def test_colour_lock_is_skipped_and_says_so_for_a_prompt_without_shares(tiny_generator, caplog):
+    from synthetic_granules import granule_image
+
+    drawn, _ = granule_image({"red": 0.5, "white": 0.5}, side=128)
+    real_pipe = tiny_generator.pipe
+    tiny_generator.pipe = FixedImagePipe(real_pipe, Image.fromarray(drawn))
+    try:
+        tile = tiny_generator.generate(small_request(prompt="ohwx_rubber_tile <s0><s1>, red and white", match_colors=True))
+    finally:
+        tiny_generator.pipe = real_pipe
+    assert tile.metadata["color_lock"].startswith("skipped: found no colour shares like '30% black'")
+    assert "colour lock skipped" in caplog.text
+    assert np.array_equal(np.asarray(tile.image), drawn)
+
+
+class FixedImagePipe(RecordingPipe):
+    """Answers every call with one given image, as if the model had drawn it."""
+
+    def __init__(self, pipe, image: Image.Image) -> None:
+        super().__init__(pipe)
+        self.image = image
+
+    def __call__(self, **kwargs):
+        self.calls.append(kwargs)
+        return SimpleNamespace(images=[self.image])
