@@ -15,37 +15,13 @@ import sys
 import time
 from pathlib import Path
 
-from PIL import Image, UnidentifiedImageError
-
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_DIR))
 
 from color_lock import ColorLockError, LockResult, match_colors  # noqa: E402
-from prompt_builder import MixError, parse_mix  # noqa: E402
+from command_line import UserError, load_image, mix_option  # noqa: E402
 
 OUTPUT_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp")
-
-
-class UserError(Exception):
-    """Something the user has to fix; printed as one line, no stack trace."""
-
-
-def load_image(path: Path) -> Image.Image:
-    if not path.is_file():
-        raise UserError(f"image not found: {path}")
-    try:
-        with Image.open(path) as image:
-            image.load()
-            return image.convert("RGB")
-    except (UnidentifiedImageError, OSError) as error:
-        raise UserError(f"cannot read {path} as an image: {error}") from None
-
-
-def asked_mix(text: str) -> dict[str, float]:
-    try:
-        return parse_mix(text).normalized_shares()
-    except MixError as error:
-        raise UserError(f"--mix: {error}") from None
 
 
 def check_output(path: Path) -> Path:
@@ -103,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args(argv)
     try:
-        mix = asked_mix(args.mix)
+        mix = mix_option(args.mix)
         out_path = check_output(args.out)
         image = load_image(args.image)
         started = time.perf_counter()

@@ -13,35 +13,11 @@ import json
 import sys
 from pathlib import Path
 
-from PIL import Image, UnidentifiedImageError
-
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_DIR))
 
 from color_analyzer import ColorShares, measure_shares  # noqa: E402
-from prompt_builder import MixError, parse_mix  # noqa: E402
-
-
-class UserError(Exception):
-    """Something the user has to fix; printed as one line, no stack trace."""
-
-
-def load_image(path: Path) -> Image.Image:
-    if not path.is_file():
-        raise UserError(f"image not found: {path}")
-    try:
-        with Image.open(path) as image:
-            image.load()
-            return image.convert("RGB")
-    except (UnidentifiedImageError, OSError) as error:
-        raise UserError(f"cannot read {path} as an image: {error}") from None
-
-
-def requested_shares(mix_text: str) -> dict[str, float]:
-    try:
-        return parse_mix(mix_text).normalized_shares()
-    except MixError as error:
-        raise UserError(f"--mix: {error}") from None
+from command_line import UserError, load_image, mix_option  # noqa: E402
 
 
 def comparison(measured: dict[str, float], requested: dict[str, float]) -> dict[str, object]:
@@ -96,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args(argv)
     try:
-        requested = None if args.mix is None else requested_shares(args.mix)
+        requested = None if args.mix is None else mix_option(args.mix)
         image = load_image(args.image)
         try:
             result = measure_shares(image, None if requested is None else list(requested))

@@ -1,0 +1,32 @@
+"""What the image commands (measure_colors.py, match_colors.py) share: user errors, reading an image, a --mix."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PIL import Image, UnidentifiedImageError
+
+from prompt_builder import MixError, parse_mix
+
+
+class UserError(Exception):
+    """Something the user has to fix; printed as one line, no stack trace."""
+
+
+def load_image(path: Path) -> Image.Image:
+    if not path.is_file():
+        raise UserError(f"image not found: {path}")
+    try:
+        with Image.open(path) as image:
+            image.load()
+            return image.convert("RGB")
+    except (UnidentifiedImageError, OSError) as error:
+        raise UserError(f"cannot read {path} as an image: {error}") from None
+
+
+def mix_option(text: str) -> dict[str, float]:
+    """The --mix option as colour -> percent, normalised to 100."""
+    try:
+        return parse_mix(text).normalized_shares()
+    except MixError as error:
+        raise UserError(f"--mix: {error}") from None
