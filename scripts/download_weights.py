@@ -18,7 +18,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sdxl_pipeline import BASE_DIR_NAME, DEFAULT_MODEL_DIR, FP16_VAE_DIR_NAME  # noqa: E402
+# model_paths, not sdxl_pipeline: importing the pipeline switches the hub off for the whole process.
+from model_paths import BASE_DIR_NAME, DEFAULT_MODEL_DIR, FP16_VAE_DIR_NAME  # noqa: E402
 from weight_files import WeightsError, check_diffusers_folder, check_model_folder  # noqa: E402
 
 SDXL_REPO = "stabilityai/stable-diffusion-xl-base-1.0"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -46,6 +47,17 @@ def test_plan_command_prints_without_network(tmp_path):
     assert f"{SDXL_REPO} -> {tmp_path / 'sdxl-base'}" in result.stdout
     assert "unet/diffusion_pytorch_model.fp16.safetensors" in result.stdout
     assert not any(tmp_path.iterdir())
+
+
+def test_the_download_script_leaves_the_hub_online():
+    # setup() switches the hub off when sdxl_pipeline is imported; the one script that downloads must not inherit that.
+    env = {key: value for key, value in os.environ.items() if not key.startswith("HF_")}
+    check = (
+        "import sys; sys.path.insert(0, sys.argv[1]); import download_weights, os, huggingface_hub.constants as c; "
+        "print(os.environ.get('HF_HUB_OFFLINE'), c.HF_HUB_OFFLINE, 'torch' in sys.modules)"
+    )
+    result = subprocess.run([sys.executable, "-c", check, str(SCRIPTS)], capture_output=True, text=True, env=env, check=True)
+    assert result.stdout.split() == ["None", "False", "False"]
 
 
 def test_missing_weights_lists_what_auto_mode_lacks(tmp_path):
