@@ -1,7 +1,5 @@
 """Cog adapter: Replicate's inputs in, one tile image out. The work is in tile_generator."""
 
-from __future__ import annotations
-
 import logging
 import shutil
 import tempfile
@@ -36,8 +34,11 @@ class Predictor(BasePredictor):
             description="Colour mix, e.g. '50% red, 30% black, 20% pearl' (up to 4 of the 29 tile colours, shares summing to 100). A full prompt containing 'ohwx_rubber_tile' is used as it is."
         ),
         negative_prompt: str = Input(description="What to avoid; empty uses the model's default list.", default=""),
-        seed: int | None = Input(
-            description="Seed 0..4294967295; empty or -1 picks a random one (logged).", default=None, ge=-1, le=4294967295
+        seed: int = Input(
+            description="Seed 0..4294967295; -1 (or leaving it out) picks a random one, logged and stored in the image.",
+            default=-1,
+            ge=-1,
+            le=4294967295,
         ),
         num_inference_steps: int = Input(description="Denoising steps.", default=20, ge=1, le=100),
         guidance_scale: float = Input(description="Classifier-free guidance.", default=7.0, ge=0.0, le=20.0),

@@ -43,7 +43,14 @@ def test_schema_inputs_are_the_predict_parameters_in_order(input_properties):
 
 def test_only_the_prompt_is_required_and_seed_may_be_left_out(committed_schema, input_properties):
     assert committed_schema["components"]["schemas"]["Input"]["required"] == ["prompt"]
-    assert input_properties["seed"]["nullable"] is True and input_properties["seed"]["default"] is None
+    # A plain int with default -1: coglet refuses null for a nullable integer, and Cog 0.16 has no Optional inputs.
+    assert input_properties["seed"]["default"] == tile_request.RANDOM_SEED and "nullable" not in input_properties["seed"]
+
+
+def test_predict_annotations_are_real_types_for_older_cog():
+    # Cog 0.16 reads inspect.signature() without evaluating string annotations (from __future__ import annotations).
+    parameters = inspect.signature(Predictor.predict).parameters
+    assert parameters["prompt"].annotation is str and parameters["seed"].annotation is int
 
 
 def test_defaults_and_bounds_match_the_request_checks(committed_schema, input_properties):
@@ -52,7 +59,7 @@ def test_defaults_and_bounds_match_the_request_checks(committed_schema, input_pr
         "guidance_scale": (tile_request.DEFAULT_GUIDANCE, tile_request.GUIDANCE_MIN, tile_request.GUIDANCE_MAX),
         "width": (tile_request.DEFAULT_SIZE, tile_request.SIZE_MIN, tile_request.SIZE_MAX),
         "height": (tile_request.DEFAULT_SIZE, tile_request.SIZE_MIN, tile_request.SIZE_MAX),
-        "seed": (None, tile_request.RANDOM_SEED, tile_request.SEED_MAX),
+        "seed": (tile_request.RANDOM_SEED, tile_request.RANDOM_SEED, tile_request.SEED_MAX),
     }
     for name, (default, low, high) in expected.items():
         prop = input_properties[name]

@@ -190,7 +190,7 @@ def test_predictor_inputs_are_declared_once_with_bounds():
     defaults = cog_defaults()
     assert defaults["width"] == defaults["height"] == 1024
     assert defaults["num_inference_steps"] == 20 and defaults["guidance_scale"] == 7.0
-    assert defaults["output_format"] == "png" and defaults["seed"] is None and defaults["preview"] is False
+    assert defaults["output_format"] == "png" and defaults["seed"] == -1 and defaults["preview"] is False
     assert defaults["match_colors"] is True
     width = inspect.signature(Predictor.predict).parameters["width"].default
     assert (width.ge, width.le) == (512, 2048)
