@@ -44,6 +44,7 @@ log = logging.getLogger(__name__)
 
 LORA_ADAPTER_NAME = "rubber_tile"
 MODEL_NAME = "rubber-tile-lora-v45"
+VAE_TILE_PX = 1024
 
 # Row i of each matrix is the vector of token <s{i}>; other trainers name the rows text_encoders_0/1.
 EMBEDDING_KEYS = {
@@ -235,6 +236,10 @@ def configure_sampler(pipe: StableDiffusionXLPipeline) -> None:
     )
     pipe.vae.enable_slicing()
     pipe.vae.enable_tiling()
+    # Tiles only above SDXL's native size, whatever `sample_size` the VAE's config gives (a VAE saying 512
+    # would decode every 1024 px image as 9 overlapping tiles: more work, and seams in a uniform texture).
+    pipe.vae.tile_sample_min_size = VAE_TILE_PX
+    pipe.vae.tile_latent_min_size = VAE_TILE_PX // pipe.vae_scale_factor
 
 
 def load_fp16_fix_vae(path: Path, dtype: torch.dtype) -> AutoencoderKL:

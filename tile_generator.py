@@ -110,6 +110,7 @@ class SdxlTileGenerator:
                 on_step(step + 1, request.num_inference_steps)
             return callback_kwargs
 
+        out_of_memory = ""
         try:
             with torch.inference_mode():
                 embeds, negative_embeds, pooled, negative_pooled = self.prompt_embeddings(
@@ -128,11 +129,17 @@ class SdxlTileGenerator:
                     callback_on_step_end=step_end,
                 )
         except torch.OutOfMemoryError as error:
+            out_of_memory = str(error).splitlines()[0] if str(error) else type(error).__name__
+        finally:
+            restore_vae_dtype(self.pipe)
+        if out_of_memory:
+            # Freed here, not in the except block, where the traceback still held the failed call's tensors.
+            log.warning("out of GPU memory: %s", out_of_memory)
             free_accelerator_memory()
             raise OutOfMemoryError(
                 f"the GPU ran out of memory generating {request.width}x{request.height}; memory was freed. "
                 "Try again, or ask for a smaller width and height"
-            ) from error
+            )
         metadata = _common_metadata(request, self.backend, self.model_name, prompt)
         metadata.update(
             negative_prompt=negative_prompt,
@@ -170,6 +177,17 @@ def lock_tile_colors(tile: TileImage, prompt: str) -> TileImage:
 
 def _describe_shares(shares: Mapping[str, float]) -> str:
     return ", ".join(f"{percent:.1f}% {name}" for name, percent in shares.items())
+
+
+def restore_vae_dtype(pipe) -> None:
+    """Put the VAE back in the UNet's dtype after a call, whether or not it succeeded.
+
+    diffusers upcasts an fp16 VAE that needs it (the stock SDXL VAE) to fp32 for decoding and casts it back
+    only after a successful decode; a decode that fails (out of memory, a cancel) would leave it in fp32,
+    and every later prediction would fail on mismatched dtypes.
+    """
+    if pipe.vae.dtype != pipe.unet.dtype:
+        pipe.vae.to(dtype=pipe.unet.dtype)
 
 
 def free_accelerator_memory() -> None:

@@ -227,6 +227,33 @@ def test_out_of_memory_fails_that_prediction_clearly_and_the_next_one_runs(tiny_
 
 
 
+def test_a_failed_fp16_decode_puts_the_vae_back_in_fp16_and_the_next_prediction_runs():
+    from sdxl_pipeline import configure_sampler
+    from tiny_sdxl import build_tiny_sdxl_pipeline
+
+    pipe = build_tiny_sdxl_pipeline().to(dtype=torch.float16)
+    configure_sampler(pipe)
+    assert pipe.vae.config.force_upcast  # like the stock SDXL VAE: diffusers decodes it in fp32
+    generator = SdxlTileGenerator(pipe, ("<s0>", "<s1>"), "tiny")
+    real_forward = pipe.vae.decoder.forward
+    decode_dtypes = []
+
+    def out_of_memory_on_the_first_decode(*args, **kwargs):
+        decode_dtypes.append(pipe.vae.dtype)
+        if len(decode_dtypes) == 1:
+            raise torch.OutOfMemoryError("CUDA out of memory (injected in the VAE decoder)")
+        return real_forward(*args, **kwargs)
+
+    pipe.vae.decoder.forward = out_of_memory_on_the_first_decode
+    request = small_request(num_inference_steps=2, match_colors=False)
+    with pytest.raises(OutOfMemoryError, match="memory was freed"):
+        generator.generate(request)
+    assert pipe.vae.dtype == torch.float16
+    tile = generator.generate(request)
+    assert decode_dtypes == [torch.float32, torch.float32] and pipe.vae.dtype == torch.float16
+    assert tile.image.size == (64, 64)
+
+
 def test_prompt_embeddings_are_cached_and_match_the_uncached_pipeline(tiny_generator):
     real_pipe = tiny_generator.pipe
     passthrough = PassThroughPipe(real_pipe)

@@ -20,6 +20,7 @@ from sdxl_architecture import build_sdxl_unet
 from sdxl_pipeline import (
     SdxlWeights,
     assemble_pipeline,
+    configure_sampler,
     fuse_lora_file,
     load_base_pipeline,
     load_textual_inversion,
@@ -143,6 +144,22 @@ def test_sampler_is_dpm_plus_plus_2m_karras_and_vae_slices_and_tiles(assembled_p
     assert pipe.scheduler.config.final_sigmas_type == "zero"
     assert pipe.scheduler.config.solver_order == 2
     assert pipe.vae.use_slicing and pipe.vae.use_tiling
+
+
+@pytest.mark.parametrize("config_sample_size", [512, 1024])
+def test_vae_tiles_only_images_larger_than_1024_px(config_sample_size):
+    from diffusers import AutoencoderKL
+    from diffusers.models.autoencoders.vae import DecoderOutput
+
+    pipe = build_tiny_sdxl_pipeline()
+    pipe.vae = AutoencoderKL.from_config(pipe.vae.config, sample_size=config_sample_size)
+    configure_sampler(pipe)
+    tiled = []
+    pipe.vae.tiled_decode = lambda z, return_dict=True: tiled.append(tuple(z.shape[-2:])) or DecoderOutput(sample=z)
+    pipe.vae.decoder.forward = lambda z, *args, **kwargs: z  # only the choice of plain or tiled decoding is under test
+    for side_px in (1024, 1032):
+        pipe.vae.decode(torch.zeros(1, 4, side_px // 8, side_px // 8))
+    assert tiled == [(129, 129)]
 
 
 def test_load_report_summarises_what_was_loaded(assembled_pipe):
