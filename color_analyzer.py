@@ -22,7 +22,7 @@ import numpy as np
 from scipy import ndimage
 
 from palette import Palette, load_palette, srgb_to_lab
-from tile_colors import COLOR_NAMES, closest_color_names, find_color
+from tile_colors import COLOR_NAMES, find_color, suggestion_hint
 
 # Work resolution for finding the face: the face outline needs no more detail than this.
 _FACE_WORK_SIDE = 256
@@ -203,8 +203,7 @@ def resolve_color_names(colors: Sequence[str]) -> tuple[str, ...]:
     for text in colors:
         color = find_color(text)
         if color is None:
-            guesses = closest_color_names(text)
-            hint = f" (did you mean {guesses[0]!r}?)" if guesses else ""
+            hint = f" ({suggestion})" if (suggestion := suggestion_hint(text)) else ""
             raise ValueError(f"unknown colour {text!r}{hint}; known colours: {', '.join(COLOR_NAMES)}")
         if color.name not in names:
             names.append(color.name)

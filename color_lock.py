@@ -35,7 +35,7 @@ from scipy import ndimage
 from color_analyzer import ColorShares, as_rgb_array, classify_pixels, measure_shares
 from palette import Palette, load_palette, srgb_to_linear
 from prompt_builder import SUM_TOLERANCE_PP, MixError
-from tile_colors import COLOR_NAMES, ambiguous_choices, closest_color_names, find_color
+from tile_colors import COLOR_NAMES, ambiguous_choices, find_color, suggestion_hint
 
 # The lock has done its job when every colour is this close to the mix (percentage points of
 # the granule area, as the analyzer measures it).
@@ -160,8 +160,7 @@ def asked_shares(mix: Mapping[str, float]) -> dict[str, float]:
             choices = ambiguous_choices(str(text))
             if choices:
                 raise MixError(f"{text!r} could be several tile colours: use one of {', '.join(choices)}")
-            guesses = closest_color_names(str(text))
-            hint = f" (did you mean {guesses[0]!r}?)" if guesses else ""
+            hint = f" ({suggestion})" if (suggestion := suggestion_hint(str(text))) else ""
             raise MixError(f"unknown colour {text!r}{hint}; known colours: {', '.join(COLOR_NAMES)}")
         if color.name in shares:
             raise MixError(f"{color.name!r} is in the mix twice: give each colour once")

@@ -38,7 +38,7 @@ from PIL import Image, ImageDraw
 from scipy import special
 
 from palette import Palette, PaletteColor, lab_to_srgb, load_palette, srgb_to_linear
-from tile_colors import COLOR_NAMES, closest_color_names
+from tile_colors import COLOR_NAMES, suggestion_hint
 
 MIN_SIZE = 256
 MAX_SIZE = 2048
@@ -245,8 +245,7 @@ def validate_shares(shares: Mapping[str, float]) -> dict[str, float]:
     clean: dict[str, float] = {}
     for name, value in shares.items():
         if name not in COLOR_NAMES:
-            guesses = closest_color_names(str(name))
-            hint = f" (did you mean {guesses[0]!r}?)" if guesses else ""
+            hint = f" ({suggestion})" if (suggestion := suggestion_hint(str(name))) else ""
             raise ValueError(f"unknown colour {name!r}{hint}; use canonical names: {', '.join(COLOR_NAMES)}")
         if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
             raise ValueError(f"share of {name!r} must be a number of percent, got {value!r}")

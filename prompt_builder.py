@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from tile_colors import COLOR_NAMES, ambiguous_choices, closest_color_names, find_color
+from tile_colors import COLOR_NAMES, ambiguous_choices, find_color, suggestion_hint
 
 TRIGGER_WORD = "ohwx_rubber_tile"
 DEFAULT_TI_TOKENS: tuple[str, ...] = ("<s0>", "<s1>")
@@ -25,11 +25,22 @@ MAX_COLORS = 4  # the training captions never held more
 MAX_PROMPT_CHARS = 2000
 SUM_TOLERANCE_PP = 0.5  # 33.3 x 3 = 99.9 is a rounded 100; 33 x 3 = 99 is not
 CLIP_MAX_TOKENS = 77  # including the start and end tokens
+MIN_SHARE_PERCENT = 0.5  # a smaller share would round away (the sum tolerance) and is not visible on a tile
 
 MIX_EXAMPLE = "50% red, 30% black, 20% pearl"
 _ITEM_SEPARATORS = re.compile(r"[,;+\n\r]|\band\b|\bи\b|&", re.IGNORECASE)
 _NUMBER = re.compile(r"[-+]?\d+(?:\.\d+)?")
 _PERCENT_ITEM = re.compile(r"\d+(?:\.\d+)?\s*%\s*[^\W\d_][^,;\n]*?(?=\s*(?:[,;\n]|$))")
+
+
+# What customers type besides plain ASCII, mapped to what the parser reads.
+_PERCENT_SIGNS = re.compile(r"[\u066a\uff05\ufe6a]|\s*\b(?:percent|pct|процент(?:а|ов)?)\b", re.IGNORECASE)  # ٪ ％
+_DASHES = re.compile(r"[\u2010-\u2015\u2212]")  # hyphens, en and em dashes, minus sign
+_QUOTES_AND_BRACKETS = re.compile(r"[\"'`\u00ab\u00bb\u2018-\u201f()\[\]{}]")
+_COMMA_DECIMAL = re.compile(r"(?<=\d),(?=\d)")  # 33,3% -> 33.3%
+_BARE_DECIMAL = re.compile(r"(?<!\d)\.(?=\d)")  # .5% -> 0.5%
+_STRAY_DOT = re.compile(r"(?<!\d)\.|\.(?!\d)")  # a full stop, not a decimal point
+_DASH_BEFORE_SHARE = re.compile(r"(?<=[^\W\d_])\s*-\s*(?=\d)")  # red-50% is red 50%, not minus 50
 
 
 class MixError(ValueError):
@@ -95,7 +106,7 @@ def parse_mix(text: str) -> ColorMix:
     hyphens or spaces inside names, `50 %`, `50%red`, `red 50%`, decimals, and commas,
     semicolons, `and`, `+` or new lines between items. A single bare colour means 100%.
     """
-    text = check_text(text)
+    text = _plain_mix_text(check_text(text))
     raw_items = [item.strip() for item in _ITEM_SEPARATORS.split(text)]
     raw_items = [item for item in raw_items if item]
     if not raw_items:
@@ -123,6 +134,11 @@ def parse_mix(text: str) -> ColorMix:
             raise MixError(f"'{name}' is listed twice: give each colour once, with its total share")
         if percent <= 0:
             raise MixError(f"'{name}' has a share of {format_percent(percent)}%: every share must be above 0%")
+        if percent < MIN_SHARE_PERCENT:
+            raise MixError(
+                f"'{name}' has a share of {percent:g}%, too small to show on a tile: "
+                f"leave it out or give it at least {format_percent(MIN_SHARE_PERCENT)}%"
+            )
         if percent > 100:
             raise MixError(f"'{name}' has a share of {format_percent(percent)}%: no share can exceed 100%")
         items.append((name, percent))
@@ -131,6 +147,17 @@ def parse_mix(text: str) -> ColorMix:
     if abs(total - 100.0) > SUM_TOLERANCE_PP:
         raise MixError(f"the shares add up to {format_percent(round(total, 2))}%, not 100%: adjust them so they sum to 100")
     return ColorMix(tuple(items))
+
+
+def _plain_mix_text(text: str) -> str:
+    """Other percent signs and dashes, comma decimals, quotes, brackets and full stops, as the parser reads them."""
+    text = _PERCENT_SIGNS.sub("%", text)
+    text = _DASHES.sub("-", text)
+    text = _QUOTES_AND_BRACKETS.sub(" ", text)
+    text = _COMMA_DECIMAL.sub(".", text)
+    text = _BARE_DECIMAL.sub("0.", text)
+    text = _STRAY_DOT.sub(" ", text)
+    return _DASH_BEFORE_SHARE.sub(" ", text)
 
 
 def _parse_item(item: str) -> tuple[str, float | None]:
@@ -151,14 +178,13 @@ def _resolve_color(text: str) -> str:
     choices = ambiguous_choices(text)
     if choices:
         raise MixError(f"'{text}' could be several tile colours: use one of {', '.join(choices)}")
-    suggestion = closest_color_names(text)
-    hint = f"did you mean '{suggestion[0]}'? " if suggestion else ""
+    hint = f"{suggestion} " if (suggestion := suggestion_hint(text)) else ""
     raise MixError(f"unknown colour '{text}': {hint}Known colours: {', '.join(COLOR_NAMES)}")
 
 
 def is_full_prompt(text: str) -> bool:
     """Prompts that already hold the trigger word are passed to the model unchanged."""
-    return TRIGGER_WORD in text
+    return TRIGGER_WORD in text.lower()  # CLIP lower-cases its input, so OHWX_RUBBER_TILE is the same word
 
 
 def mix_from_prompt(prompt: str) -> ColorMix:

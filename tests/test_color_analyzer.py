@@ -261,7 +261,7 @@ def test_measure_script_prints_json_with_errors_against_the_mix(tmp_path: Path, 
     [
         (("{missing}",), "image not found"),
         (("{text}",), "cannot read"),
-        (("{image}", "--mix", "50% red, 50% purple"), "unknown colour 'purple'"),
+        (("{image}", "--mix", "50% red, 50% cream"), "unknown colour 'cream'"),
         (("{blank}",), "no tile face"),
     ],
 )

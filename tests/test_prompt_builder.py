@@ -38,6 +38,11 @@ def test_build_prompt_reproduces_the_original_internal_prompt():
         "red: 50%, black: 30%, pearl: 20%",
         "50% красный, 30% черный, 20% жемчужный",
         "50% RED, 30% BLACK, 20% PEARL",
+        "50% красного, 30% чёрного, 20% жемчужного",  # genitive, as a Russian customer writes it
+        "50% красная, 30% черная, 20% жемчужная",  # feminine, like плитка
+        "50٪ red, 30％ black, 20 percent pearl",
+        '"50% red, 30% black, 20% pearl."',
+        "(red-50%, black-30%, pearl-20%)",
     ],
 )
 def test_accepted_spellings_of_one_mix(text):
@@ -56,7 +61,17 @@ def test_every_colour_is_known_by_name_code_and_alias():
     assert len(COLOR_NAMES) == 29
 
 
+@pytest.mark.parametrize(
+    "spelling, name",
+    [("тёмно-зелёная", "dark green"), ("светло-серого", "light gray"), ("небесно-голубая", "sky blue"), ("синяя", "blue"),
+     ("dark–green", "dark green"), ("apple green", "green apple"), ("navy blue", "dark blue"), ("хаки", "khaki")],
+)
+def test_word_forms_and_other_spellings_name_the_same_colour(spelling, name):
+    assert parse_mix(spelling).items == ((name, 100.0),)
+
+
 def test_decimals_and_rounded_sums_are_accepted_and_kept_as_written():
+    assert parse_mix("33,3% red, 33,3% blue, 33,4% white").items == (("red", 33.3), ("blue", 33.3), ("white", 33.4))
     mix = parse_mix("33.3% red, 33.3% blue, 33.3% white")
     assert mix.describe() == "33.3% red, 33.3% blue, 33.3% white"
     assert sum(mix.normalized_shares().values()) == pytest.approx(100.0)
@@ -85,6 +100,13 @@ def test_user_order_is_kept():
         ("red, black", r"no percentage given for 'red', 'black'"),
         ("50%", r"has a share but no colour"),
         ("50% 30% red", r"could not read"),
+        ("99.999% red, 0.001% black", r"'black' has a share of 0.001%, too small to show on a tile"),
+        ("100% grass", r"unknown colour 'grass': did you mean 'grass green'\?"),
+        ("100% dark", r"did you mean one of 'dark blue', 'dark gray', 'dark green'\?"),
+        ("100% grean", r"did you mean one of 'grass green', 'dark green'"),
+        ("100% purple", r"'purple' could be several tile colours: use one of violet, lilac"),
+        ("100% зелёная", r"'зелёная' could be several tile colours"),
+        ("100% cream", r"unknown colour 'cream': Known colours"),  # no far-fetched guess
     ],
 )
 def test_refusals_say_what_is_wrong(text, message):
@@ -106,6 +128,7 @@ def test_control_characters_and_huge_prompts_are_refused():
 def test_full_prompt_with_trigger_passes_through_unchanged():
     prompt = "ohwx_rubber_tile <s0><s1>, 60% red, 40% white, close-up, studio light"
     assert build_prompt(prompt) == prompt
+    assert build_prompt(prompt.upper()) == prompt.upper()  # CLIP lower-cases it: the same trigger word
     assert mix_from_prompt(prompt).items == (("red", 60.0), ("white", 40.0))
 
 
