@@ -69,6 +69,15 @@ MIN_GRANULES = 20
 _UNASKED_MIN_DISTANCE = 15.0
 # ...and at most this fraction of that distance from an unasked palette colour.
 _UNASKED_DISTANCE_RATIO = 0.5
+# A colour the analyzer finds present but was not asked for is classified as itself (not forced into an
+# asked one) when its palette colour is this far (CIELAB, lit or shaded) from every asked colour: black in
+# a red / white ask. Nearer ones (terracotta next to red, pink next to red) are the asked colour drawn
+# lighter or darker, and stay with it.
+_INVENTED_MIN_DISTANCE = 25.0
+# ...and covers at least this share of the granule area (percent): below it, highlights and rims of
+# the asked colours (white glints on red and blue) would be counted as a colour that is not there.
+_INVENTED_MIN_SHARE = 5.0
+_PRESENCE_SIDE = 256  # px; enough to find a colour that covers 5% of the tile
 # A granule's mean colour is its lit colour times a shade factor in this range (on L + 16, a, b).
 _SHADE_RANGE = (0.6, 1.2)
 # A colour covering at least this share of the granule area has a reliable in-image appearance.
@@ -825,20 +834,38 @@ class _Scene:
 
     rgb: np.ndarray
     names: tuple[str, ...]
+    unasked_names: tuple[str, ...]  # colours the analyzer finds present that were not asked for
     asked_index: np.ndarray  # palette index of each asked colour
     granules: Granules
     looks: Appearance
     before: ColorShares
 
 
+def _invented_colors(present: list[str], asked: tuple[str, ...], palette: Palette) -> tuple[str, ...]:
+    if not present:
+        return ()
+    palette_lab = palette.lab_array()
+    asked_lab = palette_lab[[palette.names.index(name) for name in asked]]
+    present_lab = palette_lab[[palette.names.index(name) for name in present]]
+    far = shading_distance(present_lab, asked_lab).min(axis=1) > _INVENTED_MIN_DISTANCE
+    return tuple(name for name, keep in zip(present, far) if keep)
+
+
 def _read_scene(rgb: np.ndarray, names: tuple[str, ...], palette: Palette) -> _Scene:
+    step = max(1, min(rgb.shape[:2]) // _PRESENCE_SIDE)
     try:
-        pixel_labels, before = classify_pixels(rgb, list(names), palette=palette)
+        # Pixels are classified with the colours present as well as the asked ones: fitted to the asked
+        # colours alone, a colour the model invented is read as one of them (black granules as shaded white).
+        present = measure_shares(rgb[::step, ::step], palette=palette).shares
+        invented = [name for name, share in present.items() if name not in names and share >= _INVENTED_MIN_SHARE]
+        unasked_names = _invented_colors(invented, names, palette)
+        pixel_labels, before = classify_pixels(rgb, [*names, *unasked_names], palette=palette)
     except ValueError as error:
         raise NoGranulesError(f"no granules to recolour: {error}") from error
     palette_lab = palette.lab_array()
     asked_index = np.array([palette.names.index(name) for name in names])
-    classes = np.where(pixel_labels.labels >= 0, asked_index[np.maximum(pixel_labels.labels, 0)], -1)
+    class_index = np.array([palette.names.index(name) for name in pixel_labels.colors])
+    classes = np.where(pixel_labels.labels >= 0, class_index[np.maximum(pixel_labels.labels, 0)], -1)
     granules = find_granules(rgb, classes)
     # Unasked colours, judged against the asked colours as the analyzer fitted them here.
     fitted = np.array([palette_lab[i] + np.array(before.shifts[name]) for i, name in zip(asked_index, names)])
@@ -848,7 +875,7 @@ def _read_scene(rgb: np.ndarray, names: tuple[str, ...], palette: Palette) -> _S
     granules = Granules(granules.ids, color, granules.area, granules.centroid, granules.mean_lab, granules.natural_count)
     references = _colour_references(rgb, granules.ids, color, len(palette_lab))
     looks = appearance(references, _area_by_color(granules, color, len(palette_lab)), palette_lab)
-    return _Scene(rgb, names, asked_index, granules, looks, before)
+    return _Scene(rgb, names, unasked_names, asked_index, granules, looks, before)
 
 
 def match_colors(image: object, mix: Mapping[str, float], *, palette: Palette | None = None) -> LockResult:

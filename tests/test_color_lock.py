@@ -130,6 +130,17 @@ def test_unasked_colour_is_mapped_to_asked_ones():
     assert nearest_colour_shares(np.asarray(result.image), ["red", "white", "blue"], mask=granule_pixels)["blue"] < 1.0
 
 
+def test_invented_colour_near_an_asked_ones_shade_is_found_and_recoloured():
+    # Black, fitted to red and white alone, reads as white in deep shade; it must be seen as black.
+    image, cells = granule_image({"white": 0.55, "black": 0.45}, seed=4)
+    result = match_colors(image, {"red": 60, "white": 40})
+    assert result.shares_before.get("black", 0.0) == pytest.approx(45.0, abs=5.0)
+    assert result.matched, result.explanation
+    after = measure_shares(np.asarray(result.image)).shares  # open mode: whatever colours are there
+    assert after.get("black", 0.0) < 2.0
+    assert after["red"] == pytest.approx(60.0, abs=3.0) and after["white"] == pytest.approx(40.0, abs=3.0)
+
+
 def test_single_colour_mix_recolours_every_other_colour():
     image, cells = granule_image({"red": 0.7, "white": 0.3}, seed=3)
     result = match_colors(image, {"red": 100})
@@ -233,3 +244,13 @@ def test_real_model_output_is_locked(shared_data_dir):
     assert abs(result.shares_before["white"] - 40.0) > 5.0
     assert result.matched, result.explanation
     assert all(abs(error) <= 2.0 for error in result.errors_after.values())
+
+
+def test_real_black_and_white_output_locked_to_red_and_white_keeps_no_black(shared_data_dir):
+    path = shared_data_dir / "model_outputs" / "20250902_233018_50pct_black_50pct_white_final_fd546900.jpg"
+    if not path.is_file():
+        pytest.skip(f"{path.name} not in the owner's data")
+    result = match_colors(Image.open(path).convert("RGB"), {"red": 60, "white": 40})
+    after = measure_shares(np.asarray(result.image)).shares
+    assert result.shares_before["black"] > 30.0 and after.get("black", 0.0) < 2.0
+    assert after["red"] == pytest.approx(60.0, abs=2.0), after
