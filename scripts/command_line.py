@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from prompt_builder import MixError, parse_mix
@@ -19,7 +20,12 @@ def load_image(path: Path) -> Image.Image:
     try:
         with Image.open(path) as image:
             image.load()
+            if image.mode in ("I", "I;16", "I;16B", "I;16L"):  # 16-bit grey: convert("RGB") would clip, not scale
+                grey = (np.asarray(image, dtype=np.float64) / 257.0).clip(0, 255).astype(np.uint8)
+                return Image.fromarray(grey).convert("RGB")
             return image.convert("RGB")
+    except Image.DecompressionBombError as error:
+        raise UserError(f"{path} is too large to measure ({error}); scale it down to at most 4096 px a side") from None
     except (UnidentifiedImageError, OSError) as error:
         raise UserError(f"cannot read {path} as an image: {error}") from None
 

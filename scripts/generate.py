@@ -30,7 +30,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--guidance", type=float, default=DEFAULT_GUIDANCE)
     parser.add_argument("--width", type=int, default=DEFAULT_SIZE)
     parser.add_argument("--height", type=int, default=DEFAULT_SIZE)
-    parser.add_argument("--format", choices=OUTPUT_FORMATS, default=None, help="default: from --out's suffix, else png")
+    parser.add_argument("--format", choices=OUTPUT_FORMATS, default=None, help="default: from --out's suffix, which must agree")
     parser.add_argument("--preview", action="store_true", help="the instant procedural preview even if SDXL is loaded")
     parser.add_argument(
         "--no-match-colors", dest="match_colors", action="store_false",
@@ -39,10 +39,28 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def output_format_for(out: Path, requested: str | None) -> str:
+    """The file format for --out, checked before any generation: a bad path must not cost a render."""
+    suffix = out.suffix.lower().lstrip(".").replace("jpeg", "jpg")
+    if out.is_dir():
+        raise ValueError(f"--out {out} is a folder: give a file name, e.g. {out / 'tile.png'}")
+    if suffix not in OUTPUT_FORMATS:
+        raise ValueError(f"--out {out}: the name must end in {', '.join('.' + f for f in OUTPUT_FORMATS)}")
+    if requested is not None and requested != suffix:
+        raise ValueError(f"--out {out} ends in .{suffix} but --format is {requested}: make them agree")
+    existing = next((parent for parent in out.parents if parent.exists()), None)
+    if existing is not None and not existing.is_dir():
+        raise ValueError(f"--out {out}: {existing} is a file, not a folder")
+    return suffix
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    suffix = args.out.suffix.lower().lstrip(".").replace("jpeg", "jpg")
-    output_format = args.format or (suffix if suffix in OUTPUT_FORMATS else "png")
+    try:
+        output_format = output_format_for(args.out, args.format)
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
 
     from predict import Predictor
 
@@ -64,8 +82,14 @@ def main(argv: list[str] | None = None) -> int:
     except (MixError, WeightsError, BackendError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    shutil.move(str(output), args.out)
+    try:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(str(output), args.out)
+        if not any(Path(output).parent.iterdir()):
+            Path(output).parent.rmdir()  # the predictor's folder for this prediction, now empty
+    except OSError as error:
+        print(f"error: cannot write {args.out} ({error}); the image is in {output}", file=sys.stderr)
+        return 1
     print(f"wrote {args.out}")
     return 0
 

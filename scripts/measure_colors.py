@@ -31,7 +31,9 @@ def comparison(measured: dict[str, float], requested: dict[str, float]) -> dict[
     }
 
 
-def report(image_path: Path, result: ColorShares, requested: dict[str, float] | None) -> dict[str, object]:
+def report(
+    image_path: Path, result: ColorShares, requested: dict[str, float] | None, found: ColorShares | None = None
+) -> dict[str, object]:
     document: dict[str, object] = {
         "image": str(image_path),
         "measured": {name: round(percent, 2) for name, percent in result.shares.items()},
@@ -44,6 +46,11 @@ def report(image_path: Path, result: ColorShares, requested: dict[str, float] | 
         document["error_pp"] = {name: round(e, 2) for name, e in compared["error_pp"].items()}
         document["mean_abs_error_pp"] = round(compared["mean_abs_error_pp"], 2)
         document["max_abs_error_pp"] = round(compared["max_abs_error_pp"], 2)
+        if found is not None:
+            # Given a list, the analyzer gives every granule to one of its colours; say what else is there.
+            document["found_outside_mix"] = {
+                name: round(percent, 2) for name, percent in found.shares.items() if name not in requested
+            }
     return document
 
 
@@ -62,6 +69,13 @@ def format_table(document: dict[str, object]) -> str:
         lines.append(
             f"mean absolute error {document['mean_abs_error_pp']:.1f} pp, largest {document['max_abs_error_pp']:.1f} pp"
         )
+        outside: dict[str, float] = document.get("found_outside_mix") or {}  # type: ignore[assignment]
+        if outside:
+            found = ", ".join(f"{name} {percent:.0f}%" for name, percent in outside.items())
+            lines.append(
+                f"warning: the image also shows colours not in --mix ({found}, measured without a list); "
+                "the shares above count them as the nearest listed colour"
+            )
     return "\n".join(lines)
 
 
@@ -76,12 +90,13 @@ def main(argv: list[str] | None = None) -> int:
         image = load_image(args.image)
         try:
             result = measure_shares(image, None if requested is None else list(requested))
+            found = None if requested is None else measure_shares(image)
         except ValueError as error:
             raise UserError(f"{args.image}: {error}") from None
     except UserError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    document = report(args.image, result, requested)
+    document = report(args.image, result, requested, found)
     print(json.dumps(document, ensure_ascii=False) if args.json else format_table(document))
     return 0
 

@@ -88,3 +88,23 @@ def test_main_command_reports_a_bad_mix_without_a_stack_trace(tmp_path):
     assert result.returncode == 2
     assert "error: the shares add up to 90%, not 100%" in result.stderr and "Traceback" not in result.stderr
     assert not (tmp_path / "x.png").exists()
+
+
+@pytest.mark.parametrize(
+    "out, extra, message",
+    [
+        ("{tmp}", [], "is a folder: give a file name"),
+        ("{tmp}/tile.gif", [], "the name must end in .png, .webp, .jpg"),
+        ("{tmp}/tile.jpg", ["--format", "png"], "ends in .jpg but --format is png"),
+        ("{tmp}/made.png/tile.png", [], "is a file, not a folder"),
+    ],
+)
+def test_main_command_refuses_a_bad_out_path_before_generating(tmp_path, out, extra, message):
+    (tmp_path / "made.png").write_bytes(b"")
+    env = os.environ | {"TILE_MODEL_DIR": str(tmp_path), "TILE_BACKEND": "preview"}
+    result = subprocess.run(
+        [sys.executable, str(PROJECT_DIR / "scripts" / "generate.py"), "100% red", "--out", out.format(tmp=tmp_path), *extra],
+        capture_output=True, text=True, env=env, timeout=300,
+    )
+    assert result.returncode == 2 and message in result.stderr and "Traceback" not in result.stderr
+    assert "backend:" not in result.stderr  # refused before setup: nothing was rendered

@@ -256,6 +256,23 @@ def test_measure_script_prints_json_with_errors_against_the_mix(tmp_path: Path, 
     assert table.returncode == 0 and "red" in table.stdout and "{" not in table.stdout
 
 
+def test_measure_script_says_which_colours_are_there_but_not_in_the_mix(tmp_path: Path, capsys) -> None:
+    path = tmp_path / "tile.png"
+    Image.fromarray(make_tile({"red": 60, "blue": 40}, border=30, seed=5).rgb).save(path)
+    document = json.loads(run_measure(capsys, str(path), "--mix", "100% red", "--json").stdout)
+    assert document["found_outside_mix"]["blue"] == pytest.approx(40.0, abs=3.0)
+    table = run_measure(capsys, str(path), "--mix", "100% red")
+    assert "warning: the image also shows colours not in --mix (blue 4" in table.stdout
+
+
+def test_measure_script_reads_a_16_bit_image_scaled_not_clipped(tmp_path: Path, capsys) -> None:
+    tile = make_tile({"black": 30, "white": 70}, border=30, seed=6)
+    grey = np.asarray(Image.fromarray(tile.rgb).convert("L"), dtype=np.uint16) * 257
+    Image.fromarray(grey).save(tmp_path / "tile16.png")
+    document = json.loads(run_measure(capsys, str(tmp_path / "tile16.png"), "--mix", "30% black, 70% white", "--json").stdout)
+    assert document["mean_abs_error_pp"] < 3.0
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
