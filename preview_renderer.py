@@ -160,6 +160,7 @@ class RenderSettings:
     grade: str = "standard"
     tile_mm: float = 140.0
     photo_face_fraction: float = PHOTO_FACE_FRACTION
+    crop: tuple[int, int] | None = None  # (width, height) of the centred part that is kept; shares count there
 
     def __post_init__(self) -> None:
         if isinstance(self.size, bool) or not isinstance(self.size, int):
@@ -176,6 +177,15 @@ class RenderSettings:
             raise ValueError(f"tile_mm must be positive, got {self.tile_mm!r}")
         if not 0.3 <= self.photo_face_fraction <= 1.0:
             raise ValueError(f"photo_face_fraction must be between 0.3 and 1, got {self.photo_face_fraction!r}")
+        if self.crop is not None and not all(isinstance(n, int) and 1 <= n <= self.size for n in self.crop):
+            raise ValueError(f"crop must be (width, height), each from 1 to size {self.size}, got {self.crop!r}")
+
+    @property
+    def kept(self) -> tuple[slice, slice]:
+        """Rows and columns of the part of the square render that is kept (all of it without a crop)."""
+        width, height = self.crop or (self.size, self.size)
+        top, left = (self.size - height) // 2, (self.size - width) // 2
+        return slice(top, top + height), slice(left, left + width)
 
     @property
     def face_px(self) -> int:
@@ -611,7 +621,8 @@ def render_layers(
     surface = _surface_classes(labels >> 1, settings.rim_px, int(GAP_DEPTH_SHARE * len(flakes.outlines)))
 
     flake_count = len(flakes.outlines)
-    label_areas = np.bincount(labels.ravel(), minlength=FIRST_FLAKE_LABEL + 2 * flake_count)
+    # Shares are of what is seen: a wide or tall image keeps only part of the square layout.
+    label_areas = np.bincount(labels[settings.kept].ravel(), minlength=FIRST_FLAKE_LABEL + 2 * flake_count)
     flake_areas = label_areas[FIRST_FLAKE_LABEL:].reshape(flake_count, 2).sum(axis=1)
     color_of_flake = assign_colors(flake_areas, fractions, color_rng)
     sample = (slice(None, None, 4), slice(None, None, 4))
@@ -640,8 +651,10 @@ def render_tile(
     seed: int = 0,
     framing: str = "full_frame",
     grade: str = "standard",
+    crop: tuple[int, int] | None = None,
 ) -> Image.Image:
-    """An RGB preview of a tile with this mix, `size` x `size` pixels (256-2048).
+    """An RGB preview of a tile with this mix, `size` x `size` pixels (256-2048), or the centred
+    `crop` = (width, height) of it, with the shares exact in what is kept.
 
     shares: canonical colour name (tile_colors.COLOR_NAMES) -> percent, adding up to 100; the
     visible flake area of each colour matches its share to about a pixel.
@@ -654,5 +667,9 @@ def render_tile(
     ValueError, with what to fix, on an unknown colour, shares that do not add up to 100, a size
     outside 256-2048, an unknown framing or grade, or a bad seed.
     """
-    settings = RenderSettings(size=size, seed=seed, framing=framing, grade=grade)
-    return render_layers(shares, settings).image
+    settings = RenderSettings(size=size, seed=seed, framing=framing, grade=grade, crop=crop)
+    image = render_layers(shares, settings).image
+    if crop is None:
+        return image
+    rows, columns = settings.kept
+    return image.crop((columns.start, rows.start, columns.stop, rows.stop))

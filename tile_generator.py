@@ -213,10 +213,8 @@ class PreviewTileGenerator:
 
         mix = mix_in_prompt(request.prompt)
         side = max(request.width, request.height)
-        image = render_tile(mix.normalized_shares(), size=side, seed=request.seed)
-        if (request.width, request.height) != image.size:
-            left, top = (side - request.width) // 2, (side - request.height) // 2
-            image = image.crop((left, top, left + request.width, top + request.height))
+        crop = None if request.width == request.height else (request.width, request.height)
+        image = render_tile(mix.normalized_shares(), size=side, seed=request.seed, crop=crop)
         if on_step is not None:
             on_step(1, 1)
         metadata = _common_metadata(request, self.backend, PREVIEW_MODEL_NAME, mix.describe())

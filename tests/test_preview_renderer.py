@@ -83,6 +83,18 @@ def test_shares_are_exact_by_area(mix: dict[str, float], framing: str) -> None:
             assert abs(share - mix[name]) <= 2 * one_pixel, (name, share, mix[name], seed)
 
 
+@pytest.mark.parametrize("crop", [(512, 256), (256, 512)])
+def test_a_wide_or_tall_image_keeps_the_shares_exact_in_what_it_shows(crop: tuple[int, int]) -> None:
+    mix = {"white": 97.0, "red": 3.0}
+    settings_ = RenderSettings(size=512, seed=5, crop=crop)
+    rendered = render_layers(mix, settings_)
+    kept = rendered.color_of_label[rendered.labels[settings_.kept]]
+    flake_pixels = int((kept >= 0).sum())
+    for index, name in enumerate(rendered.colors):
+        assert abs(100.0 * (kept == index).sum() / flake_pixels - mix[name]) <= 200.0 / flake_pixels, name
+    assert render_tile(mix, size=512, seed=5, crop=crop).size == crop
+
+
 @settings(max_examples=60, deadline=None)
 @given(
     areas=st.lists(st.integers(min_value=0, max_value=400), min_size=40, max_size=400),
