@@ -834,21 +834,22 @@ class _Scene:
 
     rgb: np.ndarray
     names: tuple[str, ...]
-    unasked_names: tuple[str, ...]  # colours the analyzer finds present that were not asked for
     asked_index: np.ndarray  # palette index of each asked colour
     granules: Granules
     looks: Appearance
     before: ColorShares
 
 
-def _invented_colors(present: list[str], asked: tuple[str, ...], palette: Palette) -> tuple[str, ...]:
-    if not present:
+def _invented_colors(present: Mapping[str, float], asked: tuple[str, ...], palette: Palette) -> tuple[str, ...]:
+    """Colours found present (open mode) that the model drew instead of asked ones: see _INVENTED_MIN_*."""
+    candidates = [name for name, share in present.items() if name not in asked and share >= _INVENTED_MIN_SHARE]
+    if not candidates:
         return ()
     palette_lab = palette.lab_array()
     asked_lab = palette_lab[[palette.names.index(name) for name in asked]]
-    present_lab = palette_lab[[palette.names.index(name) for name in present]]
-    far = shading_distance(present_lab, asked_lab).min(axis=1) > _INVENTED_MIN_DISTANCE
-    return tuple(name for name, keep in zip(present, far) if keep)
+    candidate_lab = palette_lab[[palette.names.index(name) for name in candidates]]
+    far = shading_distance(candidate_lab, asked_lab).min(axis=1) > _INVENTED_MIN_DISTANCE
+    return tuple(name for name, keep in zip(candidates, far) if keep)
 
 
 def _read_scene(rgb: np.ndarray, names: tuple[str, ...], palette: Palette) -> _Scene:
@@ -857,9 +858,8 @@ def _read_scene(rgb: np.ndarray, names: tuple[str, ...], palette: Palette) -> _S
         # Pixels are classified with the colours present as well as the asked ones: fitted to the asked
         # colours alone, a colour the model invented is read as one of them (black granules as shaded white).
         present = measure_shares(rgb[::step, ::step], palette=palette).shares
-        invented = [name for name, share in present.items() if name not in names and share >= _INVENTED_MIN_SHARE]
-        unasked_names = _invented_colors(invented, names, palette)
-        pixel_labels, before = classify_pixels(rgb, [*names, *unasked_names], palette=palette)
+        invented = _invented_colors(present, names, palette)
+        pixel_labels, before = classify_pixels(rgb, [*names, *invented], palette=palette)
     except ValueError as error:
         raise NoGranulesError(f"no granules to recolour: {error}") from error
     palette_lab = palette.lab_array()
@@ -875,7 +875,7 @@ def _read_scene(rgb: np.ndarray, names: tuple[str, ...], palette: Palette) -> _S
     granules = Granules(granules.ids, color, granules.area, granules.centroid, granules.mean_lab, granules.natural_count)
     references = _colour_references(rgb, granules.ids, color, len(palette_lab))
     looks = appearance(references, _area_by_color(granules, color, len(palette_lab)), palette_lab)
-    return _Scene(rgb, names, unasked_names, asked_index, granules, looks, before)
+    return _Scene(rgb, names, asked_index, granules, looks, before)
 
 
 def match_colors(image: object, mix: Mapping[str, float], *, palette: Palette | None = None) -> LockResult:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 
@@ -84,7 +85,7 @@ def russian_stem_key(text: str) -> str:
     return "".join(stems)
 
 
-def _build_index(key_of) -> dict[str, TileColor]:
+def _build_index(key_of: Callable[[str], str]) -> dict[str, TileColor]:
     index: dict[str, TileColor] = {}
     for color in TILE_COLORS:
         for spelling in (color.name, color.code, *color.aliases):
