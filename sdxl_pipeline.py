@@ -292,10 +292,11 @@ def _move_to(pipe: StableDiffusionXLPipeline, device: torch.device) -> None:
 def assemble_pipeline(
     weights: SdxlWeights, device: torch.device, dtype: torch.dtype
 ) -> tuple[StableDiffusionXLPipeline, LoadReport]:
-    """Baked folder, or base -> (fp16-fix VAE) -> on `device` -> fused LoRA -> textual inversion; then the sampler."""
+    """Baked folder, or base -> (fp16-fix VAE); on `device`; then fused LoRA -> textual inversion; then the sampler."""
     start = time.perf_counter()
     if weights.baked is not None:
         pipe, record = load_baked_pipeline(weights.baked, dtype)
+        _move_to(pipe, device)
         base, lora_modules, tokens = f"{weights.baked} (baked from {record.base})", record.lora_modules, record.tokens
     else:
         pipe = load_base_pipeline(weights, dtype)
@@ -308,7 +309,6 @@ def assemble_pipeline(
         tokens = load_textual_inversion(pipe, weights.embeddings) if weights.embeddings is not None else ()
         base = str(weights.base)
     configure_sampler(pipe)
-    _move_to(pipe, device)
     pipe.set_progress_bar_config(disable=True)
     report = LoadReport(
         base=base,
