@@ -44,9 +44,15 @@ MIXES = (
 )
 
 
+ARRAYS_DIR: list[Path] = []  # set by --arrays: every hashed image is also saved there, to diff two checkouts
+
+
 def image_hash(image) -> str:
     array = np.asarray(image.convert("RGB") if hasattr(image, "convert") else image)
-    return hashlib.sha256(array.tobytes() + str(array.shape).encode()).hexdigest()[:16]
+    digest = hashlib.sha256(array.tobytes() + str(array.shape).encode()).hexdigest()[:16]
+    if ARRAYS_DIR:
+        np.save(ARRAYS_DIR[0] / f"{digest}.npy", array)
+    return digest
 
 
 def shares_text(shares: dict[str, float]) -> str:
@@ -151,7 +157,11 @@ SECTIONS: tuple[Callable[[], dict[str, str]], ...] = (previews, saved_files, pro
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--write", action="store_true", help=f"record the hashes in {RECORD.name}")
+    parser.add_argument("--arrays", type=Path, help="also save every hashed image as DIR/<hash>.npy")
     args = parser.parse_args(argv)
+    if args.arrays is not None:
+        args.arrays.mkdir(parents=True, exist_ok=True)
+        ARRAYS_DIR.append(args.arrays)
     hashes: dict[str, str] = {}
     for section in SECTIONS:
         hashes.update(section())
