@@ -8,10 +8,12 @@ OUT ?= tile.png
 
 .PHONY: setup tile test serve
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt
+# The project itself is installed editable, so scripts and tests import `rubber_tile` with no path tricks.
+$(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements-dev.txt
+	$(PY) -m pip install --quiet --no-deps -e .
 	touch $@
 
 setup: $(VENV)/.installed

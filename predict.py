@@ -1,4 +1,4 @@
-"""Cog adapter: Replicate's inputs in, one tile image out. The work is in tile_generator."""
+"""Cog adapter: Replicate's inputs in, one tile image out. The work is in the rubber_tile package."""
 
 import logging
 import shutil
@@ -7,9 +7,9 @@ from pathlib import Path as LocalPath
 
 from cog import BasePredictor, Input, Path
 
-from tile_generator import load_generator
-from tile_output import save_tile
-from tile_request import make_request
+from rubber_tile.generator import load_generator
+from rubber_tile.output import save_tile
+from rubber_tile.request import make_request
 
 log = logging.getLogger("predict")
 
@@ -21,7 +21,7 @@ def _log_step(done: int, total: int) -> None:
 # The Input() values below are single literals on purpose: `cog build` (Cog >= 0.17) reads them from
 # this file's source without running it; it drops names imported from other modules (a dropped default
 # makes the input required), fails on computed choices and keeps the raw text of joined strings.
-# tile_request holds the same bounds; tests/test_openapi_schema.py fails if the two drift apart.
+# rubber_tile/request.py holds the same bounds; tests/test_openapi_schema.py fails if the two drift apart.
 class Predictor(BasePredictor):
     def setup(self) -> None:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -49,8 +49,8 @@ class Predictor(BasePredictor):
             description="Return the instant procedural preview (exact proportions) instead of the SDXL image.",
             default=False,
         ),
-        match_colors: bool = Input(
-            description="Recolour whole granules so the image shows the asked shares (the model alone misses by about 20 points per colour). No effect on the preview.",
+        color_lock: bool = Input(
+            description="Colour lock: recolour whole granules so the image shows the asked shares (the model alone misses by about 20 points per colour). No effect on the preview.",
             default=True,
         ),
     ) -> Path:
@@ -64,7 +64,7 @@ class Predictor(BasePredictor):
             height=height,
             output_format=output_format,
             preview=preview,
-            match_colors=match_colors,
+            color_lock=color_lock,
         )
         log.info("seed %d, %dx%d, prompt %r", request.seed, request.width, request.height, request.prompt[:200])
         tile = self.generator.generate(request, on_step=_log_step)

@@ -10,57 +10,16 @@ result stored in the chosen dtype.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import logging
-import shutil
 import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from rubber_tile.sdxl.bake import bake
+from rubber_tile.sdxl.paths import BAKED_DIR_NAME, DEFAULT_MODEL_DIR, weights_from_env
+from rubber_tile.sdxl.weight_files import WeightsError
 
-import torch  # noqa: E402
-
-from sdxl_pipeline import (  # noqa: E402
-    BAKE_RECORD_NAME,
-    BAKED_DIR_NAME,
-    DEFAULT_MODEL_DIR,
-    BakeRecord,
-    SdxlWeights,
-    assemble_pipeline,
-    weights_from_env,
-)
-from weight_files import WeightsError  # noqa: E402
-
-DTYPES = {"fp16": torch.float16, "fp32": torch.float32}
-
-
-def bake(
-    weights: SdxlWeights, out_dir: Path, dtype: torch.dtype, fuse_dtype: torch.dtype = torch.float32
-) -> BakeRecord:
-    """Assemble from the separate files (never from an older bake) and save the result to `out_dir`.
-
-    The base is loaded and the LoRA fused in `fuse_dtype`, then the pipeline is stored in `dtype`.
-    """
-    weights = dataclasses.replace(weights, baked=None)
-    pipe, report = assemble_pipeline(weights, torch.device("cpu"), fuse_dtype)
-    pipe.to(dtype=dtype)
-    staging = out_dir.with_name(out_dir.name + ".partial")
-    shutil.rmtree(staging, ignore_errors=True)
-    variant = "fp16" if dtype == torch.float16 else None
-    pipe.save_pretrained(staging, safe_serialization=True, variant=variant)
-    record = BakeRecord(
-        base=str(weights.base),
-        lora=str(weights.lora),
-        lora_scale=weights.lora_scale,
-        lora_modules=report.lora_modules,
-        tokens=report.tokens,
-        vae=str(weights.vae) if weights.vae else "base model's VAE",
-    )
-    record.write(staging / BAKE_RECORD_NAME)
-    shutil.rmtree(out_dir, ignore_errors=True)
-    staging.rename(out_dir)  # setup() never sees a half-written folder
-    return record
+DTYPES = ("fp16", "fp32")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -72,9 +31,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    import torch
+
+    dtypes = {"fp16": torch.float16, "fp32": torch.float32}
     start = time.perf_counter()
     try:
-        record = bake(weights_from_env(), args.out, DTYPES[args.dtype], DTYPES[args.fuse_dtype])
+        record = bake(weights_from_env(), args.out, dtypes[args.dtype], dtypes[args.fuse_dtype])
     except WeightsError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -13,58 +13,11 @@ from __future__ import annotations
 
 import argparse
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-# model_paths, not sdxl_pipeline: importing the pipeline switches the hub off for the whole process.
-from model_paths import BASE_DIR_NAME, DEFAULT_MODEL_DIR, FP16_VAE_DIR_NAME  # noqa: E402
-from weight_files import WeightsError, check_diffusers_folder, check_model_folder  # noqa: E402
-
-SDXL_REPO = "stabilityai/stable-diffusion-xl-base-1.0"
-FP16_FIX_VAE_REPO = "madebyollin/sdxl-vae-fp16-fix"
-
-CONFIG_PATTERNS = (
-    "model_index.json",
-    "scheduler/scheduler_config.json",
-    "unet/config.json",
-    "vae/config.json",
-    "text_encoder/config.json",
-    "text_encoder_2/config.json",
-    "tokenizer/*",
-    "tokenizer_2/*",
-)
-FP16_WEIGHT_PATTERNS = (
-    "unet/diffusion_pytorch_model.fp16.safetensors",
-    "vae/diffusion_pytorch_model.fp16.safetensors",
-    "text_encoder/model.fp16.safetensors",
-    "text_encoder_2/model.fp16.safetensors",
-)
-
-
-@dataclass(frozen=True)
-class Download:
-    repo_id: str
-    local_dir: Path
-    allow_patterns: tuple[str, ...]
-    what: str
-
-
-def download_plan(model_dir: Path, configs_only: bool = False) -> list[Download]:
-    """Exactly which files go where: fp16 safetensors only (no .bin, no single-file duplicate, no ONNX)."""
-    base_patterns = CONFIG_PATTERNS if configs_only else CONFIG_PATTERNS + FP16_WEIGHT_PATTERNS
-    plan = [Download(SDXL_REPO, model_dir / BASE_DIR_NAME, base_patterns, "SDXL 1.0 base")]
-    if not configs_only:
-        plan.append(
-            Download(
-                FP16_FIX_VAE_REPO,
-                model_dir / FP16_VAE_DIR_NAME,
-                ("config.json", "diffusion_pytorch_model.safetensors"),
-                "fp16-fix VAE",
-            )
-        )
-    return plan
+from rubber_tile.sdxl.downloads import SDXL_REPO, Download, download_plan
+from rubber_tile.sdxl.paths import DEFAULT_MODEL_DIR
+from rubber_tile.sdxl.weight_files import WeightsError, check_diffusers_folder, check_model_folder
 
 
 def fetch(download: Download) -> None:

@@ -12,12 +12,10 @@ import shutil
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from prompt_builder import MixError  # noqa: E402
-from tile_request import DEFAULT_GUIDANCE, DEFAULT_SIZE, DEFAULT_STEPS, OUTPUT_FORMATS  # noqa: E402
-from tile_generator import BackendError  # noqa: E402
-from weight_files import WeightsError  # noqa: E402
+from rubber_tile.errors import InputError
+from rubber_tile.generator import BackendError
+from rubber_tile.request import DEFAULT_GUIDANCE, DEFAULT_SIZE, DEFAULT_STEPS, OUTPUT_FORMATS
+from rubber_tile.sdxl.weight_files import WeightsError
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -33,7 +31,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--format", choices=OUTPUT_FORMATS, default=None, help="default: from --out's suffix, which must agree")
     parser.add_argument("--preview", action="store_true", help="the instant procedural preview even if SDXL is loaded")
     parser.add_argument(
-        "--no-match-colors", dest="match_colors", action="store_false",
+        "--no-color-lock", dest="color_lock", action="store_false",
         help="keep the model's colours instead of recolouring granules to the asked shares",
     )
     return parser.parse_args(argv)
@@ -77,9 +75,9 @@ def main(argv: list[str] | None = None) -> int:
             height=args.height,
             output_format=output_format,
             preview=args.preview,
-            match_colors=args.match_colors,
+            color_lock=args.color_lock,
         )
-    except (MixError, WeightsError, BackendError) as error:
+    except (InputError, WeightsError, BackendError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     try:

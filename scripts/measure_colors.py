@@ -13,18 +13,15 @@ import json
 import sys
 from pathlib import Path
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(PROJECT_DIR))
-
-from color_analyzer import ColorShares, measure_shares  # noqa: E402
-from command_line import UserError, load_image, mix_option  # noqa: E402
+from rubber_tile.analyzer import ColorShares, measure_shares
+from rubber_tile.cli import UserError, load_image, mix_option
 
 
-def comparison(measured: dict[str, float], requested: dict[str, float]) -> dict[str, object]:
-    errors = {name: measured.get(name, 0.0) - percent for name, percent in requested.items()}
+def comparison(measured: dict[str, float], asked: dict[str, float]) -> dict[str, object]:
+    errors = {name: measured.get(name, 0.0) - percent for name, percent in asked.items()}
     absolute = [abs(e) for e in errors.values()]
     return {
-        "requested": requested,
+        "asked": asked,
         "error_pp": errors,
         "mean_abs_error_pp": sum(absolute) / len(absolute),
         "max_abs_error_pp": max(absolute),
@@ -32,7 +29,7 @@ def comparison(measured: dict[str, float], requested: dict[str, float]) -> dict[
 
 
 def report(
-    image_path: Path, result: ColorShares, requested: dict[str, float] | None, found: ColorShares | None = None
+    image_path: Path, result: ColorShares, asked: dict[str, float] | None, found: ColorShares | None = None
 ) -> dict[str, object]:
     document: dict[str, object] = {
         "image": str(image_path),
@@ -40,32 +37,32 @@ def report(
         "face_fraction": round(result.face_fraction, 4),
         "gap_fraction": round(result.gap_fraction, 4),
     }
-    if requested is not None:
-        compared = comparison(result.shares, requested)
-        document["requested"] = compared["requested"]
+    if asked is not None:
+        compared = comparison(result.shares, asked)
+        document["asked"] = compared["asked"]
         document["error_pp"] = {name: round(e, 2) for name, e in compared["error_pp"].items()}
         document["mean_abs_error_pp"] = round(compared["mean_abs_error_pp"], 2)
         document["max_abs_error_pp"] = round(compared["max_abs_error_pp"], 2)
         if found is not None:
             # Given a list, the analyzer gives every granule to one of its colours; say what else is there.
             document["found_outside_mix"] = {
-                name: round(percent, 2) for name, percent in found.shares.items() if name not in requested
+                name: round(percent, 2) for name, percent in found.shares.items() if name not in asked
             }
     return document
 
 
 def format_table(document: dict[str, object]) -> str:
     measured: dict[str, float] = document["measured"]  # type: ignore[assignment]
-    requested: dict[str, float] | None = document.get("requested")  # type: ignore[assignment]
+    asked: dict[str, float] | None = document.get("asked")  # type: ignore[assignment]
     lines = [f"{document['image']}: tile face {document['face_fraction']:.0%} of the image, gaps {document['gap_fraction']:.0%} of the face"]
-    if requested is None:
+    if asked is None:
         lines.append(f"{'colour':<14}{'measured %':>11}")
         lines += [f"{name:<14}{percent:>11.1f}" for name, percent in measured.items()]
     else:
         lines.append(f"{'colour':<14}{'asked %':>9}{'measured %':>12}{'error pp':>10}")
         errors: dict[str, float] = document["error_pp"]  # type: ignore[assignment]
-        for name, asked in requested.items():
-            lines.append(f"{name:<14}{asked:>9.1f}{measured.get(name, 0.0):>12.1f}{errors[name]:>+10.1f}")
+        for name, percent in asked.items():
+            lines.append(f"{name:<14}{percent:>9.1f}{measured.get(name, 0.0):>12.1f}{errors[name]:>+10.1f}")
         lines.append(
             f"mean absolute error {document['mean_abs_error_pp']:.1f} pp, largest {document['max_abs_error_pp']:.1f} pp"
         )
@@ -86,17 +83,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args(argv)
     try:
-        requested = None if args.mix is None else mix_option(args.mix)
+        asked = None if args.mix is None else dict(mix_option(args.mix).normalized)
         image = load_image(args.image)
         try:
-            result = measure_shares(image, None if requested is None else list(requested))
-            found = None if requested is None else measure_shares(image)
+            result = measure_shares(image, asked)
+            found = None if asked is None else measure_shares(image)
         except ValueError as error:
             raise UserError(f"{args.image}: {error}") from None
     except UserError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    document = report(args.image, result, requested, found)
+    document = report(args.image, result, asked, found)
     print(json.dumps(document, ensure_ascii=False) if args.json else format_table(document))
     return 0
 

@@ -1,15 +1,11 @@
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 SHARED_DIR = PROJECT_DIR.parent / "shared"
-
-if str(PROJECT_DIR) not in sys.path:
-    sys.path.insert(0, str(PROJECT_DIR))
 
 
 @pytest.fixture(scope="session")
@@ -33,7 +29,7 @@ def real_embeddings_path() -> Path:
 @pytest.fixture(scope="session")
 def tiny_base_dir(tmp_path_factory) -> Path:
     """A tiny SDXL saved as a diffusers folder (random weights, real classes)."""
-    from tiny_sdxl import build_tiny_sdxl_pipeline
+    from rubber_tile.synthetic.tiny_sdxl import build_tiny_sdxl_pipeline
 
     folder = tmp_path_factory.mktemp("tiny_sdxl") / "sdxl-base"
     build_tiny_sdxl_pipeline().save_pretrained(folder)
@@ -45,7 +41,7 @@ def eden_lora(tmp_path_factory, tiny_base_dir) -> Path:
     """A LoRA for the tiny UNet in the owner's trainer's kohya format."""
     from diffusers import UNet2DConditionModel
 
-    from lora_files import LoraSpec, write_lora
+    from rubber_tile.synthetic.lora_files import LoraSpec, write_lora
 
     unet = UNet2DConditionModel.from_pretrained(tiny_base_dir / "unet")
     return write_lora(unet, tmp_path_factory.mktemp("lora") / "eden_lora.safetensors", LoraSpec())
@@ -83,7 +79,8 @@ def tiny_weights_env(tiny_base_dir, eden_lora, tiny_embeddings) -> dict[str, str
 def assembled_pipe(tiny_base_dir, eden_lora, tiny_embeddings):
     import torch
 
-    from sdxl_pipeline import SdxlWeights, assemble_pipeline
+    from rubber_tile.sdxl.paths import SdxlWeights
+    from rubber_tile.sdxl.pipeline import assemble_pipeline
 
     weights = SdxlWeights(base=tiny_base_dir, lora=eden_lora, embeddings=tiny_embeddings)
     return assemble_pipeline(weights, torch.device("cpu"), torch.float32)

@@ -10,21 +10,18 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from prompt_builder import DEFAULT_NEGATIVE_PROMPT
-from tile_generator import BackendError, PreviewTileGenerator, RoutingTileGenerator, load_generator
-from tile_output import read_tile_metadata
-from tile_request import TileRequest
+from rubber_tile.generator import BackendError, RoutingTileGenerator, load_generator
+from rubber_tile.output import read_tile_metadata
+from rubber_tile.preview.backend import PreviewTileGenerator
+from rubber_tile.request import TileRequest
+from tests.support.requests import tiny_request
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 MIX = "60% red, 40% white"
 
 
-def request(**overrides) -> TileRequest:
-    fields = dict(
-        prompt=MIX, negative_prompt=DEFAULT_NEGATIVE_PROMPT, seed=1, num_inference_steps=2, width=64, height=64,
-        match_colors=False,
-    )
-    return TileRequest(**(fields | overrides))
+def request(prompt: str = MIX, **overrides) -> TileRequest:
+    return tiny_request(prompt, **({"num_inference_steps": 2, "color_lock": False} | overrides))
 
 
 def test_auto_without_weights_uses_the_preview_and_says_why(tmp_path, caplog):

@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
 
-from prompt_builder import DEFAULT_NEGATIVE_PROMPT
-from sdxl_pipeline import BAKE_RECORD_NAME, MODEL_NAME, SdxlWeights, assemble_pipeline, weights_from_env
-from tile_generator import SdxlTileGenerator
-from tile_request import TileRequest
-from weight_files import WeightsError
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
-from bake_weights import bake  # noqa: E402
+from rubber_tile.sdxl.backend import SdxlTileGenerator
+from rubber_tile.sdxl.bake import bake
+from rubber_tile.sdxl.paths import BAKE_RECORD_NAME, SdxlWeights, weights_from_env
+from rubber_tile.sdxl.pipeline import MODEL_NAME, assemble_pipeline
+from rubber_tile.sdxl.weight_files import WeightsError
+from tests.support.requests import tiny_request
 
 CPU = torch.device("cpu")
 
@@ -30,9 +27,7 @@ def baked_dir(tmp_path_factory, tiny_base_dir, eden_lora, tiny_embeddings) -> Pa
 
 
 def _image(pipe, tokens) -> np.ndarray:
-    request = TileRequest(
-        prompt="60% red, 40% white", negative_prompt=DEFAULT_NEGATIVE_PROMPT, seed=3, num_inference_steps=3, width=64, height=64
-    )
+    request = tiny_request("60% red, 40% white", seed=3, num_inference_steps=3)
     return np.asarray(SdxlTileGenerator(pipe, tokens, MODEL_NAME).generate(request).image)
 
 

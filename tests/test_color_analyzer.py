@@ -2,107 +2,19 @@ from __future__ import annotations
 
 import io
 import json
-import re
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
-from scipy.spatial import cKDTree
 
-from color_analyzer import (
-    LABEL_BACKGROUND,
-    LABEL_GAP,
-    as_rgb_array,
-    classify_pixels,
-    find_tile_face,
-    measure_shares,
-    resolve_color_names,
-)
-from palette import PaletteColor, lab_to_srgb_uint8, load_palette
-
-PROJECT_DIR = Path(__file__).resolve().parent.parent
-MEASURE_SCRIPT = PROJECT_DIR / "scripts" / "measure_colors.py"
-
-
-@dataclass(frozen=True)
-class SyntheticTile:
-    rgb: np.ndarray  # HxWx3 uint8
-    granule_color: np.ndarray  # HxW index into colors; -1 for gaps, -2 for background
-    colors: tuple[str, ...]
-
-    def true_shares(self) -> dict[str, float]:
-        counts = np.bincount(self.granule_color[self.granule_color >= 0], minlength=len(self.colors))
-        return {name: 100.0 * c / counts.sum() for name, c in zip(self.colors, counts)}
-
-
-def sample_appearance(color: PaletteColor, count: int, rng: np.random.Generator) -> np.ndarray:
-    """(count, 3) CIELAB colours drawn from the colour's appearance mixture, kept out of the gap range."""
-    weights = np.array([g.weight for g in color.appearance])
-    component = rng.choice(len(weights), size=count, p=weights / weights.sum())
-    lab = np.empty((count, 3))
-    for index, gaussian in enumerate(color.appearance):
-        chosen = component == index
-        lab[chosen] = rng.multivariate_normal(gaussian.mean, gaussian.covariance, size=int(chosen.sum()))
-    lab[:, 0] = np.clip(lab[:, 0], 12.0, 100.0)
-    return lab
-
-
-def make_tile(
-    mix: dict[str, float],
-    *,
-    face_side: int = 320,
-    border: int = 0,
-    granule_px: float = 9.0,
-    gap_px: float = 1.0,
-    noise_sd: float = 3.0,
-    bevel_px: int = 0,
-    seed: int = 0,
-) -> SyntheticTile:
-    """A speckled tile: Voronoi granules of palette colours in the given proportions, dark gaps along
-    cell borders, pixel noise, optionally a shaded bevel and a white border."""
-    rng = np.random.default_rng(seed)
-    palette = load_palette()
-    colors = tuple(mix)
-    cells = int(face_side**2 / granule_px**2)
-    centres = rng.uniform(0, face_side, size=(cells, 2))
-    weights = np.array([mix[c] for c in colors], dtype=float)
-    cell_color = rng.choice(len(colors), size=cells, p=weights / weights.sum())
-    yy, xx = np.mgrid[0:face_side, 0:face_side]
-    distances, nearest = cKDTree(centres).query(np.stack([yy.ravel(), xx.ravel()], axis=1), k=2)
-    # Distance to the border between the two nearest cells: gaps are lines gap_px wide.
-    centre_distance = np.linalg.norm(centres[nearest[:, 0]] - centres[nearest[:, 1]], axis=1)
-    to_border = (distances[:, 1] ** 2 - distances[:, 0] ** 2) / (2.0 * centre_distance)
-    is_gap = (to_border < gap_px / 2.0).reshape(face_side, face_side)
-    nearest_cell = nearest[:, 0].reshape(face_side, face_side)
-
-    pixel_color = cell_color[nearest_cell]
-    # Facets of one granule catch the light differently: each pixel is drawn from its colour's
-    # appearance model, so the image holds exactly the colour distributions the palette measured.
-    lab = np.empty((face_side, face_side, 3))
-    for index, name in enumerate(colors):
-        chosen = pixel_color == index
-        lab[chosen] = sample_appearance(palette[name], int(chosen.sum()), rng)
-    lab[is_gap] = (4.0, 0.0, 0.0)
-    face_rgb = lab_to_srgb_uint8(lab).astype(float)
-    if bevel_px:
-        edge = np.minimum.reduce([yy, xx, face_side - 1 - yy, face_side - 1 - xx])
-        face_rgb *= np.clip(0.55 + 0.45 * edge / bevel_px, 0.55, 1.0)[..., None]
-    face_rgb += rng.normal(0, noise_sd, size=face_rgb.shape)
-    face_rgb = np.clip(np.rint(face_rgb), 0, 255).astype(np.uint8)
-
-    granule_color = np.where(is_gap, -1, pixel_color)
-    if bevel_px:
-        # The bevel is not part of the face: the truth counts the flat top only.
-        granule_color[edge < bevel_px] = -2
-    side = face_side + 2 * border
-    rgb = np.full((side, side, 3), 255, dtype=np.uint8)
-    rgb[border : border + face_side, border : border + face_side] = face_rgb
-    labels = np.full((side, side), -2, dtype=int)
-    labels[border : border + face_side, border : border + face_side] = granule_color
-    return SyntheticTile(rgb=rgb, granule_color=labels, colors=colors)
+from rubber_tile.analyzer import LABEL_BACKGROUND, LABEL_GAP, classify_pixels, find_tile_face, measure_shares
+from rubber_tile.colors.vocabulary import TILE_COLORS
+from rubber_tile.images import as_rgb_array
+from rubber_tile.mix import parse_color_list
+from rubber_tile.synthetic.palette_tiles import make_tile
+from tests.support.scripts import load_script
 
 
 def assert_shares_close(measured: dict[str, float], truth: dict[str, float], tolerance_pp: float) -> None:
@@ -205,12 +117,18 @@ def test_single_colour_tile_is_all_that_colour_in_open_mode() -> None:
     assert measure_shares(tile.rgb).shares == {"salmon": 100.0}
 
 
-def test_accepts_aliases_and_codes_and_refuses_unknown_colours() -> None:
-    assert resolve_color_names(["RED", "чёрный", "Dark Grey", "red"]) == ("red", "black", "dark gray")
+def test_colour_lists_accept_aliases_and_codes_and_refuse_unknown_colours() -> None:
+    assert parse_color_list(["RED", "чёрный", "Dark Grey", "red"]) == ("red", "black", "dark gray")
     with pytest.raises(ValueError, match="unknown colour 'purple'"):
-        resolve_color_names(["purple"])
+        parse_color_list(["purple"])
     with pytest.raises(ValueError, match="empty"):
-        resolve_color_names([])
+        parse_color_list([])
+
+
+def test_the_analyzer_takes_canonical_names_only() -> None:
+    tile = make_tile({"red": 50, "white": 50}, seed=2)
+    with pytest.raises(ValueError, match="not canonical colour names"):
+        measure_shares(tile.rgb, ["RED", "white"])
 
 
 def test_error_paths_give_clear_messages() -> None:
@@ -230,10 +148,7 @@ class ScriptRun:
 
 
 def run_measure(capsys: pytest.CaptureFixture, *args: str) -> ScriptRun:
-    sys.path.insert(0, str(MEASURE_SCRIPT.parent))
-    from measure_colors import main
-
-    returncode = main(list(args))
+    returncode = load_script("measure_colors.py").main(list(args))
     captured = capsys.readouterr()
     return ScriptRun(returncode, captured.out, captured.err)
 
@@ -247,8 +162,8 @@ def test_measure_script_prints_json_with_errors_against_the_mix(tmp_path: Path, 
     document = json.loads(completed.stdout)
     assert set(document["measured"]) == {"red", "black", "white"}
     assert abs(sum(document["measured"].values()) - 100.0) < 0.05
-    assert document["requested"] == {"red": 50.0, "black": 30.0, "white": 20.0}
-    errors = [abs(document["measured"][c] - document["requested"][c]) for c in document["requested"]]
+    assert document["asked"] == {"red": 50.0, "black": 30.0, "white": 20.0}
+    errors = [abs(document["measured"][c] - document["asked"][c]) for c in document["asked"]]
     assert document["max_abs_error_pp"] == pytest.approx(max(errors), abs=0.02)
     assert document["mean_abs_error_pp"] == pytest.approx(sum(errors) / 3, abs=0.02)
 
@@ -316,8 +231,6 @@ def test_real_black_white_photo_given_the_colours(shared_data_dir: Path) -> None
 
 @pytest.mark.parametrize("code", ["PEARL", "WHITE", "DKGRAY", "BLACK", "TERCOT", "LTGREEN"])
 def test_real_single_colour_photo_in_open_mode(shared_data_dir: Path, code: str) -> None:
-    from tile_colors import TILE_COLORS
-
     name = next(c.name for c in TILE_COLORS if c.code == code)
     result = measure_shares(Image.open(shared_data_dir / "photos" / f"{code}_top.jpg"))
     assert result.shares.get(name, 0.0) >= 95.0, result.shares
@@ -329,40 +242,3 @@ def test_real_photo_face_excludes_the_white_background(shared_data_dir: Path) ->
     assert not face[:20].any() and not face[-20:].any() and not face[:, :20].any()
     assert face[rgb.shape[0] // 2, rgb.shape[1] // 2]
     assert 0.55 < face.mean() < 0.8
-
-
-def test_evaluation_script_reports_asked_versus_measured(tmp_path: Path, capsys) -> None:
-    sys.path.insert(0, str(PROJECT_DIR / "scripts"))
-    from evaluate_colors import main
-
-    data = tmp_path / "data"
-    (data / "photos").mkdir(parents=True)
-    (data / "model_outputs").mkdir()
-    mix = make_tile({"red": 30, "blue": 70}, border=40, seed=31)
-    Image.fromarray(mix.rgb).save(data / "photos" / "REDp30_BLUEp70_top.png")
-    Image.fromarray(make_tile({"yellow": 100}, border=40, seed=37).rgb).save(data / "photos" / "YELLOW_top.png")
-    Image.fromarray(make_tile({"red": 50, "white": 50}, seed=41).rgb).save(data / "model_outputs" / "a.png")
-    (data / "manifest.csv").write_text(
-        "file,kind,mix,complete\n"
-        "photos/REDp30_BLUEp70_top.png,photo,\"30% red, 70% blue\",yes\n"
-        "photos/YELLOW_top.png,photo,100% yellow,yes\n"
-        "model_outputs/a.png,sdxl_lora_output,\"50% red, 50% green\",yes\n"
-    )
-    report_path = tmp_path / "report.md"
-    assert main(["--data", str(data), "--out", str(report_path)]) == 0
-    report = report_path.read_text()
-    truth = mix.true_shares()
-    row = next(line for line in report.splitlines() if line.startswith("| REDp30_BLUEp70_top.png |"))
-    measured_red = float(re.search(r"(\d+)% red", row.split("|")[3]).group(1))
-    assert abs(measured_red - truth["red"]) <= 1.5  # 1 pp, and the table rounds to whole percent
-    assert "| YELLOW_top.png | yellow | 100.0% |" in report
-    assert "not scored: 'green' could be several tile colours" in report
-    assert "precision 1.00, recall 1.00" in report
-
-
-def test_evaluation_script_without_data_says_so(tmp_path: Path, capsys) -> None:
-    sys.path.insert(0, str(PROJECT_DIR / "scripts"))
-    from evaluate_colors import main
-
-    assert main(["--data", str(tmp_path), "--out", str(tmp_path / "r.md")]) == 2
-    assert "manifest not found" in capsys.readouterr().err

@@ -1,4 +1,4 @@
-"""Proportion lock: synthetic granule tiles with known granules, shares and shading."""
+"""Colour lock: synthetic granule tiles with known granules, shares and shading."""
 
 from __future__ import annotations
 
@@ -8,23 +8,16 @@ import numpy as np
 import pytest
 from PIL import Image
 
-import color_lock
-from synthetic_granules import granule_image
-from color_analyzer import measure_shares
-from color_lock import (
-    ColorLockError,
-    LockResult,
-    NoGranulesError,
-    lab_to_srgb_fast,
-    lightness_fast,
-    lightness_ssim,
-    match_colors,
-    recolor_pixels,
-    shading_distance,
-    srgb_to_lab_fast,
-)
-from palette import lab_to_srgb_uint8, load_palette, srgb_to_lab
-from prompt_builder import MixError, parse_mix
+from rubber_tile.analyzer import measure_shares
+from rubber_tile.colors.colorspace import lightness_fast, srgb_to_lab
+from rubber_tile.colors.distance import shading_distance
+from rubber_tile.colors.palette import load_palette
+from rubber_tile.lock import ColorLockError, LockResult, NoGranulesError, lock_colors
+from rubber_tile.lock import lock as lock_module
+from rubber_tile.lock.recolor import recolor_pixels
+from rubber_tile.metrics import lightness_ssim
+from rubber_tile.mix import ColorMix, MixError, parse_mix
+from rubber_tile.synthetic.granules import granule_image
 
 
 def nearest_colour_shares(rgb: np.ndarray, names: list[str], mask: np.ndarray | None = None) -> dict[str, float]:
@@ -42,7 +35,7 @@ def red_heavy():
 @pytest.fixture(scope="module")
 def locked(red_heavy) -> LockResult:
     image, _ = red_heavy
-    return match_colors(image, {"red": 60, "white": 40})
+    return lock_colors(image, ColorMix({"red": 60, "white": 40}))
 
 
 def test_wrong_shares_come_out_right(red_heavy, locked):
@@ -50,7 +43,7 @@ def test_wrong_shares_come_out_right(red_heavy, locked):
     assert measure_shares(image, ["red", "white"]).shares["white"] < 20.0
     assert locked.matched, locked.explanation
     assert locked.explanation == ""
-    assert all(abs(error) <= color_lock.MATCH_TOLERANCE_PP for error in locked.errors_after.values())
+    assert all(abs(error) <= lock_module.MATCH_TOLERANCE_PP for error in locked.errors_after.values())
     remeasured = measure_shares(np.asarray(locked.image), ["red", "white"]).shares
     assert abs(remeasured["white"] - 40.0) <= 2.0
     plain = nearest_colour_shares(np.asarray(locked.image), ["red", "white"], mask=red_heavy[1] > 0)
@@ -74,7 +67,7 @@ def test_granules_are_recoloured_whole(red_heavy, locked):
 def test_large_image_is_segmented_at_work_size_and_recoloured_whole():
     # 1024 px: granules are found on every other pixel and carried back to full size.
     image, cells = granule_image({"red": 0.8, "white": 0.2}, side=1024, spacing=22.0, seed=4)
-    result = match_colors(image, {"red": 55, "white": 45})
+    result = lock_colors(image, ColorMix({"red": 55, "white": 45}))
     assert result.matched, result.explanation
     after = np.asarray(result.image)
     changed = np.abs(after.astype(int) - image.astype(int)).max(axis=2) > 30
@@ -111,7 +104,7 @@ def test_shading_and_edges_survive(red_heavy, locked):
 def test_image_already_right_is_left_almost_unchanged():
     image, _ = granule_image({"red": 0.6, "white": 0.4}, seed=1)
     measured = measure_shares(image, ["red", "white"]).shares
-    result = match_colors(image, measured)
+    result = lock_colors(image, ColorMix(measured))
     after = np.asarray(result.image)
     assert result.matched
     assert sum(move.percent for move in result.moves) <= 2.0
@@ -121,7 +114,7 @@ def test_image_already_right_is_left_almost_unchanged():
 
 def test_unasked_colour_is_mapped_to_asked_ones():
     image, cells = granule_image({"red": 0.5, "white": 0.3, "blue": 0.2}, seed=2)
-    result = match_colors(image, {"red": 60, "white": 40})
+    result = lock_colors(image, ColorMix({"red": 60, "white": 40}))
     assert result.unasked_before.get("blue", 0.0) == pytest.approx(20.0, abs=4.0)
     assert {move.source for move in result.moves} >= {"blue"}
     assert result.matched, result.explanation
@@ -133,7 +126,7 @@ def test_unasked_colour_is_mapped_to_asked_ones():
 def test_invented_colour_near_an_asked_ones_shade_is_found_and_recoloured():
     # Black, fitted to red and white alone, reads as white in deep shade; it must be seen as black.
     image, cells = granule_image({"white": 0.55, "black": 0.45}, seed=4)
-    result = match_colors(image, {"red": 60, "white": 40})
+    result = lock_colors(image, ColorMix({"red": 60, "white": 40}))
     assert result.shares_before.get("black", 0.0) == pytest.approx(45.0, abs=5.0)
     assert result.matched, result.explanation
     after = measure_shares(np.asarray(result.image)).shares  # open mode: whatever colours are there
@@ -143,14 +136,14 @@ def test_invented_colour_near_an_asked_ones_shade_is_found_and_recoloured():
 
 def test_single_colour_mix_recolours_every_other_colour():
     image, cells = granule_image({"red": 0.7, "white": 0.3}, seed=3)
-    result = match_colors(image, {"red": 100})
+    result = lock_colors(image, ColorMix({"red": 100}))
     assert result.shares_after["red"] == pytest.approx(100.0, abs=2.0)
     assert nearest_colour_shares(np.asarray(result.image), ["red", "white"], mask=cells > 0)["white"] < 2.0
 
 
 def test_takes_pil_or_array_and_is_deterministic(red_heavy, locked):
     image, _ = red_heavy
-    again = match_colors(Image.fromarray(image), {"white": 40, "RED": 60})
+    again = lock_colors(Image.fromarray(image), ColorMix({"white": 40, "red": 60}))
     assert isinstance(again.image, Image.Image) and again.image.size == (256, 256)
     assert np.array_equal(np.asarray(again.image), np.asarray(locked.image))
     assert again.moves == locked.moves
@@ -160,13 +153,13 @@ def test_takes_pil_or_array_and_is_deterministic(red_heavy, locked):
 def test_flat_image_has_no_granules():
     flat = np.full((128, 128, 3), (200, 60, 50), dtype=np.uint8)
     with pytest.raises(NoGranulesError, match="granules") as caught:
-        match_colors(flat, {"red": 60, "white": 40})
+        lock_colors(flat, ColorMix({"red": 60, "white": 40}))
     assert isinstance(caught.value, ColorLockError) and isinstance(caught.value, ValueError)
 
 
 def test_image_of_only_gaps_has_no_granules():
     with pytest.raises(NoGranulesError, match="no granules to recolour"):
-        match_colors(np.zeros((64, 64, 3), dtype=np.uint8), {"black": 100})
+        lock_colors(np.zeros((64, 64, 3), dtype=np.uint8), ColorMix({"black": 100}))
 
 
 @pytest.mark.parametrize(
@@ -183,28 +176,19 @@ def test_image_of_only_gaps_has_no_granules():
 )
 def test_unusable_mix_is_refused(red_heavy, mix, message):
     with pytest.raises(MixError, match=message):
-        match_colors(red_heavy[0], mix)
+        lock_colors(red_heavy[0], ColorMix(mix))
 
 
 def test_shortfall_returns_best_result_with_explanation(red_heavy, monkeypatch):
     image, _ = red_heavy
     stuck = measure_shares(image, ["red", "white"])
     # An analyzer that never sees the change: the lock must give up after its rounds and say so.
-    monkeypatch.setattr(color_lock, "measure_shares", lambda *args, **kwargs: stuck)
-    result = match_colors(image, {"red": 60, "white": 40})
+    monkeypatch.setattr(lock_module, "measure_shares", lambda *args, **kwargs: stuck)
+    result = lock_colors(image, ColorMix({"red": 60, "white": 40}))
     assert not result.matched
     assert result.rounds == 3
     assert "white" in result.explanation and "pp" in result.explanation
     assert isinstance(result.image, Image.Image)
-
-
-def test_fast_colour_conversions_agree_with_palette():
-    rng = np.random.default_rng(5)
-    rgb = rng.integers(0, 256, (5000, 3), dtype=np.uint8)
-    assert np.abs(srgb_to_lab_fast(rgb) - srgb_to_lab(rgb)).max() < 0.01
-    assert np.abs(lightness_fast(rgb) - srgb_to_lab(rgb)[:, 0]).max() < 0.01
-    lab = rng.uniform((0, -90, -90), (100, 90, 90), (5000, 3))
-    assert np.abs(lab_to_srgb_fast(lab).astype(int) - lab_to_srgb_uint8(lab)).max() <= 1
 
 
 def test_shaded_red_is_red_not_terracotta():
@@ -239,8 +223,8 @@ def test_real_model_output_is_locked(shared_data_dir):
     if row is None or not (shared_data_dir / row["file"]).is_file():
         pytest.skip("no '60% red, 40% white' model output in the owner's data")
     image = Image.open(shared_data_dir / row["file"]).convert("RGB")
-    mix = parse_mix(row["mix"]).normalized_shares()
-    result = match_colors(image, mix)
+    mix = parse_mix(row["mix"])
+    result = lock_colors(image, mix)
     assert abs(result.shares_before["white"] - 40.0) > 5.0
     assert result.matched, result.explanation
     assert all(abs(error) <= 2.0 for error in result.errors_after.values())
@@ -250,7 +234,7 @@ def test_real_black_and_white_output_locked_to_red_and_white_keeps_no_black(shar
     path = shared_data_dir / "model_outputs" / "20250902_233018_50pct_black_50pct_white_final_fd546900.jpg"
     if not path.is_file():
         pytest.skip(f"{path.name} not in the owner's data")
-    result = match_colors(Image.open(path).convert("RGB"), {"red": 60, "white": 40})
+    result = lock_colors(Image.open(path).convert("RGB"), ColorMix({"red": 60, "white": 40}))
     after = measure_shares(np.asarray(result.image)).shares
     assert result.shares_before["black"] > 30.0 and after.get("black", 0.0) < 2.0
     assert after["red"] == pytest.approx(60.0, abs=2.0), after

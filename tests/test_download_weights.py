@@ -7,11 +7,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-from sdxl_pipeline import SdxlWeights, missing_weights, weights_from_env
+from rubber_tile.sdxl.downloads import FP16_FIX_VAE_REPO, SDXL_REPO, download_plan
+from rubber_tile.sdxl.paths import SdxlWeights, missing_weights, weights_from_env
 
 SCRIPTS = Path(__file__).resolve().parent.parent / "scripts"
-sys.path.insert(0, str(SCRIPTS))
-from download_weights import FP16_FIX_VAE_REPO, SDXL_REPO, download_plan  # noqa: E402
 
 
 def test_plan_fetches_fp16_safetensors_only_into_the_folders_setup_reads(tmp_path):
@@ -50,13 +49,14 @@ def test_plan_command_prints_without_network(tmp_path):
 
 
 def test_the_download_script_leaves_the_hub_online():
-    # setup() switches the hub off when sdxl_pipeline is imported; the one script that downloads must not inherit that.
+    # setup() switches the hub off before it loads SDXL; the one script that downloads must not inherit that.
     env = {key: value for key, value in os.environ.items() if not key.startswith("HF_")}
     check = (
-        "import sys; sys.path.insert(0, sys.argv[1]); import download_weights, os, huggingface_hub.constants as c; "
+        "import runpy, sys; runpy.run_path(sys.argv[1]); import os, huggingface_hub.constants as c; "
         "print(os.environ.get('HF_HUB_OFFLINE'), c.HF_HUB_OFFLINE, 'torch' in sys.modules)"
     )
-    result = subprocess.run([sys.executable, "-c", check, str(SCRIPTS)], capture_output=True, text=True, env=env, check=True)
+    script = str(SCRIPTS / "download_weights.py")
+    result = subprocess.run([sys.executable, "-c", check, script], capture_output=True, text=True, env=env, check=True)
     assert result.stdout.split() == ["None", "False", "False"]
 
 

@@ -12,8 +12,8 @@ import os
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from prompt_builder import MAX_COLORS, MAX_PROMPT_CHARS, SUM_TOLERANCE_PP, ColorMix, MixError, parse_mix
-from tile_colors import COLOR_NAMES, TILE_COLORS
+from rubber_tile.colors.vocabulary import COLOR_NAMES, TILE_COLORS
+from rubber_tile.mix import MAX_COLORS, MAX_PROMPT_CHARS, SUM_TOLERANCE_PP, ColorMix, MixError, parse_mix
 
 FUZZ_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "300"))
 LONG_RUN = "FUZZ_EXAMPLES" in os.environ
@@ -112,15 +112,15 @@ def check_parse_or_refusal(text: str) -> ColorMix | None:
 
 
 def assert_valid_mix(mix: ColorMix) -> None:
-    assert 1 <= len(mix.items) <= MAX_COLORS
+    assert 1 <= len(mix) <= MAX_COLORS
     assert all(name in COLOR_NAMES for name in mix.colors)
     assert len(set(mix.colors)) == len(mix.colors)
-    assert all(0 < share <= 100 for share in mix.shares.values())
-    assert abs(sum(mix.shares.values()) - 100) <= SUM_TOLERANCE_PP
-    assert abs(sum(mix.normalized_shares().values()) - 100) < 1e-9
+    assert all(0 < share <= 100 for share in mix.values())
+    assert abs(sum(mix.values()) - 100) <= SUM_TOLERANCE_PP
+    assert abs(sum(mix.normalized.values()) - 100) < 1e-9
     again = parse_mix(mix.describe())  # the canonical form reads back as the same mix
     assert again.colors == mix.colors
-    assert all(abs(again.shares[name] - share) <= 0.005 for name, share in mix.shares.items())
+    assert all(abs(again[name] - share) <= 0.005 for name, share in mix.items())
 
 
 @fuzz_settings
@@ -140,7 +140,7 @@ def test_mix_like_text_parses_to_a_valid_mix_or_raises_mix_error(text):
 def test_every_well_formed_mix_parses_to_exactly_its_colours_and_shares(case):
     expected, text = case
     mix = parse_mix(text)
-    assert list(mix.items) == [(name, float(share)) for name, share in expected]
+    assert list(mix.items()) == [(name, float(share)) for name, share in expected]
     assert_valid_mix(mix)
 
 

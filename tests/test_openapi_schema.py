@@ -1,21 +1,16 @@
-"""The bundled schema (.cog/openapi_schema.json) states exactly what predict() and tile_request accept."""
+"""The bundled schema (.cog/openapi_schema.json) states exactly what predict() and rubber_tile.request accept."""
 
 from __future__ import annotations
 
 import inspect
 import json
-import sys
-from pathlib import Path
 
 import pytest
 
-import tile_request
 from predict import Predictor
-
-PROJECT_DIR = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(PROJECT_DIR / "scripts"))
-
-import write_openapi_schema as schema_writer  # noqa: E402
+from rubber_tile import cog_schema as schema_writer
+from rubber_tile import request as tile_request
+from tests.support.scripts import load_script
 
 
 @pytest.fixture(scope="module")
@@ -82,14 +77,14 @@ def test_types_follow_the_annotations(input_properties, committed_schema):
         "height": "integer",
         "output_format": None,  # an allOf reference to the enumeration
         "preview": "boolean",
-        "match_colors": "boolean",
+        "color_lock": "boolean",
     }
     assert committed_schema["components"]["schemas"]["Output"] == {"title": "Output", "type": "string", "format": "uri"}
 
 
 PREDICTOR_TEMPLATE = '''
 from cog import BasePredictor, Input, Path
-from tile_request import DEFAULT_STEPS, OUTPUT_FORMATS
+from rubber_tile.request import DEFAULT_STEPS, OUTPUT_FORMATS
 
 class Predictor(BasePredictor):
     def predict(self, prompt: str = Input(description="p"), value: int = {value}) -> Path:
@@ -123,5 +118,5 @@ def test_plain_literals_pass_the_static_check():
 def test_check_mode_reports_a_stale_file(tmp_path, capsys):
     stale = tmp_path / "openapi_schema.json"
     stale.write_text("{}\n")
-    assert schema_writer.main(["--check", "--out", str(stale)]) == 1
+    assert load_script("write_openapi_schema.py").main(["--check", "--out", str(stale)]) == 1
     assert "stale" in capsys.readouterr().err

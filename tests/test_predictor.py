@@ -12,12 +12,16 @@ import torch
 from PIL import Image
 
 from predict import Predictor
-from prompt_builder import DEFAULT_NEGATIVE_PROMPT, MixError, PromptTooLongError, build_prompt
-from sdxl_pipeline import MODEL_NAME
-from tile_generator import OutOfMemoryError, SdxlTileGenerator, load_generator
-from tile_output import read_tile_metadata, save_tile
-from tile_request import TileRequest, make_request
-from weight_files import WeightsError
+from rubber_tile.errors import InputError, PromptTooLongError
+from rubber_tile.generator import load_generator
+from rubber_tile.mix import MixError
+from rubber_tile.output import read_tile_metadata, save_tile
+from rubber_tile.prompt import DEFAULT_NEGATIVE_PROMPT, build_prompt
+from rubber_tile.request import TileRequest, make_request
+from rubber_tile.sdxl.backend import GpuMemoryError, SdxlTileGenerator
+from rubber_tile.sdxl.pipeline import MODEL_NAME
+from rubber_tile.sdxl.weight_files import WeightsError
+from tests.support.requests import tiny_request
 
 MIX = "50% red, 30% black, 20% pearl"
 
@@ -66,12 +70,12 @@ def tiny_generator(assembled_pipe) -> SdxlTileGenerator:
 
 def small_request(seed: int = 42, **overrides) -> TileRequest:
     """Requests below the public 512 px minimum, which only the tiny model can afford."""
-    fields = dict(
-        prompt=MIX, negative_prompt=DEFAULT_NEGATIVE_PROMPT, seed=seed, num_inference_steps=3, width=64, height=64,
-        match_colors=False,  # these tests look at the model's own pixels; the lock has tests of its own
+    fields: dict[str, object] = dict(
+        seed=seed, num_inference_steps=3,
+        color_lock=False,  # these tests look at the model's own pixels; the lock has tests of its own
     )
     fields.update(overrides)
-    return TileRequest(**fields)
+    return tiny_request(str(fields.pop("prompt", MIX)), **fields)
 
 
 def test_cog_defaults_reach_the_pipeline_as_the_original_used_them(sdxl_predictor):
@@ -170,8 +174,16 @@ def test_empty_negative_prompt_means_the_default_list():
 )
 def test_every_bad_input_gets_a_message_naming_it(overrides, message):
     inputs = {"prompt": MIX} | overrides
-    with pytest.raises(MixError, match=message):
+    with pytest.raises(InputError, match=message):
         make_request(**inputs)
+
+
+def test_only_mix_problems_are_mix_errors():
+    with pytest.raises(MixError):
+        make_request("50% red, 40% black")
+    with pytest.raises(InputError) as caught:
+        make_request(MIX, width=1001)
+    assert not isinstance(caught.value, MixError)
 
 
 def test_bad_mix_fails_the_prediction_with_the_parser_message(sdxl_predictor):
@@ -191,7 +203,7 @@ def test_predictor_inputs_are_declared_once_with_bounds():
     assert defaults["width"] == defaults["height"] == 1024
     assert defaults["num_inference_steps"] == 20 and defaults["guidance_scale"] == 7.0
     assert defaults["output_format"] == "png" and defaults["seed"] == -1 and defaults["preview"] is False
-    assert defaults["match_colors"] is True
+    assert defaults["color_lock"] is True
     width = inspect.signature(Predictor.predict).parameters["width"].default
     assert (width.ge, width.le) == (512, 2048)
 
@@ -218,7 +230,7 @@ def test_out_of_memory_fails_that_prediction_clearly_and_the_next_one_runs(tiny_
     real_pipe = tiny_generator.pipe
     tiny_generator.pipe = OutOfMemoryOnce(real_pipe)
     try:
-        with pytest.raises(OutOfMemoryError, match=r"ran out of memory generating 64x64; memory was freed"):
+        with pytest.raises(GpuMemoryError, match=r"ran out of memory generating 64x64; memory was freed"):
             tiny_generator.generate(small_request())
         tile = tiny_generator.generate(small_request())
     finally:
@@ -228,8 +240,8 @@ def test_out_of_memory_fails_that_prediction_clearly_and_the_next_one_runs(tiny_
 
 
 def test_a_failed_fp16_decode_puts_the_vae_back_in_fp16_and_the_next_prediction_runs():
-    from sdxl_pipeline import configure_sampler
-    from tiny_sdxl import build_tiny_sdxl_pipeline
+    from rubber_tile.sdxl.pipeline import configure_sampler
+    from rubber_tile.synthetic.tiny_sdxl import build_tiny_sdxl_pipeline
 
     pipe = build_tiny_sdxl_pipeline().to(dtype=torch.float16)
     configure_sampler(pipe)
@@ -245,8 +257,8 @@ def test_a_failed_fp16_decode_puts_the_vae_back_in_fp16_and_the_next_prediction_
         return real_forward(*args, **kwargs)
 
     pipe.vae.decoder.forward = out_of_memory_on_the_first_decode
-    request = small_request(num_inference_steps=2, match_colors=False)
-    with pytest.raises(OutOfMemoryError, match="memory was freed"):
+    request = small_request(num_inference_steps=2, color_lock=False)
+    with pytest.raises(GpuMemoryError, match="memory was freed"):
         generator.generate(request)
     assert pipe.vae.dtype == torch.float16
     tile = generator.generate(request)
@@ -280,15 +292,15 @@ def test_prompt_embeddings_are_cached_and_match_the_uncached_pipeline(tiny_gener
 
 def test_colour_lock_makes_the_model_image_show_the_asked_mix(tiny_generator):
     """The model draws 90/10 where 60/40 was asked; the predictor's image shows 60/40."""
-    from color_analyzer import measure_shares
-    from synthetic_granules import granule_image
+    from rubber_tile.analyzer import measure_shares
+    from rubber_tile.synthetic.granules import granule_image
 
     drawn, _ = granule_image({"red": 0.9, "white": 0.1}, side=256)
     real_pipe = tiny_generator.pipe
     tiny_generator.pipe = FixedImagePipe(real_pipe, Image.fromarray(drawn))
     try:
-        locked = tiny_generator.generate(small_request(prompt="60% red, 40% white", match_colors=True))
-        raw = tiny_generator.generate(small_request(prompt="60% red, 40% white", match_colors=False))
+        locked = tiny_generator.generate(small_request(prompt="60% red, 40% white", color_lock=True))
+        raw = tiny_generator.generate(small_request(prompt="60% red, 40% white", color_lock=False))
     finally:
         tiny_generator.pipe = real_pipe
     assert np.array_equal(np.asarray(raw.image), drawn) and "color_lock" not in raw.metadata
@@ -299,13 +311,13 @@ def test_colour_lock_makes_the_model_image_show_the_asked_mix(tiny_generator):
 
 
 def test_colour_lock_is_skipped_and_says_so_for_a_prompt_without_shares(tiny_generator, caplog):
-    from synthetic_granules import granule_image
+    from rubber_tile.synthetic.granules import granule_image
 
     drawn, _ = granule_image({"red": 0.5, "white": 0.5}, side=128)
     real_pipe = tiny_generator.pipe
     tiny_generator.pipe = FixedImagePipe(real_pipe, Image.fromarray(drawn))
     try:
-        tile = tiny_generator.generate(small_request(prompt="ohwx_rubber_tile <s0><s1>, red and white", match_colors=True))
+        tile = tiny_generator.generate(small_request(prompt="ohwx_rubber_tile <s0><s1>, red and white", color_lock=True))
     finally:
         tiny_generator.pipe = real_pipe
     assert tile.metadata["color_lock"].startswith("skipped: found no colour shares like '30% black'")

@@ -5,33 +5,22 @@ Renders are 256 px so that the whole file runs in a few seconds.
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from PIL import Image
 
-from palette import linear_to_srgb, load_palette, srgb_to_lab, srgb_to_linear
-from preview_renderer import (
-    FIRST_FLAKE_LABEL,
-    GRADES,
-    LABEL_BACKGROUND,
-    LABEL_BINDER,
-    MAX_SIZE,
-    MIN_SIZE,
-    SURFACE_TOP,
-    RenderSettings,
-    _binder_linear,
-    assign_colors,
-    render_layers,
-    render_tile,
-    validate_shares,
-)
-from tile_colors import COLOR_NAMES
+from rubber_tile.colors.colorspace import linear_to_srgb, srgb_to_lab, srgb_to_linear
+from rubber_tile.colors.palette import load_palette
+from rubber_tile.colors.vocabulary import COLOR_NAMES
+from rubber_tile.mix import ColorMix
+from rubber_tile.preview.geometry import FIRST_GRANULE_REGION, REGION_BACKGROUND, REGION_BINDER
+from rubber_tile.preview.render import assign_colors, render_layers
+from rubber_tile.preview.render import render_tile as render_mix
+from rubber_tile.preview.settings import GRADES, MAX_SIZE, MIN_SIZE, RenderSettings
+from rubber_tile.preview.shading import SURFACE_TOP, binder_linear
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 SMALL = 256
@@ -39,8 +28,12 @@ MIX3 = {"red": 50.0, "black": 30.0, "pearl": 20.0}
 MIX4 = {"blue": 10.0, "dark green": 10.0, "red": 10.0, "yellow": 70.0}
 
 
+def render_tile(shares: dict[str, float], **settings):
+    return render_mix(ColorMix(shares), **settings)
+
+
 def _render(mix: dict[str, float], *, seed: int = 0, framing: str = "full_frame", grade: str = "standard"):
-    return render_layers(mix, RenderSettings(size=SMALL, seed=seed, framing=framing, grade=grade))
+    return render_layers(ColorMix(mix), RenderSettings(size=SMALL, seed=seed, framing=framing, grade=grade))
 
 
 # --- determinism -------------------------------------------------------------------------------
@@ -60,10 +53,10 @@ def test_another_seed_gives_another_image() -> None:
 
 
 def test_the_layout_depends_on_the_seed_not_on_the_mix() -> None:
-    # Geometry has its own random stream: two mixes with one seed share their flake outlines.
+    # Geometry has its own random stream: two mixes with one seed share their granule outlines.
     first = _render(MIX3, seed=3)
     second = _render({"white": 100.0}, seed=3)
-    np.testing.assert_array_equal(first.labels, second.labels)
+    np.testing.assert_array_equal(first.regions, second.regions)
 
 
 # --- shares ------------------------------------------------------------------------------------
@@ -77,8 +70,8 @@ def test_the_layout_depends_on_the_seed_not_on_the_mix() -> None:
 def test_shares_are_exact_by_area(mix: dict[str, float], framing: str) -> None:
     for seed in (0, 1):
         rendered = _render(mix, seed=seed, framing=framing)
-        flake_pixels = int((rendered.labels >= FIRST_FLAKE_LABEL).sum())
-        one_pixel = 100.0 / flake_pixels
+        granule_pixels = int((rendered.regions >= FIRST_GRANULE_REGION).sum())
+        one_pixel = 100.0 / granule_pixels
         for name, share in rendered.area_shares().items():
             assert abs(share - mix[name]) <= 2 * one_pixel, (name, share, mix[name], seed)
 
@@ -87,11 +80,11 @@ def test_shares_are_exact_by_area(mix: dict[str, float], framing: str) -> None:
 def test_a_wide_or_tall_image_keeps_the_shares_exact_in_what_it_shows(crop: tuple[int, int]) -> None:
     mix = {"white": 97.0, "red": 3.0}
     settings_ = RenderSettings(size=512, seed=5, crop=crop)
-    rendered = render_layers(mix, settings_)
-    kept = rendered.color_of_label[rendered.labels[settings_.kept]]
-    flake_pixels = int((kept >= 0).sum())
+    rendered = render_layers(ColorMix(mix), settings_)
+    kept = rendered.color_of_region[rendered.regions[settings_.kept]]
+    granule_pixels = int((kept >= 0).sum())
     for index, name in enumerate(rendered.colors):
-        assert abs(100.0 * (kept == index).sum() / flake_pixels - mix[name]) <= 200.0 / flake_pixels, name
+        assert abs(100.0 * (kept == index).sum() / granule_pixels - mix[name]) <= 200.0 / granule_pixels, name
     assert render_tile(mix, size=512, seed=5, crop=crop).size == crop
 
 
@@ -101,7 +94,7 @@ def test_a_wide_or_tall_image_keeps_the_shares_exact_in_what_it_shows(crop: tupl
     raw_fractions=st.lists(st.floats(min_value=0.01, max_value=1.0), min_size=1, max_size=5),
     seed=st.integers(min_value=0, max_value=2**31),
 )
-def test_assign_colors_hits_every_target_within_one_flake(
+def test_assign_colors_hits_every_target_within_one_granule(
     areas: list[int], raw_fractions: list[float], seed: int
 ) -> None:
     area_array = np.array(areas, dtype=np.int64)
@@ -116,7 +109,7 @@ def test_assign_colors_hits_every_target_within_one_flake(
 
 def test_colours_are_spatially_mixed() -> None:
     # A 50/50 mix: every quarter of the image holds about half of each colour, as random packing
-    # gives (about 1,400 flakes per quarter), not clumps.
+    # gives (about 1,400 granules per quarter), not clumps.
     rendered = _render({"red": 50.0, "white": 50.0}, seed=5)
     colour_map = rendered.color_map()
     half = SMALL // 2
@@ -127,11 +120,11 @@ def test_colours_are_spatially_mixed() -> None:
             assert 0.4 < red < 0.6
 
 
-def test_neighbouring_flakes_are_not_sorted_by_colour() -> None:
-    # Same-colour neighbours across flake boundaries occur about as often as chance predicts.
+def test_neighbouring_granules_are_not_sorted_by_colour() -> None:
+    # Same-colour neighbours across granule boundaries occur about as often as chance predicts.
     rendered = _render({"red": 50.0, "white": 50.0}, seed=6)
     colour_map = rendered.color_map()
-    labels = rendered.labels // 2
+    labels = rendered.regions // 2
     left, right = colour_map[:, :-1], colour_map[:, 1:]
     boundary = (labels[:, :-1] != labels[:, 1:]) & (left >= 0) & (right >= 0)
     same = (left[boundary] == right[boundary]).mean()
@@ -144,9 +137,9 @@ def test_neighbouring_flakes_are_not_sorted_by_colour() -> None:
 def test_full_frame_is_tile_face_edge_to_edge() -> None:
     rendered = _render(MIX3, framing="full_frame")
     assert rendered.image.size == (SMALL, SMALL) and rendered.image.mode == "RGB"
-    assert not (rendered.labels == LABEL_BACKGROUND).any()
-    on_flakes = (rendered.labels >= FIRST_FLAKE_LABEL).mean()
-    assert on_flakes > 0.95  # thin binder gaps only
+    assert not (rendered.regions == REGION_BACKGROUND).any()
+    on_granules = (rendered.regions >= FIRST_GRANULE_REGION).mean()
+    assert on_granules > 0.95  # thin binder gaps only
 
 
 def test_product_photo_is_a_tile_on_white() -> None:
@@ -155,10 +148,10 @@ def test_product_photo_is_a_tile_on_white() -> None:
     assert rendered.image.size == (SMALL, SMALL) and rendered.image.mode == "RGB"
     corners = np.concatenate([rgb[:8, :8], rgb[:8, -8:], rgb[-8:, :8], rgb[-8:, -8:]]).reshape(-1, 3)
     assert corners.min() >= 250
-    face = rendered.labels != LABEL_BACKGROUND
+    face = rendered.regions != REGION_BACKGROUND
     assert 0.6 < face.mean() < 0.85
-    centre = rendered.labels[SMALL // 4 : 3 * SMALL // 4, SMALL // 4 : 3 * SMALL // 4]
-    assert (centre != LABEL_BACKGROUND).all()
+    centre = rendered.regions[SMALL // 4 : 3 * SMALL // 4, SMALL // 4 : 3 * SMALL // 4]
+    assert (centre != REGION_BACKGROUND).all()
     # The outline is ragged like a real tile's, not a ruler-straight square.
     columns_of_first_face_pixel = np.argmax(face[SMALL // 4 : 3 * SMALL // 4], axis=1)
     assert np.ptp(columns_of_first_face_pixel) >= 2
@@ -167,14 +160,14 @@ def test_product_photo_is_a_tile_on_white() -> None:
 @pytest.mark.parametrize("framing", ["full_frame", "product_photo"])
 def test_holes_show_crumb_in_shadow_not_binder(framing: str) -> None:
     rendered = _render({"white": 100.0}, framing=framing)
-    face = rendered.labels != LABEL_BACKGROUND
-    assert (rendered.labels == LABEL_BINDER).sum() / face.sum() < 0.005
+    face = rendered.regions != REGION_BACKGROUND
+    assert (rendered.regions == REGION_BINDER).sum() / face.sum() < 0.005
 
 
 def test_binder_colour_reads_as_gap_to_the_analyzer() -> None:
     palette = load_palette()
     white_linear = srgb_to_linear(palette.srgb_array(["white"]))[0]
-    binder = _binder_linear(white_linear, palette.gap_lightness)
+    binder = binder_linear(white_linear, palette.gap_lightness)
     lightness = srgb_to_lab(np.clip(linear_to_srgb(binder), 0, 255))[0]
     assert lightness < palette.gap_lightness
 
@@ -203,23 +196,25 @@ def test_odd_size_renders_that_size() -> None:
     [
         ({"redd": 50, "black": 50}, r"unknown colour 'redd' \(did you mean 'red'\?\)"),
         ({"Red": 100}, "canonical names"),
-        ({"green": 100}, "unknown colour 'green'"),
-        ({"red": 60, "black": 30}, "add up to 100 percent, these add up to 90"),
-        ({"red": 70, "black": 40}, "add up to 100 percent"),
-        ({"red": 110, "black": -10}, "negative"),
-        ({"red": float("nan"), "black": 50}, "must be a number"),
-        ({"red": "50", "black": 50}, "must be a number"),
-        ({}, "non-empty mapping"),
+        ({"green": 100}, "'green' could be several tile colours"),
+        ({"red": 60, "black": 30}, "add up to 90%, not 100%"),
+        ({"red": 70, "black": 40}, "add up to 110%, not 100%"),
+        ({"red": 110, "black": -10}, "no share can exceed 100%"),
+        ({"red": float("nan"), "black": 50}, "give a number of percent"),
+        ({"red": "50", "black": 50}, "give a number of percent"),
+        ({}, "must be non-empty"),
     ],
 )
 def test_bad_shares_are_refused_with_a_clear_message(shares: dict, message: str) -> None:
+    # The renderer takes a ColorMix, which cannot hold a bad mix: the refusal comes when it is made.
     with pytest.raises(ValueError, match=message):
         render_tile(shares, size=SMALL)
 
 
-def test_zero_shares_are_dropped_and_numpy_numbers_accepted() -> None:
-    assert validate_shares({"red": 100, "black": 0}) == {"red": 100.0}
-    assert validate_shares({"red": np.int64(60), "black": np.float32(40.0)}) == {"red": 60.0, "black": 40.0}
+def test_zero_shares_are_refused_and_numpy_numbers_accepted() -> None:
+    with pytest.raises(ValueError, match="above 0%"):
+        ColorMix({"red": 100, "black": 0})
+    assert dict(ColorMix({"red": np.int64(60), "black": np.float32(40.0)})) == {"red": 60.0, "black": 40.0}
 
 
 @pytest.mark.parametrize(
@@ -239,24 +234,24 @@ def test_bad_settings_are_refused(kwargs: dict, message: str) -> None:
 
 def test_all_29_colours_in_one_mix() -> None:
     mix = {name: 100.0 / len(COLOR_NAMES) for name in COLOR_NAMES}
-    rendered = render_layers(mix, RenderSettings(size=512, seed=1))
+    rendered = render_layers(ColorMix(mix), RenderSettings(size=512, seed=1))
     shares = rendered.area_shares()
     assert set(shares) == set(COLOR_NAMES)
     assert max(abs(share - 100.0 / len(COLOR_NAMES)) for share in shares.values()) < 0.01
     lightness = srgb_to_lab(np.asarray(rendered.image))[..., 0]
     colour_map = rendered.color_map()
     for index in range(len(COLOR_NAMES)):
-        assert lightness[colour_map == index].std() > 3.0  # shaded flakes, not a flat fill
+        assert lightness[colour_map == index].std() > 3.0  # shaded granules, not a flat fill
 
 
 # --- realism -----------------------------------------------------------------------------------
 
 
-def test_coarser_grades_have_larger_flakes() -> None:
+def test_coarser_grades_have_larger_granules() -> None:
     medians = []
     for grade in ("fine", "standard", "coarse"):
-        rendered = render_layers({"white": 100.0}, RenderSettings(size=512, grade=grade))
-        areas = np.bincount((rendered.labels // 2).ravel())[1:]
+        rendered = render_layers(ColorMix({"white": 100.0}), RenderSettings(size=512, grade=grade))
+        areas = np.bincount((rendered.regions // 2).ravel())[1:]
         medians.append(np.median(areas[areas > 0]))
     assert medians[0] < medians[1] < medians[2]
     assert set(GRADES) == {"fine", "standard", "coarse"}
@@ -267,8 +262,8 @@ def test_lit_colour_matches_the_palette(name: str) -> None:
     # Measured as the palette measures the photos: median CIELAB of the granule pixels whose
     # lightness lies in the 25th-95th percentile band of the face.
     palette = load_palette()
-    rendered = render_layers({name: 100.0}, RenderSettings(size=SMALL, framing="product_photo", seed=2))
-    lab = srgb_to_lab(np.asarray(rendered.image)[rendered.labels >= FIRST_FLAKE_LABEL])
+    rendered = render_layers(ColorMix({name: 100.0}), RenderSettings(size=SMALL, framing="product_photo", seed=2))
+    lab = srgb_to_lab(np.asarray(rendered.image)[rendered.regions >= FIRST_GRANULE_REGION])
     granules = lab[lab[:, 0] >= palette.gap_lightness]
     low, high = np.percentile(granules[:, 0], (25.0, 95.0))
     lit = granules[(granules[:, 0] >= low) & (granules[:, 0] <= high)]
@@ -276,60 +271,20 @@ def test_lit_colour_matches_the_palette(name: str) -> None:
     assert delta_e < 3.0
 
 
-def test_flake_tops_are_lit_and_shading_varies() -> None:
+def test_granule_tops_are_lit_and_shading_varies() -> None:
     rendered = _render({"pearl": 100.0}, seed=3)
     lightness = srgb_to_lab(np.asarray(rendered.image))[..., 0]
     top = lightness[rendered.surface == SURFACE_TOP]
-    other = lightness[(rendered.surface != SURFACE_TOP) & (rendered.labels >= FIRST_FLAKE_LABEL)]
+    other = lightness[(rendered.surface != SURFACE_TOP) & (rendered.regions >= FIRST_GRANULE_REGION)]
     assert len(top) and len(other)
     assert np.percentile(lightness, 95) - np.percentile(lightness, 5) > 15.0
 
 
-@pytest.mark.skipif(importlib.util.find_spec("color_analyzer") is None, reason="color_analyzer.py is not in this checkout")
 @pytest.mark.parametrize("framing", ["full_frame", "product_photo"])
 @pytest.mark.parametrize("mix", [MIX3, MIX4, {"black": 30.0, "white": 70.0}])
 def test_analyzer_reads_the_mix_back(mix: dict[str, float], framing: str) -> None:
-    from color_analyzer import measure_shares
+    from rubber_tile.analyzer import measure_shares
 
     measured = measure_shares(render_tile(mix, size=512, framing=framing, seed=1), list(mix)).shares
     mean_error = np.mean([abs(measured[name] - share) for name, share in mix.items()])
     assert mean_error < 1.5, measured
-
-
-# --- the comparison sheet ---------------------------------------------------------------------
-
-
-def _load_script(name: str):
-    path = PROJECT_DIR / "scripts" / f"{name}.py"
-    spec = importlib.util.spec_from_file_location(f"preview_script_{name}", path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up here
-    spec.loader.exec_module(module)
-    return module
-
-
-def test_photo_names_give_their_mix() -> None:
-    mix_from_photo_name = _load_script("compare_sheet").mix_from_photo_name
-    assert mix_from_photo_name("BLACKp30_WHITEp70_top.jpg") == {"black": 30.0, "white": 70.0}
-    assert mix_from_photo_name("PEARL_top.jpg") == {"pearl": 100.0}
-    assert mix_from_photo_name("BLUEp10_DKGREENp30_REDp60_top.jpg") == {"blue": 10.0, "dark green": 30.0, "red": 60.0}
-    assert mix_from_photo_name("BLACKp30_WHITEp60_top.jpg") is None  # does not add up to 100
-    assert mix_from_photo_name("NOSUCHp50_REDp50_top.jpg") is None
-    assert mix_from_photo_name("notes.txt") is None
-
-
-def test_compare_sheet_pairs_a_real_photo_with_its_preview(shared_data_dir: Path, tmp_path: Path) -> None:
-    main = _load_script("compare_sheet").main
-    out = tmp_path / "sheets"
-    arguments = ["--photos", str(shared_data_dir / "photos"), "--out", str(out), "--no-examples"]
-    assert main([*arguments, "--only", "BLACKp30_WHITEp70_top.jpg"]) == 0
-    sheets = sorted(p.name for p in out.glob("*.jpg"))
-    assert sheets == ["compare_BLACKp30_WHITEp70_top.jpg", "compare_overview.jpg"]
-    with Image.open(out / sheets[0]) as sheet:
-        assert sheet.width > 1.8 * 640  # the photo and the preview side by side
-
-
-def test_compare_sheet_skips_without_the_photos(tmp_path: Path) -> None:
-    main = _load_script("compare_sheet").main
-    assert main(["--photos", str(tmp_path / "absent"), "--out", str(tmp_path / "out"), "--no-examples"]) == 0
-    assert not list((tmp_path / "out").glob("*"))

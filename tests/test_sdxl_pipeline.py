@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 import torch
@@ -15,19 +14,14 @@ from peft.tuners.tuners_utils import BaseTunerLayer
 from peft.utils import get_peft_model_state_dict
 from safetensors.torch import load_file, save_file
 
-from lora_files import EDEN_TARGET_MODULES, LoraSpec, expected_delta, to_eden_kohya, write_lora
-from sdxl_architecture import build_sdxl_unet
-from sdxl_pipeline import (
-    SdxlWeights,
-    assemble_pipeline,
-    configure_sampler,
-    fuse_lora_file,
-    load_base_pipeline,
-    load_textual_inversion,
-    lora_module_names,
-)
-from tiny_sdxl import TinySdxlSpec, build_tiny_sdxl_pipeline
-from weight_files import WeightsError
+from rubber_tile.sdxl.lora import fuse_lora_file, lora_module_names
+from rubber_tile.sdxl.paths import SdxlWeights
+from rubber_tile.sdxl.pipeline import assemble_pipeline, configure_sampler, load_base_pipeline
+from rubber_tile.sdxl.textual_inversion import load_textual_inversion
+from rubber_tile.sdxl.weight_files import WeightsError
+from rubber_tile.synthetic.lora_files import EDEN_TARGET_MODULES, LoraSpec, expected_delta, to_eden_kohya, write_lora
+from rubber_tile.synthetic.sdxl_architecture import build_sdxl_unet
+from rubber_tile.synthetic.tiny_sdxl import TinySdxlSpec, build_tiny_sdxl_pipeline
 
 CPU = torch.device("cpu")
 LORA_SCALE = 0.7

@@ -29,8 +29,9 @@ from diffusers.loaders.single_file_utils import (
 from safetensors.torch import load_file
 from transformers import CLIPTextConfig, CLIPTextModel, CLIPTextModelWithProjection
 
-from sdxl_architecture import CLIP_G_CONFIG, CLIP_L_CONFIG, SDXL_VAE_CONFIG, build_sdxl_unet
-from sdxl_single_file import (
+from rubber_tile.synthetic.sdxl_architecture import CLIP_G_CONFIG, CLIP_L_CONFIG, SDXL_VAE_CONFIG, build_sdxl_unet
+from rubber_tile.synthetic.tiny_sdxl import TinySdxlSpec, build_tiny_sdxl_pipeline
+from tests.support.sdxl_single_file import (
     CLIP_L_PREFIX,
     OPEN_CLIP_PREFIX,
     UNET_PREFIX,
@@ -39,7 +40,6 @@ from sdxl_single_file import (
     components_to_original,
     save_as_original_checkpoint,
 )
-from tiny_sdxl import TinySdxlSpec, build_tiny_sdxl_pipeline
 
 COMPONENTS = ("unet", "vae", "text_encoder", "text_encoder_2")
 # Diffusers tells the two encoders apart by width (768 vs 1280 in the real model): with equal widths it loads
@@ -210,8 +210,9 @@ def test_setup_path_loads_a_single_file_base_then_fuses_lora_and_embeddings(case
 
     from safetensors.torch import save_file
 
-    from lora_files import LoraSpec, expected_delta, write_lora
-    from sdxl_pipeline import SdxlWeights, assemble_pipeline
+    from rubber_tile.sdxl.paths import SdxlWeights
+    from rubber_tile.sdxl.pipeline import assemble_pipeline
+    from rubber_tile.synthetic.lora_files import LoraSpec, expected_delta, write_lora
 
     lora_path = write_lora(copy.deepcopy(case.pipe.unet), tmp_path / "lora.safetensors", LoraSpec(seed=5))
     embeddings = tmp_path / "ti.safetensors"
@@ -230,8 +231,9 @@ def test_setup_path_loads_a_single_file_base_then_fuses_lora_and_embeddings(case
 def test_a_checkpoint_missing_weights_fails_instead_of_leaving_them_empty(case: SingleFileCase, tmp_path: Path) -> None:
     from safetensors.torch import save_file
 
-    from sdxl_pipeline import SdxlWeights, load_base_pipeline
-    from weight_files import WeightsError
+    from rubber_tile.sdxl.paths import SdxlWeights
+    from rubber_tile.sdxl.pipeline import load_base_pipeline
+    from rubber_tile.sdxl.weight_files import WeightsError
 
     checkpoint = load_file(case.checkpoint)
     dropped = [key for key in checkpoint if key.startswith(OPEN_CLIP_PREFIX + "transformer.resblocks.3.")]
@@ -243,8 +245,9 @@ def test_a_checkpoint_missing_weights_fails_instead_of_leaving_them_empty(case: 
 
 
 def test_a_single_file_base_without_its_config_folder_says_how_to_get_it(case: SingleFileCase, tmp_path: Path) -> None:
-    from sdxl_pipeline import SdxlWeights, load_base_pipeline
-    from weight_files import WeightsError
+    from rubber_tile.sdxl.paths import SdxlWeights
+    from rubber_tile.sdxl.pipeline import load_base_pipeline
+    from rubber_tile.sdxl.weight_files import WeightsError
 
     weights = SdxlWeights(base=case.checkpoint, base_config=tmp_path / "absent", lora=None, embeddings=None)
     with pytest.raises(WeightsError, match=r"needs the SDXL configs and tokenizers .* --configs-only"):

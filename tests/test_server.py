@@ -1,7 +1,7 @@
 """The real Cog server (coglet) on 127.0.0.1, as Replicate runs the model: `pytest -m server` runs these alone.
 
 Three groups, one server start each where possible: the preview backend (fast) for the HTTP contract,
-the tiny random-weight SDXL behind tests/server_predictors.py for out-of-memory, busy and cancel, and
+the tiny random-weight SDXL behind tests/support/server_predictors.py for out-of-memory, busy and cancel, and
 one short-lived server per broken weight file for setup failures.
 """
 
@@ -18,14 +18,20 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from server_harness import CogServer, WebhookReceiver, coglet_unavailable_reason, decode_data_uri, group_processes
-from server_predictors import FREED_MEMORY_LOG, INJECTED_OOM_LOG, OOM_FLAG_ENV
+from rubber_tile.cog_server import (
+    CogServer,
+    WebhookReceiver,
+    coglet_unavailable_reason,
+    decode_data_uri,
+    group_processes,
+)
+from tests.support.server_predictors import FREED_MEMORY_LOG, INJECTED_OOM_LOG, OOM_FLAG_ENV
 
 pytestmark = pytest.mark.server
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 MIX = "50% red, 30% black, 20% pearl"
-TEST_PREDICTOR = "tests/server_predictors.py:FaultInjectingPredictor"
+TEST_PREDICTOR = "tests/support/server_predictors.py:FaultInjectingPredictor"
 WEBHOOK_TIMEOUT_S = 60.0
 FINAL_STATUSES = ("succeeded", "failed", "canceled")
 

@@ -6,7 +6,7 @@ import pytest
 import torch
 from safetensors.torch import save_file
 
-from weight_files import WeightsError, check_diffusers_folder, check_safetensors_file
+from rubber_tile.sdxl.weight_files import WeightsError, check_diffusers_folder, check_safetensors_file
 
 FIX = "Put the file there."
 

@@ -18,20 +18,19 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
+
+from rubber_tile.analyzer import measure_shares
+from rubber_tile.lock import lock_colors
+from rubber_tile.mix import ColorMix, parse_mix
+from rubber_tile.output import save_tile
+from rubber_tile.preview.backend import PreviewTileGenerator
+from rubber_tile.preview.render import render_tile
+from rubber_tile.prompt import build_prompt
+from rubber_tile.request import TileRequest, make_request
+from rubber_tile.synthetic.granules import granule_image
+
 PROJECT_DIR = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(PROJECT_DIR))
-sys.path.insert(0, str(PROJECT_DIR / "tests"))
-
-import numpy as np  # noqa: E402
-
-from color_analyzer import measure_shares  # noqa: E402
-from color_lock import match_colors  # noqa: E402
-from preview_renderer import render_tile  # noqa: E402
-from prompt_builder import build_prompt, parse_mix  # noqa: E402
-from synthetic_granules import granule_image  # noqa: E402
-from tile_generator import PreviewTileGenerator  # noqa: E402
-from tile_output import save_tile  # noqa: E402
-from tile_request import TileRequest  # noqa: E402
 
 RECORD = Path(__file__).with_suffix(".json")
 SHARED_DATA = PROJECT_DIR.parent / "shared" / "data"
@@ -62,10 +61,10 @@ def shares_text(shares: dict[str, float]) -> str:
 def previews() -> dict[str, str]:
     out = {}
     for mix_text in MIXES:
-        shares = parse_mix(mix_text).normalized_shares()
+        mix = parse_mix(mix_text)
         for seed in (0, 7):
-            out[f"preview {mix_text} seed {seed}"] = image_hash(render_tile(shares, size=512, seed=seed))
-    shares = parse_mix(MIXES[1]).normalized_shares()
+            out[f"preview {mix_text} seed {seed}"] = image_hash(render_tile(mix, size=512, seed=seed))
+    shares = parse_mix(MIXES[1])
     for framing in ("full_frame", "product_photo"):
         for grade in ("fine", "standard", "coarse"):
             out[f"preview {framing} {grade}"] = image_hash(render_tile(shares, size=384, seed=3, framing=framing, grade=grade))
@@ -79,10 +78,10 @@ def saved_files() -> dict[str, str]:
     generator = PreviewTileGenerator("")
     with tempfile.TemporaryDirectory() as folder:
         for output_format in ("png", "jpg", "webp"):
-            request = TileRequest(prompt=MIXES[1], negative_prompt="", seed=5, width=512, height=512, output_format=output_format)
+            request = make_request(MIXES[1], seed=5, width=512, height=512, output_format=output_format)
             path = save_tile(generator.generate(request), Path(folder) / f"tile.{output_format}", output_format)
             out[f"file {output_format}"] = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
-        request = TileRequest(prompt=MIXES[2], negative_prompt="", seed=9, width=768, height=512)
+        request = make_request(MIXES[2], seed=9, width=768, height=512)
         out["generate 768x512"] = image_hash(generator.generate(request).image)
     return out
 
@@ -103,7 +102,7 @@ def analyzer_and_lock() -> dict[str, str]:
         rgb, _ = granule_image(drawn, side=256, seed=index)
         out[f"shares given {index}"] = shares_text(measure_shares(rgb, list(asked)).shares)
         out[f"shares open {index}"] = shares_text(measure_shares(rgb).shares)
-        result = match_colors(rgb, asked)
+        result = lock_colors(rgb, ColorMix(asked))
         out[f"lock {index}"] = f"{image_hash(result.image)} {shares_text(result.shares_after)}"
     return out
 
@@ -121,7 +120,7 @@ def owner_outputs() -> dict[str, str]:
         rows = [row for row in csv.DictReader(handle) if row["file"].startswith("model_outputs/")][:6]
     for row in rows:
         image = Image.open(SHARED_DATA / row["file"]).convert("RGB")
-        result = match_colors(image, parse_mix(row["mix"]).normalized_shares())
+        result = lock_colors(image, parse_mix(row["mix"]))
         out[f"owner lock {row['file']}"] = f"{image_hash(result.image)} {shares_text(result.shares_after)}"
     return out
 
@@ -131,10 +130,11 @@ def tiny_sdxl() -> dict[str, str]:
     from diffusers import UNet2DConditionModel
     from safetensors.torch import save_file
 
-    from lora_files import LoraSpec, write_lora
-    from sdxl_pipeline import MODEL_NAME, SdxlWeights, assemble_pipeline
-    from tile_generator import SdxlTileGenerator
-    from tiny_sdxl import build_tiny_sdxl_pipeline
+    from rubber_tile.sdxl.backend import SdxlTileGenerator
+    from rubber_tile.sdxl.paths import SdxlWeights
+    from rubber_tile.sdxl.pipeline import MODEL_NAME, assemble_pipeline
+    from rubber_tile.synthetic.lora_files import LoraSpec, write_lora
+    from rubber_tile.synthetic.tiny_sdxl import build_tiny_sdxl_pipeline
 
     with tempfile.TemporaryDirectory() as folder:
         base = Path(folder) / "base"
@@ -146,7 +146,9 @@ def tiny_sdxl() -> dict[str, str]:
                    "clip_g": torch.randn(2, 32, generator=generator).bfloat16()}, embeddings)
         pipe, report = assemble_pipeline(SdxlWeights(base=base, lora=lora, embeddings=embeddings), torch.device("cpu"), torch.float32)
         tile_generator = SdxlTileGenerator(pipe, report.tokens, MODEL_NAME)
-        request = TileRequest(prompt=MIXES[1], negative_prompt="blurry", seed=42, num_inference_steps=3, width=128, height=128)
+        request = TileRequest(
+            prompt=MIXES[1], mix=parse_mix(MIXES[1]), negative_prompt="blurry", seed=42, num_inference_steps=3, width=128, height=128
+        )
         tile = tile_generator.generate(request)
         return {"tiny sdxl + lock": f"{image_hash(tile.image)} {tile.metadata.get('color_lock')} {tile.metadata.get('shares_after')}"}
 

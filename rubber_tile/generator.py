@@ -1,0 +1,114 @@
+"""From a checked request to a tile image: the backends' one interface, and the choice of backend.
+
+Two backends: `SdxlTileGenerator` (sdxl/backend.py: the trained model) and
+`PreviewTileGenerator` (preview/backend.py: the procedural renderer, exact, instant, runs
+anywhere). `load_generator` picks one from TILE_BACKEND and the weights that are present.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from PIL import Image
+
+from .request import TileRequest
+
+log = logging.getLogger(__name__)
+
+BACKENDS = ("auto", "sdxl", "preview")
+
+ProgressCallback = Callable[[int, int], None]  # (steps done, steps in all)
+
+
+class BackendError(RuntimeError):
+    """The configured backend cannot run; the message says what is missing."""
+
+
+@dataclass(frozen=True)
+class TileImage:
+    image: Image.Image
+    metadata: dict[str, str] = field(default_factory=dict)
+
+
+class TileGenerator(Protocol):
+    backend: str
+
+    def generate(self, request: TileRequest, on_step: ProgressCallback | None = None) -> TileImage: ...
+
+
+def common_metadata(request: TileRequest, backend: str, model: str, prompt: str) -> dict[str, str]:
+    """The metadata fields every backend writes into its image file."""
+    return {
+        "prompt": prompt,
+        "request": request.prompt,
+        "seed": str(request.seed),
+        "width": str(request.width),
+        "height": str(request.height),
+        "backend": backend,
+        "model": model,
+    }
+
+
+class RoutingTileGenerator:
+    """SDXL for normal requests; the preview renderer when a request asks for `preview`."""
+
+    def __init__(self, sdxl: TileGenerator, preview: TileGenerator) -> None:
+        self.sdxl = sdxl
+        self.preview = preview
+        self.backend = sdxl.backend
+
+    def generate(self, request: TileRequest, on_step: ProgressCallback | None = None) -> TileImage:
+        chosen = self.preview if request.preview else self.sdxl
+        return chosen.generate(request, on_step)
+
+
+def load_generator(env: Mapping[str, str] = os.environ) -> TileGenerator:
+    """The generator TILE_BACKEND asks for: `sdxl` (fail if weights are missing), `preview`, or
+    `auto` (SDXL when base, LoRA and textual inversion are all present, else the preview)."""
+    from .preview.backend import PreviewTileGenerator
+    from .sdxl.paths import missing_weights, weights_from_env
+
+    backend = env.get("TILE_BACKEND", "auto").strip().lower()
+    if backend not in BACKENDS:
+        raise BackendError(f"TILE_BACKEND={backend!r} is not one of {', '.join(BACKENDS)}")
+    if backend == "preview":
+        log.info("backend: preview renderer (TILE_BACKEND=preview)")
+        return PreviewTileGenerator("TILE_BACKEND=preview")
+
+    weights = weights_from_env(env)
+    missing = missing_weights(weights)
+    if missing and backend == "auto":
+        reason = "SDXL weights not found: " + ", ".join(str(path) for path in missing)
+        log.info("backend: preview renderer, because %s (TILE_BACKEND=auto)", reason)
+        return PreviewTileGenerator(reason)
+
+    compile_unet = env.get("TILE_TORCH_COMPILE", "0").strip()
+    if compile_unet not in ("0", "1"):
+        raise BackendError(f"TILE_TORCH_COMPILE={compile_unet!r} must be 0 or 1")
+    return RoutingTileGenerator(_load_sdxl(weights, compile_unet == "1"), PreviewTileGenerator("preview requested"))
+
+
+def _load_sdxl(weights, compile_unet: bool) -> TileGenerator:
+    from .sdxl.hub import switch_hub_offline
+
+    switch_hub_offline()  # before diffusers is imported
+    from .sdxl.backend import SdxlTileGenerator
+    from .sdxl.pipeline import MODEL_NAME, assemble_pipeline, choose_device
+
+    start = time.perf_counter()
+    device, dtype = choose_device()
+    pipe, report = assemble_pipeline(weights, device, dtype)
+    if compile_unet:
+        import torch
+
+        # Compiles on the first prediction (minutes), then each step runs faster.
+        pipe.unet = torch.compile(pipe.unet)
+        log.info("torch.compile enabled for the UNet (TILE_TORCH_COMPILE=1)")
+    sdxl = SdxlTileGenerator(pipe, report.tokens, MODEL_NAME)
+    log.info("backend: sdxl, ready in %.1f s", time.perf_counter() - start)
+    return sdxl

@@ -1,0 +1,52 @@
+"""Time the preview renderer at 512, 1024 and 2048 px against Pillow's PNG encoding of the same image.
+
+    python scripts/bench/bench_preview.py [--repeats 15] [--framing full_frame] [--sizes 512 1024 2048]
+
+Every timed render uses a new seed (nothing can be reused between calls). Prints, per size, the
+median wall-clock and CPU time of render_tile, the time per megapixel (flat when the cost grows
+with the pixel count only), and the median time Pillow takes to encode that image as PNG
+(default settings). The machine is shared: the load average is printed with the numbers, and
+CPU time is the figure to trust when the load is above the core count. The timing code is
+rubber_tile/bench/preview_timing.py.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from rubber_tile.bench.preview_timing import (
+    BENCH_MIX,
+    DEFAULT_SIZES,
+    cost_split,
+    machine_note,
+    time_size,
+    timings_table,
+    verdict,
+)
+from rubber_tile.preview.settings import FRAMINGS
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=15, help="timed renders per size (default 15)")
+    parser.add_argument("--framing", choices=FRAMINGS, default="full_frame")
+    parser.add_argument("--sizes", type=int, nargs="+", default=list(DEFAULT_SIZES))
+    args = parser.parse_args(argv)
+    if args.repeats < 1:
+        parser.error("--repeats must be at least 1")
+
+    print(f"machine: {machine_note()}")
+    print(f"mix {dict(BENCH_MIX)}, framing {args.framing}, {args.repeats} renders per size, a new seed each")
+    timings = []
+    for size in args.sizes:
+        timings.append(time_size(size, args.repeats, args.framing))
+        print(f"  {size} px done", flush=True)
+    print(timings_table(timings))
+    print(cost_split(timings))
+    print(verdict(timings))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Helpers only the tests use (server predictors, checkpoints, script runners), imported as `tests.support.<module>`."""
