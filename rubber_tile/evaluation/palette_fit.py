@@ -1,28 +1,19 @@
-"""Measure the 29 tile colours from the owner's single-colour photos and write data/palette.json.
-
-    python scripts/build_palette.py [--photos ../shared/data/photos] [--out data/palette.json]
-
-Each colour's photo is <CODE>_top.jpg (e.g. PEARL_top.jpg). Only numbers are written, never pixels.
+"""What the palette build measures on a single-colour photo: the typical lit colour, its spread and
+an appearance mixture of the granule pixels (scripts/eval/build_palette.py writes them to
+rubber_tile/data/palette.json). The reports measure renders and photo halves the same way.
 """
 
 from __future__ import annotations
 
-import argparse
-import json
-import sys
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(PROJECT_DIR))
+from ..analyzer import find_tile_face
+from ..colors.colorspace import lab_to_srgb_uint8, srgb_to_lab
+from ..images import as_rgb_array
 
-from color_analyzer import as_rgb_array, find_tile_face  # noqa: E402
-from palette import PALETTE_PATH, lab_to_srgb_uint8, parse_palette, srgb_to_lab  # noqa: E402
-from tile_colors import TILE_COLORS  # noqa: E402
-
-DEFAULT_PHOTOS_DIR = PROJECT_DIR.parent / "shared" / "data" / "photos"
 # Darker than this (CIELAB L) is a gap or deep shadow between granules: no granule colour.
 GAP_LIGHTNESS = 8.0
 # Lit granule pixels, for the typical colour and its spread: this band of lightness percentiles
@@ -33,6 +24,21 @@ MIXTURE_SAMPLE = 40_000
 MIXTURE_ITERATIONS = 200
 # Floor added to every covariance diagonal (Lab units squared): JPEG quantisation noise.
 COVARIANCE_FLOOR = 1.0
+# The photos' face must cover at least this share of the image, or the face was not found.
+MIN_FACE_FRACTION = 0.2
+PALETTE_SOURCE = "scripts/eval/build_palette.py over the owner's single-colour top-view photos (<CODE>_top.jpg)"
+
+
+def _log_densities(samples: np.ndarray, weights: np.ndarray, means: np.ndarray, covariances: np.ndarray) -> np.ndarray:
+    """(N, K) log of weight times Gaussian density of each sample under each component."""
+    log_density = np.empty((len(samples), len(weights)))
+    for k in range(len(weights)):
+        diff = samples - means[k]
+        inverse = np.linalg.inv(covariances[k])
+        mahalanobis = np.einsum("ni,ij,nj->n", diff, inverse, diff)
+        log_determinant = np.log(np.linalg.det(covariances[k]))
+        log_density[:, k] = np.log(weights[k]) - 0.5 * (mahalanobis + log_determinant + 3 * np.log(2 * np.pi))
+    return log_density
 
 
 def fit_gaussian_mixture(samples: np.ndarray, components: int, iterations: int) -> list[dict]:
@@ -44,14 +50,7 @@ def fit_gaussian_mixture(samples: np.ndarray, components: int, iterations: int) 
     weights = np.full(components, 1.0 / components)
     previous = -np.inf
     for _ in range(iterations):
-        log_density = np.empty((len(samples), components))
-        for k in range(components):
-            diff = samples - means[k]
-            inverse = np.linalg.inv(covariances[k])
-            mahalanobis = np.einsum("ni,ij,nj->n", diff, inverse, diff)
-            log_density[:, k] = (
-                np.log(weights[k]) - 0.5 * (mahalanobis + np.log(np.linalg.det(covariances[k])) + 3 * np.log(2 * np.pi))
-            )
+        log_density = _log_densities(samples, weights, means, covariances)
         top = log_density.max(axis=1, keepdims=True)
         log_total = top[:, 0] + np.log(np.exp(log_density - top).sum(axis=1))
         responsibility = np.exp(log_density - log_total[:, None])
@@ -65,14 +64,13 @@ def fit_gaussian_mixture(samples: np.ndarray, components: int, iterations: int) 
         if mean_log_likelihood - previous < 1e-6:
             break
         previous = mean_log_likelihood
-    order_by_lightness = np.argsort(means[:, 0])
     return [
         {
             "weight": round(float(weights[k]), 4),
             "mean": [round(float(v), 2) for v in means[k]],
             "covariance": [[round(float(v), 3) for v in row] for row in covariances[k]],
         }
-        for k in order_by_lightness
+        for k in np.argsort(means[:, 0])
     ]
 
 
@@ -80,16 +78,31 @@ def face_lab(photo_path: Path) -> np.ndarray:
     """(N, 3) CIELAB of every pixel on the photo's tile face."""
     rgb = as_rgb_array(Image.open(photo_path))
     face = find_tile_face(rgb)
-    if face.mean() < 0.2:
+    if face.mean() < MIN_FACE_FRACTION:
         raise ValueError(f"{photo_path}: could not find the tile face (found {face.mean():.0%} of the image)")
     return srgb_to_lab(rgb[face])
 
 
+def granule_pixels(lab: np.ndarray, gap_lightness: float = GAP_LIGHTNESS) -> np.ndarray:
+    """The CIELAB pixels (N, 3) not darker than a gap."""
+    return lab[lab[:, 0] >= gap_lightness]
+
+
+def lit_pixels(granules: np.ndarray) -> np.ndarray:
+    """The granule pixels within the LIT_PERCENTILES band of their lightness."""
+    low, high = np.percentile(granules[:, 0], LIT_PERCENTILES)
+    return granules[(granules[:, 0] >= low) & (granules[:, 0] <= high)]
+
+
+def lit_lab(lab: np.ndarray, gap_lightness: float = GAP_LIGHTNESS) -> np.ndarray:
+    """Median CIELAB of the lit granule pixels: a colour's typical colour as the palette measures it."""
+    return np.median(lit_pixels(granule_pixels(lab, gap_lightness)), axis=0)
+
+
 def typical_color(lab: np.ndarray) -> dict:
     """Typical lit colour and its spread, from the face pixels of a single-colour photo."""
-    granules = lab[lab[:, 0] >= GAP_LIGHTNESS]
-    low, high = np.percentile(granules[:, 0], LIT_PERCENTILES)
-    lit = granules[(granules[:, 0] >= low) & (granules[:, 0] <= high)]
+    granules = granule_pixels(lab)
+    lit = lit_pixels(granules)
     typical_lab = np.median(lit, axis=0)
     return {
         "srgb": [int(v) for v in lab_to_srgb_uint8(typical_lab)],
@@ -101,7 +114,7 @@ def typical_color(lab: np.ndarray) -> dict:
 
 def measure_pixels(lab: np.ndarray) -> dict:
     """Typical colour, spread and appearance mixture from the face pixels (CIELAB) of one colour."""
-    granules = lab[lab[:, 0] >= GAP_LIGHTNESS]
+    granules = granule_pixels(lab)
     rng = np.random.default_rng(0)
     sample = granules[rng.choice(len(granules), size=min(MIXTURE_SAMPLE, len(granules)), replace=False)]
     return {
@@ -119,7 +132,7 @@ def palette_document(colors: list[dict]) -> dict:
     """The palette JSON document around the per-colour entries (name, code and measure_pixels' numbers)."""
     return {
         "version": 1,
-        "source": "scripts/build_palette.py over the owner's single-colour top-view photos (<CODE>_top.jpg)",
+        "source": PALETTE_SOURCE,
         "color_space": "sRGB 0-255 (D65); CIELAB D65 2-degree",
         "definitions": {
             "srgb, lab": "per-channel median (in CIELAB) of lit granule pixels of the tile face",
@@ -131,38 +144,3 @@ def palette_document(colors: list[dict]) -> dict:
         "gap_lightness": GAP_LIGHTNESS,
         "colors": colors,
     }
-
-
-def build_palette(photos_dir: Path) -> dict:
-    colors = []
-    for tile_color in TILE_COLORS:
-        photo_path = photos_dir / f"{tile_color.code}_top.jpg"
-        if not photo_path.is_file():
-            raise FileNotFoundError(f"single-colour photo for {tile_color.name!r} not found: {photo_path}")
-        colors.append({"name": tile_color.name, "code": tile_color.code, **measure_color(photo_path)})
-        print(f"{tile_color.name:12s} lab={colors[-1]['lab']} spread={colors[-1]['lab_spread']}", file=sys.stderr)
-    return palette_document(colors)
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--photos", type=Path, default=DEFAULT_PHOTOS_DIR, help="folder of <CODE>_top.jpg photos")
-    parser.add_argument("--out", type=Path, default=PALETTE_PATH, help="where to write the palette JSON")
-    args = parser.parse_args(argv)
-    if not args.photos.is_dir():
-        print(f"error: photo folder not found: {args.photos}", file=sys.stderr)
-        return 2
-    try:
-        document = build_palette(args.photos)
-    except (FileNotFoundError, ValueError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    parse_palette(document)  # refuse to write a file the loader would reject
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(document, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-    print(f"wrote {args.out}", file=sys.stderr)
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
