@@ -1,5 +1,6 @@
 """Cog adapter: Replicate's inputs in, one tile image out. The work is in the rubber_tile package."""
 
+import json
 import logging
 import shutil
 import tempfile
@@ -8,6 +9,7 @@ from pathlib import Path as LocalPath
 from cog import BasePredictor, Input, Path
 
 from rubber_tile.generator import load_generator
+from rubber_tile.mix import MixError
 from rubber_tile.output import save_tile
 from rubber_tile.request import make_request
 
@@ -54,18 +56,23 @@ class Predictor(BasePredictor):
             default=True,
         ),
     ) -> Path:
-        request = make_request(
-            prompt=prompt,
-            negative_prompt=negative_prompt,
-            seed=seed,
-            num_inference_steps=num_inference_steps,
-            guidance_scale=guidance_scale,
-            width=width,
-            height=height,
-            output_format=output_format,
-            preview=preview,
-            color_lock=color_lock,
-        )
+        try:
+            request = make_request(
+                prompt=prompt,
+                negative_prompt=negative_prompt,
+                seed=seed,
+                num_inference_steps=num_inference_steps,
+                guidance_scale=guidance_scale,
+                width=width,
+                height=height,
+                output_format=output_format,
+                preview=preview,
+                color_lock=color_lock,
+            )
+        except MixError as error:
+            # The prediction's `error` is coglet's wrapping of the message; the logs carry the structure.
+            log.error("mix refused: %s", json.dumps(error.to_dict(), ensure_ascii=False))
+            raise
         log.info("seed %d, %dx%d, prompt %r", request.seed, request.width, request.height, request.prompt[:200])
         tile = self.generator.generate(request, on_step=_log_step)
         out_dir = self.fresh_output_dir()

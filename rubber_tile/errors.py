@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import unicodedata
 
-__all__ = ["InputError", "PromptTooLongError", "check_plain_text"]
+__all__ = ["InputError", "PromptTooLongError", "check_plain_text", "first_control_character"]
 
 
 class InputError(ValueError):
@@ -34,7 +34,11 @@ def check_plain_text(
         raise error(f"{what} must be text, got {type(text).__name__}{tail}")
     if len(text) > max_chars:
         raise error(f"{what} is {len(text)} characters long; the limit is {max_chars}")
-    for char in text:
-        if char not in "\n\r\t" and unicodedata.category(char) in ("Cc", "Cf"):
-            raise error(f"{what} contains a control character ({ascii(char)}); remove it and send plain text")
+    if (char := first_control_character(text)) is not None:
+        raise error(f"{what} contains a control character ({ascii(char)}); remove it and send plain text")
     return text
+
+
+def first_control_character(text: str) -> str | None:
+    """The first control or format character other than new lines and tabs, or None."""
+    return next((c for c in text if c not in "\n\r\t" and unicodedata.category(c) in ("Cc", "Cf")), None)

@@ -43,7 +43,7 @@ class TileGenerator(Protocol):
 
 def common_metadata(request: TileRequest, backend: str, model: str, prompt: str) -> dict[str, str]:
     """The metadata fields every backend writes into its image file."""
-    return {
+    metadata = {
         "prompt": prompt,
         "request": request.prompt,
         "seed": str(request.seed),
@@ -52,6 +52,9 @@ def common_metadata(request: TileRequest, backend: str, model: str, prompt: str)
         "backend": backend,
         "model": model,
     }
+    if request.mix is not None and (note := request.mix.scaling_note()):
+        metadata["mix_note"] = note
+    return metadata
 
 
 class RoutingTileGenerator:

@@ -7,12 +7,15 @@ act on. `make_request` is the one place a prediction's inputs are checked.
 
 from __future__ import annotations
 
+import logging
 import random
 from dataclasses import dataclass
 
 from .errors import InputError, check_plain_text
-from .mix import MAX_PROMPT_CHARS, MIX_EXAMPLE, ColorMix, MixError, check_mix_text, mix_from_prompt, parse_mix
+from .mix import MAX_PROMPT_CHARS, ColorMix, MixError, check_mix_text, messages, mix_from_prompt, parse_mix
 from .prompt import DEFAULT_NEGATIVE_PROMPT, is_full_prompt
+
+log = logging.getLogger(__name__)
 
 DEFAULT_STEPS = 20
 STEPS_MIN, STEPS_MAX = 1, 100
@@ -53,7 +56,7 @@ class TileRequest:
     def require_mix(self, needed_by: str) -> ColorMix:
         """The mix, or MixError saying why `needed_by` cannot run without one."""
         if self.mix is None:
-            raise MixError(f"{needed_by} needs colour shares: {self.mix_unread}")
+            raise MixError([messages.needs_a_mix(needed_by, self.mix_unread)])
         return self.mix
 
 
@@ -73,11 +76,13 @@ def make_request(
     no seed or -1 -> a random 32-bit seed. A mix that does not read raises MixError here."""
     prompt_text = check_mix_text(prompt, "prompt").strip()
     if not prompt_text:
-        raise MixError(f"prompt is empty: send a colour mix such as '{MIX_EXAMPLE}'")
+        raise MixError([messages.empty("prompt")])
     negative_text = check_plain_text(
         negative_prompt if negative_prompt is not None else "", "negative_prompt", MAX_PROMPT_CHARS
     ).strip()
     mix, full_prompt, mix_unread = read_prompt_mix(prompt_text)
+    if mix is not None and (note := mix.scaling_note()):
+        log.info("mix %s: %s", mix.describe(), note)
     return TileRequest(
         prompt=prompt_text,
         mix=mix,

@@ -119,8 +119,8 @@ def test_single_colour_tile_is_all_that_colour_in_open_mode() -> None:
 
 def test_colour_lists_accept_aliases_and_codes_and_refuse_unknown_colours() -> None:
     assert parse_color_list(["RED", "чёрный", "Dark Grey", "red"]) == ("red", "black", "dark gray")
-    with pytest.raises(ValueError, match="unknown colour 'purple'"):
-        parse_color_list(["purple"])
+    with pytest.raises(ValueError, match="unknown colour 'purpel'"):
+        parse_color_list(["purpel"])
     with pytest.raises(ValueError, match="empty"):
         parse_color_list([])
 
@@ -193,7 +193,7 @@ def test_measure_script_reads_a_16_bit_image_scaled_not_clipped(tmp_path: Path, 
     [
         (("{missing}",), "image not found"),
         (("{text}",), "cannot read"),
-        (("{image}", "--mix", "50% red, 50% cream"), "unknown colour 'cream'"),
+        (("{image}", "--mix", "50% red, 50% blurple"), "unknown colour 'blurple'"),
         (("{blank}",), "no tile face"),
     ],
 )

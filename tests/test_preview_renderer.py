@@ -194,7 +194,7 @@ def test_odd_size_renders_that_size() -> None:
 @pytest.mark.parametrize(
     ("shares", "message"),
     [
-        ({"redd": 50, "black": 50}, r"unknown colour 'redd' \(did you mean 'red'\?\)"),
+        ({"redd": 50, "black": 50}, r"unknown colour 'redd': did you mean 'red'\?"),
         ({"Red": 100}, "canonical names"),
         ({"green": 100}, "'green' could be several tile colours"),
         ({"red": 60, "black": 30}, "add up to 90%, not 100%"),

@@ -89,7 +89,7 @@ def test_user_order_is_kept():
         ("50% terracota, 50% red", r"did you mean 'terracotta'\?"),
         ("100% green", r"'green' could be several tile colours: use one of grass green, dark green"),
         ("50% red, 40% black", r"add up to 90%, not 100%"),
-        ("33% red, 33% blue, 33% white", r"add up to 99%"),
+        ("32% red, 33% blue, 33% white", r"add up to 98%, not 100%"),  # 99 would be a rounded 100
         ("0% red, 100% black", r"share of 0%: every share must be above 0%"),
         ("-10% red, 110% black", r"share of -10%"),
         ("150% red", r"share of 150%: no share can exceed 100%"),
@@ -101,12 +101,13 @@ def test_user_order_is_kept():
         ("50%", r"has a share but no colour"),
         ("50% 30% red", r"could not read"),
         ("99.999% red, 0.001% black", r"'black' has a share of 0.001%, too small to show on a tile"),
-        ("100% grass", r"unknown colour 'grass': did you mean 'grass green'\?"),
-        ("100% dark", r"did you mean one of 'dark blue', 'dark gray', 'dark green'\?"),
+        ("100% gras", r"unknown colour 'gras': did you mean 'grass green'\?"),
+        ("100% dark", r"'dark' could be several tile colours: use one of dark blue, dark gray, dark green"),
         ("100% grean", r"did you mean one of 'grass green', 'dark green'"),
         ("100% purple", r"'purple' could be several tile colours: use one of violet, lilac"),
-        ("100% зелёная", r"'зелёная' could be several tile colours"),
-        ("100% cream", r"unknown colour 'cream': Known colours"),  # no far-fetched guess
+        ("100% зелёная", r"«зелёная» может означать несколько цветов"),
+        ("100% cream", r"'cream' could be several tile colours: use one of beige, pearl"),
+        ("100% xyzzy", r"unknown colour 'xyzzy'. Known colours"),  # no far-fetched guess
     ],
 )
 def test_refusals_say_what_is_wrong(text, message):

@@ -1,10 +1,14 @@
-"""The colour mix: customer text -> `ColorMix` (parser.py), the value itself (value.py), its error."""
+"""The colour mix: customer text -> `ColorMix` (parser.py over tokens.py), the value itself (value.py),
+and the one structured error of every mix problem (errors.py, texts in messages.py)."""
 
-from .errors import MixError
-from .parser import MAX_PROMPT_CHARS, MIX_EXAMPLE, check_mix_text, mix_from_prompt, parse_color_list, parse_mix
+from . import messages
+from .errors import CODES, MixError, MixProblem
+from .messages import MIX_EXAMPLE
+from .parser import MAX_PROMPT_CHARS, check_mix_text, mix_from_prompt, parse_color_list, parse_mix
 from .value import MAX_COLORS, MIN_SHARE_PERCENT, SUM_TOLERANCE_PP, ColorMix, format_percent
 
 __all__ = [
+    "CODES",
     "MAX_COLORS",
     "MAX_PROMPT_CHARS",
     "MIN_SHARE_PERCENT",
@@ -12,8 +16,10 @@ __all__ = [
     "SUM_TOLERANCE_PP",
     "ColorMix",
     "MixError",
+    "MixProblem",
     "check_mix_text",
     "format_percent",
+    "messages",
     "mix_from_prompt",
     "parse_color_list",
     "parse_mix",

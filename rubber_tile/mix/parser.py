@@ -1,123 +1,285 @@
 """Reading a customer's colour mix: `parse_mix("50% red, 30% black, 20% pearl")` -> ColorMix.
 
-Accepts canonical names, the owner's codes (DKGREEN), Russian names, `grey`, any case, hyphens or
-spaces inside names, `50 %`, `50%red`, `red 50%`, decimals, and commas, semicolons, `and`, `+` or
-new lines between items. A single bare colour means 100%. Everything a customer must fix raises
-MixError with a message that says how.
+What reads (docs/mix_language.md has the full table, generated from the tests):
+- shares with or without a percent sign, before or after the colour: `70 black 30 white`,
+  `black 70 white 30`, `black: 70, white: 30`, `black=70; white=30`, `40% white 60% red`;
+- ratios: `60/40 red/white`, `60:40 red and white`, `red/white 60/40`, and parts such as
+  `3:1 black/white` (small whole numbers that do not add up to 100 are read as parts);
+- items separated by `,` `;` `+` `&` `/` `and` `и`, new lines, or nothing;
+- every spelling colors/vocabulary.py knows, Russian in any form; filler words (`цвет`, `крошка`).
+A single bare colour means 100%. Shares within SUM_TOLERANCE_PP of 100 are scaled to 100.
+Everything else raises one MixError listing every problem, in Russian when the text is Cyrillic.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 
-from ..colors.vocabulary import COLOR_NAMES, ambiguous_choices, find_color, suggestion_hint
-from ..errors import check_plain_text
-from .errors import MixError
-from .value import MAX_COLORS, ColorMix
+from ..colors.russian import is_cyrillic, russian_key
+from ..colors.vocabulary import ambiguous_choices, closest_color_names, find_color
+from ..errors import first_control_character
+from . import messages
+from .errors import MixError, MixProblem
+from .messages import MIX_EXAMPLE
+from .tokens import COLON, ITEM, NUMBER, SLASH, WORD, Token, tokenize
+from .value import MAX_COLORS, MIN_SHARE_PERCENT, SUM_TOLERANCE_PP, ColorMix
 
 MAX_PROMPT_CHARS = 2000
-MIX_EXAMPLE = "50% red, 30% black, 20% pearl"
+_SEPARATORS_ONLY = re.compile(r"[\s,;+&|/\\:=.\-]+")
+MAX_PART_TOTAL = 20  # `3:1` is parts; `60:40` sums to 100; whole numbers summing to at most this are parts
+_FILLER_WORDS = frozenset({"of", "color", "colour", "crumb", "granules", "rubber", "epdm", "tile"})
+_MAX_PHRASE_WORDS = 5  # the longest colour phrase with a filler word: `цвета травянисто зелёного` is 3
+_MAX_SEGMENTED_WORDS = 6 * MAX_COLORS  # longer runs of words without shares are not split into colours
+_FILLER_STEMS = frozenset({"цвет", "крошк", "крошечк", "гранул", "эпдм", "резин", "резинов", "оттенк", "оттенок"})
 
-_ITEM_SEPARATORS = re.compile(r"[,;+\n\r]|\band\b|\bи\b|&", re.IGNORECASE)
-_NUMBER = re.compile(r"[-+]?\d+(?:\.\d+)?")
-_PERCENT_ITEM = re.compile(r"\d+(?:\.\d+)?\s*%\s*[^\W\d_][^,;\n]*?(?=\s*(?:[,;\n]|$))")
+__all__ = ["MAX_PROMPT_CHARS", "MIX_EXAMPLE", "check_mix_text", "mix_from_prompt", "parse_color_list", "parse_mix"]
 
-# What customers type besides plain ASCII, mapped to what the parser reads.
-_PERCENT_SIGNS = re.compile(r"[\u066a\uff05\ufe6a]|\s*\b(?:percent|pct|процент(?:а|ов)?)\b", re.IGNORECASE)  # ٪ ％
-_DASHES = re.compile(r"[\u2010-\u2015\u2212]")  # hyphens, en and em dashes, minus sign
-_QUOTES_AND_BRACKETS = re.compile(r"[\"'`\u00ab\u00bb\u2018-\u201f()\[\]{}]")
-_COMMA_DECIMAL = re.compile(r"(?<=\d),(?=\d)")  # 33,3% -> 33.3%
-_BARE_DECIMAL = re.compile(r"(?<!\d)\.(?=\d)")  # .5% -> 0.5%
-_STRAY_DOT = re.compile(r"(?<!\d)\.|\.(?!\d)")  # a full stop, not a decimal point
-_DASH_BEFORE_SHARE = re.compile(r"(?<=[^\W\d_])\s*-\s*(?=\d)")  # red-50% is red 50%, not minus 50
+
+@dataclass(frozen=True)
+class _Item:
+    """One colour of the mix as written: its words and the numbers next to them."""
+
+    words: tuple[str, ...]
+    numbers: tuple[Token, ...]
+
+    @property
+    def text(self) -> str:
+        return " ".join([*(n.text for n in self.numbers), *self.words])
 
 
 def check_mix_text(text: object, what: str = "prompt") -> str:
-    """Refuse what is not plain text of a sane length, before anything else reads it."""
-    return check_plain_text(
-        text, what, MAX_PROMPT_CHARS, hint=f"send a colour mix such as '{MIX_EXAMPLE}'", error=MixError
-    )
+    """The text, or MixError if it is not plain text of a sane length."""
+    if text is None:
+        raise MixError([messages.missing(what)])
+    if not isinstance(text, str):
+        raise MixError([messages.not_text(type(text).__name__)])
+    language = "ru" if is_cyrillic(text) else "en"
+    if len(text) > MAX_PROMPT_CHARS:
+        raise MixError([messages.too_long(len(text), MAX_PROMPT_CHARS)], language)
+    if (char := first_control_character(text)) is not None:
+        raise MixError([messages.control_character(char)], language)
+    return text
 
 
 def parse_mix(text: str) -> ColorMix:
     """Read a colour mix like `50% red, 30% black, 20% pearl` (see the module docstring)."""
-    text = _plain_mix_text(check_mix_text(text))
-    raw_items = [item.strip() for item in _ITEM_SEPARATORS.split(text)]
-    raw_items = [item for item in raw_items if item]
-    if not raw_items:
-        raise MixError(f"the colour mix is empty: send something like '{MIX_EXAMPLE}'")
-    if len(raw_items) > MAX_COLORS:
-        raise MixError(
-            f"the mix has {len(raw_items)} colours; the model knows mixes of at most {MAX_COLORS}. "
-            "Merge the smallest shares into fewer colours"
-        )
-
-    parsed = [_parse_item(item) for item in raw_items]
-    if len(parsed) == 1 and parsed[0][1] is None:
-        parsed = [(parsed[0][0], 100.0)]
-    missing = [name for name, percent in parsed if percent is None]
-    if missing:
-        raise MixError(
-            f"no percentage given for {', '.join(repr(name) for name in missing)}: give every colour a share, "
-            f"e.g. '{MIX_EXAMPLE}'"
-        )
-    return ColorMix([(name, percent) for name, percent in parsed if percent is not None])
+    text = check_mix_text(text)
+    language = "ru" if is_cyrillic(text) else "en"
+    tokens = tokenize(text)
+    if not any(token.kind in (NUMBER, WORD) for token in tokens):
+        leftover = _SEPARATORS_ONLY.sub("", text)
+        raise MixError([messages.unreadable(text.strip()) if leftover else messages.empty()], language)
+    ratio = _ratio_items(tokens)
+    if isinstance(ratio, MixProblem):
+        raise MixError([ratio], language)
+    pairs, problems = _resolve(ratio or _listed_items(tokens))
+    problems += _check_mix(pairs, complete=not problems)
+    if problems:
+        unknown = any(problem.code == "unknown_colour" for problem in problems)
+        raise MixError(problems, language, footer=messages.known_colours_footer() if unknown else None)
+    return ColorMix(pairs)
 
 
-def _plain_mix_text(text: str) -> str:
-    """Other percent signs and dashes, comma decimals, quotes, brackets and full stops, as the parser reads them."""
-    text = _PERCENT_SIGNS.sub("%", text)
-    text = _DASHES.sub("-", text)
-    text = _QUOTES_AND_BRACKETS.sub(" ", text)
-    text = _COMMA_DECIMAL.sub(".", text)
-    text = _BARE_DECIMAL.sub("0.", text)
-    text = _STRAY_DOT.sub(" ", text)
-    return _DASH_BEFORE_SHARE.sub(" ", text)
+def _listed_items(tokens: list[Token]) -> list[_Item]:
+    """Items from text that lists them: split at separators, then shares paired with the words beside them."""
+    items: list[_Item] = []
+    chunk: list[Token] = []
+    for token in [*tokens, Token(ITEM, "")]:
+        if token.kind in (ITEM, SLASH):
+            items += _pair_up(chunk)
+            chunk = []
+        elif token.kind != COLON:
+            chunk.append(token)
+    return items
 
 
-def _parse_item(item: str) -> tuple[str, float | None]:
-    numbers = _NUMBER.findall(item)
-    if len(numbers) > 1:
-        raise MixError(f"could not read '{item}': write one colour with one share, like '30% black'")
-    percent = float(numbers[0]) if numbers else None
-    color_text = _NUMBER.sub(" ", item).replace("%", " ").strip(" :=\t")
-    if not color_text:
-        raise MixError(f"'{item}' has a share but no colour: write it like '30% black'")
-    return _resolve_color(color_text), percent
+def _pair_up(chunk: list[Token]) -> list[_Item]:
+    """`40% white 60% red` or `red 40 white 60`: runs of words and numbers, paired the way the chunk starts."""
+    runs: list[list[Token]] = []
+    for token in chunk:
+        if runs and runs[-1][0].kind == token.kind:
+            runs[-1].append(token)
+        else:
+            runs.append([token])
+    if not runs:
+        return []
+    numbers_first = runs[0][0].kind == NUMBER
+    items = []
+    for start in range(0, len(runs), 2):
+        first, second = runs[start], runs[start + 1] if start + 1 < len(runs) else []
+        numbers, words = (first, second) if numbers_first else (second, first)
+        items.append(_Item(tuple(word.text for word in words), tuple(numbers)))
+    return items
 
 
-def _resolve_color(text: str) -> str:
-    color = find_color(text)
-    if color is not None:
-        return color.name
-    choices = ambiguous_choices(text)
+def _ratio_items(tokens: list[Token]) -> list[_Item] | MixProblem | None:
+    """`60/40 red/white`, `60:40 red and white`, `red/white 60/40`, `34+33+33 red, blue, white`: the
+    numbers, joined by / : or +, then as many colours (or the colours, then the numbers)."""
+    significant = [token for token in tokens if token.kind != ITEM or token.text in ("and", "и", "+")]
+    numbers = [token for token in significant if token.kind == NUMBER]
+    if len(numbers) < 2:
+        return None
+    first, last = significant.index(numbers[0]), len(significant) - 1 - significant[::-1].index(numbers[-1])
+    run = significant[first : last + 1]
+    joiners = run[1::2]
+    joined_by_ratio = len(run) == 2 * len(numbers) - 1 and all(t.kind in (SLASH, COLON) or t.text == "+" for t in joiners)
+    if not joined_by_ratio or not all(token.kind == NUMBER for token in run[::2]):
+        return None
+    words = significant[:first] + significant[last + 1 :]
+    phrases = _phrases(words, len(numbers))
+    if phrases is None:
+        return messages.ratio_mismatch("".join(t.text for t in run), "".join(t.text for t in words).strip(), len(numbers))
+    return [_Item(phrase, (number,)) for phrase, number in zip(phrases, _ratio_shares(numbers), strict=True)]
+
+
+def _phrases(tokens: list[Token], count: int) -> list[tuple[str, ...]] | None:
+    """The colour phrases of a ratio: split at / and `and`, or by the vocabulary when only spaces part them."""
+    phrases: list[list[str]] = [[]]
+    for token in tokens:
+        if token.kind == WORD:
+            phrases[-1].append(token.text)
+        elif phrases[-1]:
+            phrases.append([])
+    phrases = [phrase for phrase in phrases if phrase]
+    if len(phrases) == count:
+        return [tuple(phrase) for phrase in phrases]
+    if len(phrases) == 1:
+        return _segment(tuple(phrases[0]), count)
+    return None
+
+
+def _ratio_shares(numbers: list[Token]) -> list[Token]:
+    """The shares of a ratio in percent: as written, or parts (`3:1`) scaled to 100."""
+    values = [number.value for number in numbers]
+    total = sum(values)
+    is_parts = abs(total - 100.0) > SUM_TOLERANCE_PP and total <= MAX_PART_TOTAL and all(v.is_integer() and v > 0 for v in values)
+    if not is_parts:
+        return numbers
+    return [Token(NUMBER, number.text, number.value * 100.0 / total, True) for number in numbers]
+
+
+def _segment(words: tuple[str, ...], count: int | None) -> list[tuple[str, ...]] | None:
+    """`dark green white` -> [(dark, green), (white,)]: exactly `count` phrases (or, if None, at least two)
+    that each name a colour, longest first; None when the words split no such way."""
+    if len(words) > _MAX_SEGMENTED_WORDS or (count is not None and count < 1):
+        return None
+    if count == 1:
+        return [words] if _colour_of(words) is not None else None
+    for cut in range(min(len(words) - 1, _MAX_PHRASE_WORDS), 0, -1):
+        head, tail = words[:cut], words[cut:]
+        if _colour_of(head) is None:
+            continue
+        if count is None:
+            rest = [tail] if _colour_of(tail) is not None else _segment(tail, None)
+        else:
+            rest = _segment(tail, count - 1)
+        if rest is not None:
+            return [head, *rest]
+    return None
+
+
+def _without_fillers(words: tuple[str, ...]) -> tuple[str, ...]:
+    def filler(word: str) -> bool:
+        return word in _FILLER_WORDS or (is_cyrillic(word) and russian_key(word) in _FILLER_STEMS)
+
+    return tuple(word for word in words if not filler(word))
+
+
+def _colour_of(words: tuple[str, ...]) -> str | None:
+    """The canonical colour these words name, filler words aside; None for none or several."""
+    for candidate in (words, _without_fillers(words)):
+        if candidate and (color := find_color(" ".join(candidate))) is not None:
+            return color.name
+    return None
+
+
+def _resolve(items: list[_Item]) -> tuple[list[tuple[str, float]], list[MixProblem]]:
+    """Canonical colour and share of each item, and the problems found in them."""
+    items = _split_bare_colours(items)
+    if len(items) == 1 and not items[0].numbers and (name := _colour_of(items[0].words)) is not None:
+        return [(name, 100.0)], []  # one bare colour: the whole tile
+    pairs: list[tuple[str, float]] = []
+    problems: list[MixProblem] = []
+    unshared: list[str] = []
+    for item in items:
+        name = _colour_of(item.words) if item.words else None
+        if not item.words:
+            problems.append(messages.share_without_colour(item.text))
+        elif len(item.numbers) > 1:
+            problems.append(messages.unreadable(item.text))
+        elif name is None:
+            problems.append(_colour_problem(" ".join(item.words)))
+        elif not item.numbers:
+            unshared.append(" ".join(item.words))
+        else:
+            pairs.append((name, item.numbers[0].value))
+    if unshared:
+        problems.append(messages.missing_shares(unshared))
+    return pairs, problems
+
+
+def _split_bare_colours(items: list[_Item]) -> list[_Item]:
+    """`red white` with no shares is two colours without shares, not one unknown colour."""
+    split: list[_Item] = []
+    for item in items:
+        parts = _segment(item.words, None) if not item.numbers and _colour_of(item.words) is None else None
+        split += [_Item(part, ()) for part in parts] if parts else [item]
+    return split
+
+
+def _colour_problem(text: str) -> MixProblem:
+    choices = ambiguous_choices(text) or ambiguous_choices(" ".join(_without_fillers(tuple(text.split()))))
     if choices:
-        raise MixError(f"'{text}' could be several tile colours: use one of {', '.join(choices)}")
-    hint = f"{suggestion} " if (suggestion := suggestion_hint(text)) else ""
-    raise MixError(f"unknown colour '{text}': {hint}Known colours: {', '.join(COLOR_NAMES)}")
+        return messages.ambiguous_colour(text, choices)
+    return messages.unknown_colour(text, closest_color_names(text))
+
+
+def _check_mix(pairs: list[tuple[str, float]], complete: bool) -> list[MixProblem]:
+    """The problems of the mix as a whole: repeats, too many colours, shares out of range, and the sum
+    where every colour was read with its share (`complete`)."""
+    problems: list[MixProblem] = []
+    names = [name for name, _ in pairs]
+    for name in dict.fromkeys(name for name in names if names.count(name) > 1):
+        problems.append(messages.duplicate_colour(name))
+    if len(set(names)) > MAX_COLORS:
+        problems.append(messages.too_many_colours(len(set(names)), MAX_COLORS))
+    for name, percent in pairs:
+        if percent < MIN_SHARE_PERCENT:
+            problems.append(messages.share_too_small(name, percent, MIN_SHARE_PERCENT))
+        elif percent > 100:
+            problems.append(messages.share_too_large(name, percent))
+    total = sum(percent for _, percent in pairs)
+    in_range = all(MIN_SHARE_PERCENT <= percent <= 100 for _, percent in pairs)
+    if pairs and complete and in_range and abs(total - 100.0) > SUM_TOLERANCE_PP:
+        problems.append(messages.bad_sum(total, SUM_TOLERANCE_PP))
+    return problems
 
 
 def parse_color_list(texts: Iterable[str]) -> tuple[str, ...]:
     """Canonical names for a list of colour spellings (aliases and codes accepted), duplicates dropped."""
     if isinstance(texts, str):
-        raise MixError(f"colors must be a list of colour names, not the string {texts!r}")
+        raise MixError([messages.unreadable(texts)])
     names: list[str] = []
+    problems = []
     for text in texts:
-        color = find_color(text)
-        if color is None:
-            hint = f" ({suggestion})" if (suggestion := suggestion_hint(text)) else ""
-            raise MixError(f"unknown colour {text!r}{hint}; known colours: {', '.join(COLOR_NAMES)}")
-        if color.name not in names:
-            names.append(color.name)
+        name = _colour_of(tuple(str(text).lower().split()))
+        if name is None:
+            problems.append(_colour_problem(str(text)))
+        elif name not in names:
+            names.append(name)
+    if problems:
+        raise MixError(problems, footer=messages.known_colours_footer())
     if not names:
-        raise MixError("the colour list is empty: give at least one colour, or none for open mode")
+        raise MixError([messages.empty("the colour list")])
     return tuple(names)
 
 
 def mix_from_prompt(prompt: str) -> ColorMix:
     """The colour mix written inside a full trigger prompt (`..., 60% red, 40% white, ...`)."""
-    items = [match.group(0) for match in _PERCENT_ITEM.finditer(prompt)]
-    if not items:
-        raise MixError(f"found no colour shares like '30% black' in the prompt: {prompt[:120]!r}")
-    return parse_mix(", ".join(items))
+    items = [item for item in _listed_items(tokenize(prompt)) if len(item.numbers) == 1 and item.numbers[0].percent]
+    readable = [item for item in items if _colour_of(item.words) is not None]
+    if not readable:
+        raise MixError([messages.no_shares_in_prompt(prompt[:120])])
+    return ColorMix([(_colour_of(item.words) or "", item.numbers[0].value) for item in readable])

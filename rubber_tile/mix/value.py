@@ -12,21 +12,21 @@ import numbers
 from collections.abc import Iterable, Iterator, Mapping
 from types import MappingProxyType
 
-from ..colors.vocabulary import COLOR_NAMES, ambiguous_choices, find_color, suggestion_hint
-from .errors import MixError
+from ..colors.vocabulary import COLOR_NAMES, ambiguous_choices, closest_color_names, find_color
+from . import messages
+from .errors import MixError, MixProblem
 
-MAX_COLORS = 4  # the training captions never held more
-SUM_TOLERANCE_PP = 0.5  # 33.3 x 3 = 99.9 is a rounded 100; 33 x 3 = 99 is not
-MIN_SHARE_PERCENT = 0.5  # a smaller share would round away (the sum tolerance) and is not visible on a tile
+MAX_COLORS = 4  # the training captions never held more; the parser refuses more
+# 33.3 x 3 = 99.9 and 33 x 3 = 99 are a rounded 100, scaled to 100 (and said so); 98 is a mistake.
+SUM_TOLERANCE_PP = 1.0
+MIN_SHARE_PERCENT = 0.5  # a smaller share is not visible on a tile
 
 _KNOWN = frozenset(COLOR_NAMES)
 
 
 def format_percent(percent: float) -> str:
     """`50`, `33.3`, `12.35`: integers without a decimal point, others to at most 2 decimals."""
-    if float(percent).is_integer():
-        return str(int(percent))
-    return f"{percent:.2f}".rstrip("0").rstrip(".")
+    return messages.number(percent)
 
 
 class ColorMix(Mapping[str, float]):
@@ -39,22 +39,23 @@ class ColorMix(Mapping[str, float]):
     renders any number); both raise MixError on anything else.
     """
 
-    __slots__ = ("_percent", "_normalized")
+    __slots__ = ("_percent", "_normalized", "_total")
 
     def __init__(self, percents: Mapping[str, float] | Iterable[tuple[str, float]]) -> None:
         pairs = list(percents.items() if isinstance(percents, Mapping) else percents)
         checked: dict[str, float] = {}
         for name, percent in pairs:
-            _check_share(name, percent, checked)
+            if (problem := _share_problem(name, percent, checked)) is not None:
+                raise MixError([problem])
             checked[name] = float(percent)
         if not checked:
-            raise MixError("the mix must be non-empty: give at least one colour with its share")
+            raise MixError([MixProblem("empty", "", "the mix must be non-empty: give at least one colour with its share",
+                                       "смесь пуста: укажите хотя бы один цвет с его долей")])
         total = sum(checked.values())
         if abs(total - 100.0) > SUM_TOLERANCE_PP:
-            raise MixError(
-                f"the shares add up to {format_percent(round(total, 2))}%, not 100%: adjust them so they sum to 100"
-            )
+            raise MixError([messages.bad_sum(total, SUM_TOLERANCE_PP)])
         self._percent = MappingProxyType(checked)
+        self._total = total
         self._normalized = MappingProxyType({name: percent * 100.0 / total for name, percent in checked.items()})
 
     def __getitem__(self, name: str) -> float:
@@ -77,6 +78,17 @@ class ColorMix(Mapping[str, float]):
         return tuple(self._percent)
 
     @property
+    def total(self) -> float:
+        """The shares as asked, added up: 100 unless they were rounded (then normalized scales them)."""
+        return self._total
+
+    def scaling_note(self) -> str:
+        """`the shares added up to 99%; scaled to 100%`, or '' when they added up to 100."""
+        if abs(self._total - 100.0) < 1e-9:
+            return ""
+        return f"the shares added up to {format_percent(round(self._total, 2))}%; scaled to 100%"
+
+    @property
     def normalized(self) -> Mapping[str, float]:
         """The shares scaled to sum to exactly 100 (33.3 x 3 becomes 33.33 x 3), read-only."""
         return self._normalized
@@ -86,34 +98,29 @@ class ColorMix(Mapping[str, float]):
         return ", ".join(f"{format_percent(percent)}% {name}" for name, percent in self._percent.items())
 
 
-def _check_share(name: object, percent: object, seen: Mapping[str, float]) -> None:
+def _share_problem(name: object, percent: object, seen: Mapping[str, float]) -> MixProblem | None:
     if name not in _KNOWN:
-        raise MixError(_not_canonical(name, seen))
+        return _not_canonical(name, seen)
     if name in seen:
-        raise MixError(f"'{name}' is listed twice: give each colour once, with its total share")
+        return messages.duplicate_colour(str(name))
     if isinstance(percent, bool) or not isinstance(percent, numbers.Real) or not math.isfinite(percent):
-        raise MixError(f"'{name}' has a share of {percent!r}: give a number of percent")
-    if percent <= 0:
-        raise MixError(f"'{name}' has a share of {format_percent(percent)}%: every share must be above 0%")
+        return messages.share_not_a_number(str(name), percent)
     if percent < MIN_SHARE_PERCENT:
-        raise MixError(
-            f"'{name}' has a share of {percent:g}%, too small to show on a tile: "
-            f"leave it out or give it at least {format_percent(MIN_SHARE_PERCENT)}%"
-        )
+        return messages.share_too_small(str(name), float(percent), MIN_SHARE_PERCENT)
     if percent > 100:
-        raise MixError(f"'{name}' has a share of {format_percent(percent)}%: no share can exceed 100%")
+        return messages.share_too_large(str(name), float(percent))
+    return None
 
 
-def _not_canonical(name: object, seen: Mapping[str, float]) -> str:
+def _not_canonical(name: object, seen: Mapping[str, float]) -> MixProblem:
     """Why `name` cannot key a ColorMix, and the name to use (spellings are read by parse_mix, not here)."""
     text = str(name)
     color = find_color(text)
     if color is not None and color.name in seen:
-        return f"{text!r} is '{color.name}', which is listed twice: give each colour once"
+        return messages.duplicate_colour(color.name, text)
     if color is not None:
-        return f"{text!r} is not one of the canonical names: write '{color.name}' (parse_mix reads other spellings)"
+        return messages.not_canonical(text, color.name)
     choices = ambiguous_choices(text)
     if choices:
-        return f"{text!r} could be several tile colours: use one of {', '.join(choices)}"
-    hint = f" ({suggestion})" if (suggestion := suggestion_hint(text)) else ""
-    return f"unknown colour {text!r}{hint}; known colours: {', '.join(COLOR_NAMES)}"
+        return messages.ambiguous_colour(text, choices)
+    return messages.unknown_colour(text, closest_color_names(text))
