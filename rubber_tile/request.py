@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 from .errors import InputError, check_plain_text
 from .mix import MAX_PROMPT_CHARS, ColorMix, MixError, check_mix_text, messages, mix_from_prompt, parse_mix
+from .preview.settings import FRAMINGS as PREVIEW_FRAMINGS
+from .preview.settings import GRADES as PREVIEW_GRADES
 from .prompt import DEFAULT_NEGATIVE_PROMPT, is_full_prompt
 
 log = logging.getLogger(__name__)
@@ -28,6 +30,13 @@ OUTPUT_FORMATS = ("png", "webp", "jpg")
 DEFAULT_OUTPUT_FORMAT = "png"
 SEED_MAX = 2**32 - 1
 RANDOM_SEED = -1
+# The crumb grade (sieve sizes in mm), the framing (preview/settings.py) and the view.
+GRADES = tuple(PREVIEW_GRADES)
+DEFAULT_GRADE = "standard"
+FRAMINGS = PREVIEW_FRAMINGS
+DEFAULT_FRAMING = "full_frame"
+VIEWS = ("top", "installed")
+DEFAULT_VIEW = "top"
 
 
 @dataclass(frozen=True)
@@ -52,6 +61,9 @@ class TileRequest:
     output_format: str = DEFAULT_OUTPUT_FORMAT
     preview: bool = False
     color_lock: bool = True
+    grade: str = DEFAULT_GRADE
+    framing: str = DEFAULT_FRAMING
+    view: str = DEFAULT_VIEW
 
     def require_mix(self, needed_by: str) -> ColorMix:
         """The mix, or MixError saying why `needed_by` cannot run without one."""
@@ -71,6 +83,9 @@ def make_request(
     output_format: object = DEFAULT_OUTPUT_FORMAT,
     preview: object = False,
     color_lock: object = True,
+    grade: object = DEFAULT_GRADE,
+    framing: object = DEFAULT_FRAMING,
+    view: object = DEFAULT_VIEW,
 ) -> TileRequest:
     """Check every input and fill the defaults: empty negative prompt -> the original's list,
     no seed or -1 -> a random 32-bit seed. A mix that does not read raises MixError here."""
@@ -97,6 +112,9 @@ def make_request(
         output_format=_output_format(output_format),
         preview=_boolean("preview", preview),
         color_lock=_boolean("color_lock", color_lock),
+        grade=_choice("grade", grade, GRADES),
+        framing=_choice("framing", framing, FRAMINGS),
+        view=_choice("view", view, VIEWS),
     )
 
 
@@ -156,3 +174,10 @@ def _boolean(name: str, value: object) -> bool:
     if not isinstance(value, bool):
         raise InputError(f"{name} must be true or false, got {value!r}")
     return value
+
+
+def _choice(name: str, value: object, choices: tuple[str, ...]) -> str:
+    text = value.strip().lower() if isinstance(value, str) else value
+    if text not in choices:
+        raise InputError(f"{name} must be one of {', '.join(choices)}, got {value!r}")
+    return str(text)
