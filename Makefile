@@ -4,9 +4,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 MIX ?= 50% red, 30% black, 20% pearl
 SEED ?= 42
-OUT ?= tile.png
+OUT ?= outputs/tile.png
 
-.PHONY: setup tile test serve
+.PHONY: setup tile test serve deploy-check
 
 # The project itself is installed editable, so scripts and tests import `rubber_tile` with no path tricks.
 $(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml
@@ -28,3 +28,7 @@ test: setup
 # The real Cog server (coglet) without Docker: `make serve PORT=5001 TILE_BACKEND=preview`.
 serve: setup
 	scripts/serve.sh
+
+# Before `cog push`: what the image will carry, what setup() loads, the versions; fails on problems.
+deploy-check: setup
+	$(PY) scripts/check_deploy.py

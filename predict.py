@@ -6,9 +6,9 @@ import shutil
 import tempfile
 from pathlib import Path as LocalPath
 
-from cog import BasePredictor, Input, Path
+from cog import BaseRunner, Input, Path
 
-from rubber_tile.generator import load_generator
+from rubber_tile.generator import ProgressCallback, load_generator
 from rubber_tile.mix import MixError
 from rubber_tile.output import save_tile
 from rubber_tile.request import make_request
@@ -20,17 +20,19 @@ def _log_step(done: int, total: int) -> None:
     log.info("step %d/%d", done, total)
 
 
-# The Input() values below are single literals on purpose: `cog build` (Cog >= 0.17) reads them from
-# this file's source without running it; it drops names imported from other modules (a dropped default
-# makes the input required), fails on computed choices and keeps the raw text of joined strings.
+# The Input() values below are single literals on purpose: `cog build` reads them from this file's source
+# without running it; it drops names imported from other modules (a dropped default makes the input
+# required), fails on computed choices and keeps the raw text of joined strings.
 # rubber_tile/request.py holds the same bounds; tests/test_openapi_schema.py fails if the two drift apart.
-class Predictor(BasePredictor):
+# run() and BaseRunner (Cog >= 0.20): predict() and BasePredictor warn in every server log since Cog 0.23.
+class Predictor(BaseRunner):
     def setup(self) -> None:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
         self.generator = load_generator()
+        self.on_step: ProgressCallback = _log_step  # scripts/generate.py shows a progress bar instead
         self.last_output_dir: LocalPath | None = None
 
-    def predict(
+    def run(  # long: the Input() table, one literal per input for cog build's static reader
         self,
         prompt: str = Input(
             description="Colour mix, e.g. '50% red, 30% black, 20% pearl' (up to 4 of the 29 tile colours, shares summing to 100). A full prompt containing 'ohwx_rubber_tile' is used as it is."
@@ -55,6 +57,21 @@ class Predictor(BasePredictor):
             description="Colour lock: recolour whole granules so the image shows the asked shares (the model alone misses by about 20 points per colour). No effect on the preview.",
             default=True,
         ),
+        grade: str = Input(
+            description="Crumb grade of the preview: fine (1-3 mm), standard (2-4 mm), coarse (3-5 mm). The SDXL model was trained on one grade and ignores it.",
+            default="standard",
+            choices=["fine", "standard", "coarse"],
+        ),
+        framing: str = Input(
+            description="Preview framing: full_frame (a close-up, like the SDXL image) or product_photo (the whole tile on white). SDXL always draws a full frame.",
+            default="full_frame",
+            choices=["full_frame", "product_photo"],
+        ),
+        view: str = Input(
+            description="top: the tile seen from above; installed: a floor laid with these tiles, in perspective (built from the top view of either backend).",
+            default="top",
+            choices=["top", "installed"],
+        ),
     ) -> Path:
         try:
             request = make_request(
@@ -68,13 +85,16 @@ class Predictor(BasePredictor):
                 output_format=output_format,
                 preview=preview,
                 color_lock=color_lock,
+                grade=grade,
+                framing=framing,
+                view=view,
             )
         except MixError as error:
             # The prediction's `error` is coglet's wrapping of the message; the logs carry the structure.
             log.error("mix refused: %s", json.dumps(error.to_dict(), ensure_ascii=False))
             raise
         log.info("seed %d, %dx%d, prompt %r", request.seed, request.width, request.height, request.prompt[:200])
-        tile = self.generator.generate(request, on_step=_log_step)
+        tile = self.generator.generate(request, on_step=self.on_step)
         out_dir = self.fresh_output_dir()
         return Path(save_tile(tile, out_dir / f"tile.{request.output_format}", request.output_format))
 

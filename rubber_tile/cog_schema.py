@@ -1,7 +1,7 @@
 """The Cog input schema: `.cog/openapi_schema.json`, which `cog build` bundles and coglet validates inputs with.
 
 The inputs come from Cog's own inspector (`cog._inspector`, what the worker uses to read
-`predict()`); the document around them is laid out as Cog's generator lays it out
+`run()`); the document around them is laid out as Cog's generator lays it out
 (pkg/schema/openapi.go in Cog 0.23). `cog build` does not run predict.py: it reads the Input()
 calls from the source. So this script also refuses a predict.py whose Input() arguments that
 static reader would drop or misread, instead of writing a schema the real build would not.
@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import ast
 import json
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -84,14 +83,14 @@ def _check_keyword_is_static(param: str, keyword: ast.keyword, source: str) -> N
 
 
 def check_static_inputs(source: str, class_name: str = PREDICTOR_CLASS) -> list[str]:
-    """The predict() parameters, after checking `cog build` reads every Input() argument as Python does."""
+    """The run() parameters, after checking `cog build` reads every Input() argument as Python does."""
     tree = ast.parse(source)
     predictor = next((n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == class_name), None)
     if predictor is None:
         raise SchemaError(f"predict.py has no class {class_name}")
-    method = next((n for n in predictor.body if isinstance(n, ast.FunctionDef) and n.name == "predict"), None)
+    method = next((n for n in predictor.body if isinstance(n, ast.FunctionDef) and n.name == "run"), None)
     if method is None:
-        raise SchemaError(f"{class_name} has no predict() method")
+        raise SchemaError(f"{class_name} has no run() method")
     params = method.args.args[1:]
     defaults = [None] * (len(params) - len(method.args.defaults)) + list(method.args.defaults)
     for param, default in zip(params, defaults, strict=True):
@@ -108,10 +107,7 @@ def check_static_inputs(source: str, class_name: str = PREDICTOR_CLASS) -> list[
 def _read_predictor(module_name: str, class_name: str):
     from cog import _inspector
 
-    with warnings.catch_warnings():
-        # Cog 0.23 warns that predict()/BasePredictor are deprecated in favour of run(); not our concern here.
-        warnings.simplefilter("ignore", DeprecationWarning)
-        return _inspector.create_predictor(module_name, class_name)
+    return _inspector.create_predictor(module_name, class_name)
 
 
 def inspect_inputs(module_name: str = "predict", class_name: str = PREDICTOR_CLASS) -> list[InputSpec]:
@@ -303,3 +299,46 @@ def generate_schema() -> dict[str, Any]:
 
 def render(schema: dict[str, Any]) -> str:
     return json.dumps(schema, indent=2, ensure_ascii=False) + "\n"
+
+
+def schema_meaning(document: dict[str, Any]) -> dict[str, Any]:
+    """What a schema says, without its layout: `cog build` rewrites the file as compact JSON with its own
+    version string and `7` for `7.0`, which must not count as a change. Per input: order, type, format,
+    default, bounds, choices, nullable, required, description; and the output's type."""
+    schemas = document["components"]["schemas"]
+    input_schema = schemas["Input"]
+    required = set(input_schema.get("required", []))
+    inputs = {}
+    for name, prop in input_schema["properties"].items():
+        choices, json_type = prop.get("enum"), prop.get("type")
+        if "allOf" in prop:
+            enumeration = schemas[prop["allOf"][0]["$ref"].rsplit("/", 1)[-1]]
+            choices, json_type = enumeration.get("enum"), enumeration.get("type")
+        inputs[name] = {
+            "order": prop.get("x-order"),
+            "type": json_type,
+            "format": prop.get("format"),
+            "default": prop.get("default"),
+            "minimum": prop.get("minimum"),
+            "maximum": prop.get("maximum"),
+            "choices": choices,
+            "nullable": bool(prop.get("nullable")),
+            "required": name in required,
+            "description": prop.get("description"),
+        }
+    output = {key: schemas["Output"].get(key) for key in ("type", "format", "items")}
+    return {"inputs": inputs, "output": output}
+
+
+def schema_differences(committed: dict[str, Any], fresh: dict[str, Any]) -> list[str]:
+    """What differs in meaning between two schemas, one line per input or field ([] when they agree)."""
+    old, new = schema_meaning(committed), schema_meaning(fresh)
+    lines = [f"input {name!r} {'removed' if name in old['inputs'] else 'added'}"
+             for name in sorted(old["inputs"].keys() ^ new["inputs"].keys())]
+    for name in old["inputs"].keys() & new["inputs"].keys():
+        for field, value in old["inputs"][name].items():
+            if new["inputs"][name][field] != value:
+                lines.append(f"input {name!r}: {field} {value!r} -> {new['inputs'][name][field]!r}")
+    if old["output"] != new["output"]:
+        lines.append(f"output: {old['output']!r} -> {new['output']!r}")
+    return sorted(lines)

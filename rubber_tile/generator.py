@@ -70,11 +70,19 @@ class RoutingTileGenerator:
         return chosen.generate(request, on_step)
 
 
-def load_generator(env: Mapping[str, str] = os.environ) -> TileGenerator:
+def cuda_available() -> bool:
+    """Whether torch sees a CUDA GPU (imports torch: call it only when SDXL is in question)."""
+    import torch
+
+    return torch.cuda.is_available()
+
+
+def load_generator(env: Mapping[str, str] = os.environ, has_gpu: Callable[[], bool] = cuda_available) -> TileGenerator:
     """The generator TILE_BACKEND asks for: `sdxl` (fail if weights are missing), `preview`, or
-    `auto` (SDXL when base, LoRA and textual inversion are all present, else the preview)."""
+    `auto` (SDXL where it can run: base, LoRA and textual inversion present and a CUDA GPU; else the
+    preview, with one log line saying why)."""
     from .preview.backend import PreviewTileGenerator
-    from .sdxl.paths import missing_weights, weights_from_env
+    from .sdxl.paths import missing_weights, shown_path, weights_from_env
 
     backend = env.get("TILE_BACKEND", "auto").strip().lower()
     if backend not in BACKENDS:
@@ -86,8 +94,13 @@ def load_generator(env: Mapping[str, str] = os.environ) -> TileGenerator:
     weights = weights_from_env(env)
     missing = missing_weights(weights)
     if missing and backend == "auto":
-        reason = "SDXL weights not found: " + ", ".join(str(path) for path in missing)
-        log.info("backend: preview renderer, because %s (TILE_BACKEND=auto)", reason)
+        log.info("backend: preview renderer, because SDXL weights not found: %s (TILE_BACKEND=auto)",
+                 ", ".join(str(path) for path in missing))
+        return PreviewTileGenerator("SDXL weights not found: " + ", ".join(shown_path(path) for path in missing))
+    if backend == "auto" and not has_gpu():
+        # SDXL on a CPU: about 14 GB of RAM in fp32 and over half an hour for one small image.
+        reason = "SDXL weights found but no CUDA GPU"
+        log.info("backend: preview renderer, because %s; set TILE_BACKEND=sdxl to run SDXL on the CPU anyway (very slow)", reason)
         return PreviewTileGenerator(reason)
 
     compile_unet = env.get("TILE_TORCH_COMPILE", "0").strip()

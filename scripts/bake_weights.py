@@ -2,7 +2,9 @@
 
     python scripts/bake_weights.py            # model_files/* -> model_files/sdxl-baked (fp16)
 
-`setup()` prefers this folder when it exists, so a cold start is a single `from_pretrained`.
+`setup()` prefers this folder when it exists, so a cold start is a single `from_pretrained`. Then the
+files it was made from move to model_files/unbaked/ (--keep-sources leaves them), which .dockerignore
+leaves out: the image carries the baked folder alone (check with `make deploy-check`).
 The LoRA is fused in fp32 (about 14 GB of RAM for SDXL; `--fuse-dtype fp16` needs about half) and the
 result stored in the chosen dtype.
 """
@@ -15,7 +17,7 @@ import sys
 import time
 from pathlib import Path
 
-from rubber_tile.sdxl.bake import bake
+from rubber_tile.sdxl.bake import bake, move_sources_aside
 from rubber_tile.sdxl.paths import BAKED_DIR_NAME, DEFAULT_MODEL_DIR, weights_from_env
 from rubber_tile.sdxl.weight_files import WeightsError
 
@@ -29,14 +31,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--fuse-dtype", choices=DTYPES, default="fp32", help="precision the LoRA is fused in (default fp32; fp16 halves the RAM)"
     )
+    parser.add_argument("--keep-sources", action="store_true", help="leave the unbaked files in model_files/")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     import torch
 
     dtypes = {"fp16": torch.float16, "fp32": torch.float32}
     start = time.perf_counter()
+    weights = weights_from_env()
     try:
-        record = bake(weights_from_env(), args.out, dtypes[args.dtype], dtypes[args.fuse_dtype])
+        record = bake(weights, args.out, dtypes[args.dtype], dtypes[args.fuse_dtype])
     except WeightsError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
@@ -45,6 +49,9 @@ def main(argv: list[str] | None = None) -> int:
         f"baked {args.out} ({size / 1e9:.2f} GB, {args.dtype}): {record.lora_modules} LoRA modules fused at "
         f"{record.lora_scale}, tokens {''.join(record.tokens)}, in {time.perf_counter() - start:.1f} s"
     )
+    if not args.keep_sources:
+        for source, target in move_sources_aside(weights, args.out.parent):
+            print(f"moved {source} -> {target} (not in the image; setup() reads only {args.out})")
     return 0
 
 

@@ -1,6 +1,6 @@
 """Make one tile image from a colour mix, through the same Predictor that Cog serves.
 
-    python scripts/generate.py "50% red, 30% black, 20% pearl" --seed 42 --out tile.png
+    python scripts/generate.py "50% red, 30% black, 20% pearl" --seed 42 --out outputs/tile.png
 
 Uses SDXL when its weights are in model_files/ (see README), otherwise the preview renderer.
 """
@@ -10,18 +10,34 @@ from __future__ import annotations
 import argparse
 import shutil
 import sys
+import time
 from pathlib import Path
+
+from tqdm import tqdm
 
 from rubber_tile.errors import InputError
 from rubber_tile.generator import BackendError
-from rubber_tile.request import DEFAULT_GUIDANCE, DEFAULT_SIZE, DEFAULT_STEPS, OUTPUT_FORMATS
+from rubber_tile.request import (
+    DEFAULT_FRAMING,
+    DEFAULT_GRADE,
+    DEFAULT_GUIDANCE,
+    DEFAULT_SIZE,
+    DEFAULT_STEPS,
+    DEFAULT_VIEW,
+    FRAMINGS,
+    GRADES,
+    OUTPUT_FORMATS,
+    VIEWS,
+)
 from rubber_tile.sdxl.weight_files import WeightsError
+
+DEFAULT_OUT = Path("outputs") / "tile.png"
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("prompt", help="colour mix, e.g. '50%% red, 30%% black, 20%% pearl'")
-    parser.add_argument("--out", type=Path, default=Path("tile.png"), help="output file (default tile.png)")
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"output file (default {DEFAULT_OUT})")
     parser.add_argument("--seed", type=int, default=None, help="seed; omitted or -1 = random")
     parser.add_argument("--negative-prompt", default="")
     parser.add_argument("--steps", type=int, default=DEFAULT_STEPS)
@@ -34,7 +50,28 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--no-color-lock", dest="color_lock", action="store_false",
         help="keep the model's colours instead of recolouring granules to the asked shares",
     )
+    parser.add_argument("--grade", choices=GRADES, default=DEFAULT_GRADE, help="crumb grade of the preview")
+    parser.add_argument("--framing", choices=FRAMINGS, default=DEFAULT_FRAMING, help="preview framing")
+    parser.add_argument("--view", choices=VIEWS, default=DEFAULT_VIEW, help="top view, or a floor laid with the tiles")
     return parser.parse_args(argv)
+
+
+class StepBar:
+    """The SDXL steps as a tqdm bar on a terminal; elsewhere (logs, CI) one line when they are done."""
+
+    def __init__(self) -> None:
+        self.bar: tqdm | None = None
+        self.started = time.perf_counter()
+
+    def __call__(self, done: int, total: int) -> None:
+        if total <= 1:
+            return  # the preview draws in one step
+        if self.bar is None:
+            self.bar = tqdm(total=total, unit="step", desc="sampling", disable=not sys.stderr.isatty(), leave=False)
+        self.bar.update(done - self.bar.n)
+        if done == total:
+            self.bar.close()
+            print(f"{total} steps in {time.perf_counter() - self.started:.1f} s", file=sys.stderr)
 
 
 def output_format_for(out: Path, requested: str | None) -> str:
@@ -65,7 +102,8 @@ def main(argv: list[str] | None = None) -> int:
     predictor = Predictor()
     try:
         predictor.setup()
-        output = predictor.predict(
+        predictor.on_step = StepBar()
+        output = predictor.run(
             prompt=args.prompt,
             negative_prompt=args.negative_prompt,
             seed=args.seed,
@@ -76,6 +114,9 @@ def main(argv: list[str] | None = None) -> int:
             output_format=output_format,
             preview=args.preview,
             color_lock=args.color_lock,
+            grade=args.grade,
+            framing=args.framing,
+            view=args.view,
         )
     except (InputError, WeightsError, BackendError) as error:
         print(f"error: {error}", file=sys.stderr)

@@ -34,13 +34,35 @@ def test_auto_without_weights_uses_the_preview_and_says_why(tmp_path, caplog):
     assert tile.metadata["backend_reason"].startswith("SDXL weights not found: ")
 
 
-def test_auto_with_all_weights_uses_sdxl_and_preview_on_request(tiny_weights_env):
-    generator = load_generator({"TILE_BACKEND": "auto", **tiny_weights_env})
+def test_auto_with_all_weights_and_a_gpu_uses_sdxl_and_preview_on_request(tiny_weights_env):
+    generator = load_generator({"TILE_BACKEND": "auto", **tiny_weights_env}, has_gpu=lambda: True)
     assert isinstance(generator, RoutingTileGenerator)
     sdxl_tile = generator.generate(request())
     assert sdxl_tile.metadata["backend"] == "sdxl" and sdxl_tile.image.size == (64, 64)
     preview_tile = generator.generate(request(preview=True, width=512, height=384))
     assert preview_tile.metadata["backend"] == "preview" and preview_tile.image.size == (512, 384)
+
+
+def test_auto_with_all_weights_but_no_gpu_uses_the_preview_and_says_how_to_force_sdxl(tiny_weights_env, caplog):
+    caplog.set_level("INFO")
+    generator = load_generator({"TILE_BACKEND": "auto", **tiny_weights_env}, has_gpu=lambda: False)
+    assert isinstance(generator, PreviewTileGenerator)
+    assert "no CUDA GPU; set TILE_BACKEND=sdxl to run SDXL on the CPU" in caplog.text
+    assert generator.generate(request(width=512, height=512)).metadata["backend_reason"] == "SDXL weights found but no CUDA GPU"
+    forced = load_generator({"TILE_BACKEND": "sdxl", **tiny_weights_env}, has_gpu=lambda: False)
+    assert isinstance(forced, RoutingTileGenerator) and forced.backend == "sdxl"
+
+
+def test_metadata_names_missing_weights_without_absolute_server_paths(tmp_path):
+    from rubber_tile.sdxl.paths import PROJECT_DIR
+
+    generator = load_generator({"TILE_BACKEND": "auto", "TILE_MODEL_DIR": str(tmp_path / "weights")})
+    reason = generator.generate(request(width=512, height=512)).metadata["backend_reason"]
+    assert str(tmp_path) not in reason and "weights/sdxl-base" in reason
+    inside = load_generator({"TILE_BACKEND": "auto", "TILE_MODEL_DIR": str(PROJECT_DIR / "no-such-model-folder")})
+    assert inside.generate(request(width=512, height=512)).metadata["backend_reason"].startswith(
+        "SDXL weights not found: no-such-model-folder/sdxl-base"
+    )
 
 
 def test_preview_forced_even_when_weights_are_present(tiny_weights_env):

@@ -1,4 +1,4 @@
-"""The bundled schema (.cog/openapi_schema.json) states exactly what predict() and rubber_tile.request accept."""
+"""The bundled schema (.cog/openapi_schema.json) states exactly what run() and rubber_tile.request accept."""
 
 from __future__ import annotations
 
@@ -25,13 +25,49 @@ def input_properties(committed_schema) -> dict:
     return committed_schema["components"]["schemas"]["Input"]["properties"]
 
 
-def test_committed_schema_is_what_the_script_writes_from_predict_today(committed_schema):
-    fresh = schema_writer.render(schema_writer.generate_schema())
-    assert schema_writer.SCHEMA_PATH.read_text() == fresh, "stale schema: run python scripts/write_openapi_schema.py"
+def test_committed_schema_means_what_run_declares_today(committed_schema):
+    differences = schema_writer.schema_differences(committed_schema, schema_writer.generate_schema())
+    assert differences == [], "stale schema: run python scripts/write_openapi_schema.py"
 
 
-def test_schema_inputs_are_the_predict_parameters_in_order(input_properties):
-    parameters = [name for name in inspect.signature(Predictor.predict).parameters if name != "self"]
+def cog_build_rewrite(schema: dict) -> str:
+    """The file as `cog build` leaves it: compact JSON, its own version string, whole floats as integers."""
+    def whole(value):
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+        if isinstance(value, dict):
+            return {key: whole(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [whole(item) for item in value]
+        return value
+
+    rewritten = whole(schema) | {"info": {"title": "Cog", "version": "0.23.1"}}
+    return json.dumps(rewritten, separators=(",", ":"))
+
+
+def test_a_schema_rewritten_by_cog_build_is_still_up_to_date_but_a_changed_default_is_not(tmp_path, capsys):
+    script = load_script("write_openapi_schema.py")
+    rewritten = tmp_path / "openapi_schema.json"
+    rewritten.write_text(cog_build_rewrite(schema_writer.generate_schema()))
+    assert "7.0" not in rewritten.read_text() and '"default":7' in rewritten.read_text()
+    assert script.main(["--check", "--out", str(rewritten)]) == 0
+    changed = json.loads(rewritten.read_text())
+    changed["components"]["schemas"]["Input"]["properties"]["guidance_scale"]["default"] = 7.5
+    rewritten.write_text(json.dumps(changed))
+    assert script.main(["--check", "--out", str(rewritten)]) == 1
+    assert "input 'guidance_scale': default 7.5 -> 7.0" in capsys.readouterr().err
+
+
+def test_inspecting_the_runner_raises_no_deprecation_warning():
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DeprecationWarning)
+        schema_writer.inspect_inputs()
+
+
+def test_schema_inputs_are_the_run_parameters_in_order(input_properties):
+    parameters = [name for name in inspect.signature(Predictor.run).parameters if name != "self"]
     assert list(input_properties) == parameters
     assert [input_properties[name]["x-order"] for name in parameters] == list(range(len(parameters)))
 
@@ -42,9 +78,9 @@ def test_only_the_prompt_is_required_and_seed_may_be_left_out(committed_schema, 
     assert input_properties["seed"]["default"] == tile_request.RANDOM_SEED and "nullable" not in input_properties["seed"]
 
 
-def test_predict_annotations_are_real_types_for_older_cog():
-    # Cog 0.16 reads inspect.signature() without evaluating string annotations (from __future__ import annotations).
-    parameters = inspect.signature(Predictor.predict).parameters
+def test_run_annotations_are_real_types():
+    # Cog's inspector reads inspect.signature() without evaluating string annotations (from __future__ import annotations).
+    parameters = inspect.signature(Predictor.run).parameters
     assert parameters["prompt"].annotation is str and parameters["seed"].annotation is int
 
 
@@ -78,16 +114,19 @@ def test_types_follow_the_annotations(input_properties, committed_schema):
         "output_format": None,  # an allOf reference to the enumeration
         "preview": "boolean",
         "color_lock": "boolean",
+        "grade": None,
+        "framing": None,
+        "view": None,
     }
     assert committed_schema["components"]["schemas"]["Output"] == {"title": "Output", "type": "string", "format": "uri"}
 
 
 PREDICTOR_TEMPLATE = '''
-from cog import BasePredictor, Input, Path
+from cog import BaseRunner, Input, Path
 from rubber_tile.request import DEFAULT_STEPS, OUTPUT_FORMATS
 
-class Predictor(BasePredictor):
-    def predict(self, prompt: str = Input(description="p"), value: int = {value}) -> Path:
+class Predictor(BaseRunner):
+    def run(self, prompt: str = Input(description="p"), value: int = {value}) -> Path:
         ...
 '''
 
@@ -120,3 +159,15 @@ def test_check_mode_reports_a_stale_file(tmp_path, capsys):
     stale.write_text("{}\n")
     assert load_script("write_openapi_schema.py").main(["--check", "--out", str(stale)]) == 1
     assert "stale" in capsys.readouterr().err
+
+
+def test_cog_yaml_runs_the_runner_with_the_sdk_the_tests_run():
+    import importlib.metadata
+    import re
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parent.parent / "cog.yaml").read_text()
+    assert re.search(r'^run: "predict.py:Predictor"$', text, flags=re.MULTILINE)
+    assert not re.search(r"^predict:", text, flags=re.MULTILINE)  # deprecated since Cog 0.20
+    sdk = re.search(r'^\s+sdk_version: "([^"]+)"', text, flags=re.MULTILINE)
+    assert sdk and sdk.group(1) == importlib.metadata.version("cog") == importlib.metadata.version("coglet")

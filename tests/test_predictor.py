@@ -28,7 +28,7 @@ MIX = "50% red, 30% black, 20% pearl"
 
 def cog_defaults() -> dict[str, object]:
     """The defaults Cog fills in from the Input table, read the way Cog reads them."""
-    parameters = inspect.signature(Predictor.predict).parameters
+    parameters = inspect.signature(Predictor.run).parameters
     return {name: p.default.default for name, p in parameters.items() if name != "self"}
 
 
@@ -82,7 +82,7 @@ def test_cog_defaults_reach_the_pipeline_as_the_original_used_them(sdxl_predicto
     recorder = RecordingPipe(sdxl_predictor.generator.sdxl.pipe)
     sdxl_predictor.generator.sdxl.pipe = recorder
     inputs = cog_defaults() | {"prompt": MIX, "seed": 7}
-    output = sdxl_predictor.predict(**inputs)
+    output = sdxl_predictor.run(**inputs)
 
     (call,) = recorder.calls
     assert (call["width"], call["height"]) == (1024, 1024)
@@ -99,7 +99,7 @@ def test_cog_defaults_reach_the_pipeline_as_the_original_used_them(sdxl_predicto
 
 def test_predict_end_to_end_on_the_tiny_model_at_the_smallest_public_size(sdxl_predictor):
     inputs = cog_defaults() | {"prompt": MIX, "seed": 5, "width": 512, "height": 576, "num_inference_steps": 2}
-    output = Path(sdxl_predictor.predict(**inputs))
+    output = Path(sdxl_predictor.run(**inputs))
     with Image.open(output) as image:
         assert image.format == "PNG" and image.size == (512, 576)
     metadata = read_tile_metadata(output)
@@ -188,7 +188,7 @@ def test_only_mix_problems_are_mix_errors():
 
 def test_bad_mix_fails_the_prediction_with_the_parser_message(sdxl_predictor):
     with pytest.raises(ValueError, match=r"did you mean 'pearl'"):
-        sdxl_predictor.predict(**(cog_defaults() | {"prompt": "50% red, 50% perl"}))
+        sdxl_predictor.run(**(cog_defaults() | {"prompt": "50% red, 50% perl"}))
 
 
 def test_sdxl_backend_without_weights_fails_setup_naming_the_file(monkeypatch, tmp_path):
@@ -204,7 +204,7 @@ def test_predictor_inputs_are_declared_once_with_bounds():
     assert defaults["num_inference_steps"] == 20 and defaults["guidance_scale"] == 7.0
     assert defaults["output_format"] == "png" and defaults["seed"] == -1 and defaults["preview"] is False
     assert defaults["color_lock"] is True
-    width = inspect.signature(Predictor.predict).parameters["width"].default
+    width = inspect.signature(Predictor.run).parameters["width"].default
     assert (width.ge, width.le) == (512, 2048)
 
 

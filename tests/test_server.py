@@ -187,6 +187,15 @@ def test_a_russian_mix_error_reaches_the_api_in_russian_with_its_structure_in_th
     assert document["code"] == "unknown_colour" and document["fragment"] == "перл" and document["language"] == "ru"
 
 
+def test_unknown_input_fields_are_stripped_by_coglet_and_named_in_the_server_log(preview_server):
+    # coglet 0.23 drops inputs the schema does not name before run() sees them, "to match Replicate's
+    # historical API behavior" (crates/coglet/src/transport/http/routes.rs): no predictor can refuse them.
+    # This test notices if a later coglet lets them through (then run() would get them and fail).
+    reply = preview_server.predict({"prompt": MIX, "width": 512, "height": 512, "granule_size": "large", "params_json": "{}"})
+    assert reply.status == 200 and reply.json()["status"] == "succeeded", reply.text[:300]
+    assert re.search(r"Stripped unknown input fields.*granule_size.*params_json", preview_server.log_text())
+
+
 def test_the_server_stays_ready_after_bad_requests(preview_server):
     malformed = preview_server.request("POST", "/predictions", b"{not json")
     assert malformed.status in (400, 422)

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .hub import switch_hub_offline
-from .paths import BAKE_RECORD_NAME, BakeRecord, SdxlWeights
+from .paths import BAKE_RECORD_NAME, UNBAKED_DIR_NAME, BakeRecord, SdxlWeights
 
 if TYPE_CHECKING:
     import torch
@@ -47,3 +47,20 @@ def bake(weights: SdxlWeights, out_dir: Path, dtype: torch.dtype, fuse_dtype: to
     shutil.rmtree(out_dir, ignore_errors=True)
     staging.rename(out_dir)
     return record
+
+
+def move_sources_aside(weights: SdxlWeights, model_dir: Path) -> list[tuple[Path, Path]]:
+    """Move the files a bake was made from into model_dir/unbaked/ (left out of the image by .dockerignore),
+    so the build context carries only what setup() reads. Returns (from, to) for each file moved; files
+    outside model_dir (set by TILE_* variables) stay where they are."""
+    aside = model_dir / UNBAKED_DIR_NAME
+    moved = []
+    for source in (weights.base, weights.vae, weights.lora, weights.embeddings):
+        if source is None or not source.exists() or source.parent.resolve() != model_dir.resolve():
+            continue
+        target = aside / source.name
+        if target.exists():
+            shutil.rmtree(target) if target.is_dir() else target.unlink()
+        aside.mkdir(parents=True, exist_ok=True)
+        moved.append((source, Path(shutil.move(str(source), str(target)))))
+    return moved

@@ -20,6 +20,8 @@ LORA_FILE_NAME = "rubber-tile-lora-v4_sdxl_lora.safetensors"
 EMBEDDINGS_FILE_NAME = "rubber-tile-lora-v4_sdxl_embeddings.safetensors"
 FP16_VAE_DIR_NAME = "sdxl-vae-fp16-fix"
 BAKED_DIR_NAME = "sdxl-baked"
+# After a bake, the files it was made from move here: .dockerignore leaves this folder out of the image.
+UNBAKED_DIR_NAME = "unbaked"
 BAKE_RECORD_NAME = "rubber_tile_bake.json"  # written by scripts/bake_weights.py, read by setup()
 DEFAULT_LORA_SCALE = 0.7
 
@@ -37,10 +39,16 @@ class SdxlWeights:
     baked: Path | None = None  # a folder from scripts/bake_weights.py; preferred when present
 
 
+def _source(model_dir: Path, name: str) -> Path:
+    """model_files/<name>, or model_files/unbaked/<name> where only that exists (a re-bake reads it there)."""
+    here, moved = model_dir / name, model_dir / UNBAKED_DIR_NAME / name
+    return moved if moved.exists() and not here.exists() else here
+
+
 def weights_from_env(env: Mapping[str, str] = os.environ) -> SdxlWeights:
     """Paths from TILE_* variables, defaulting to files under model_files/ (or TILE_MODEL_DIR)."""
     model_dir = Path(env.get("TILE_MODEL_DIR", str(DEFAULT_MODEL_DIR)))
-    vae_default = model_dir / FP16_VAE_DIR_NAME
+    vae_default = _source(model_dir, FP16_VAE_DIR_NAME)
     vae = env.get("TILE_VAE") or (str(vae_default) if vae_default.is_dir() else "")
     base_config = env.get("TILE_BASE_CONFIG", "")
     scale_text = env.get("TILE_LORA_SCALE", str(DEFAULT_LORA_SCALE))
@@ -51,13 +59,36 @@ def weights_from_env(env: Mapping[str, str] = os.environ) -> SdxlWeights:
     baked = Path(env.get("TILE_BAKED", str(model_dir / BAKED_DIR_NAME)))
     return SdxlWeights(
         baked=baked if (baked / BAKE_RECORD_NAME).is_file() else None,
-        base=Path(env.get("TILE_BASE_MODEL", str(model_dir / BASE_DIR_NAME))),
-        lora=Path(env.get("TILE_LORA", str(model_dir / LORA_FILE_NAME))),
-        embeddings=Path(env.get("TILE_EMBEDDINGS", str(model_dir / EMBEDDINGS_FILE_NAME))),
+        base=Path(env.get("TILE_BASE_MODEL", str(_source(model_dir, BASE_DIR_NAME)))),
+        lora=Path(env.get("TILE_LORA", str(_source(model_dir, LORA_FILE_NAME)))),
+        embeddings=Path(env.get("TILE_EMBEDDINGS", str(_source(model_dir, EMBEDDINGS_FILE_NAME)))),
         lora_scale=lora_scale,
         base_config=Path(base_config) if base_config else None,
         vae=Path(vae) if vae else None,
     )
+
+
+def shown_path(path: Path) -> str:
+    """A path as image metadata may show it: relative to the project where it lies inside it, else its
+    last two parts. Metadata leaves the server; its absolute paths must not."""
+    try:
+        return str(path.resolve().relative_to(PROJECT_DIR))
+    except ValueError:
+        return str(Path(*path.parts[-2:])) if len(path.parts) > 1 else str(path)
+
+
+def files_setup_reads(weights: SdxlWeights) -> list[Path]:
+    """Every file setup() loads: the baked folder alone, or the base, VAE, LoRA and textual inversion."""
+    if weights.baked is not None:
+        return _files_under(weights.baked)
+    paths = [weights.base, weights.vae, weights.lora, weights.embeddings, weights.base_config]
+    return [file for path in paths if path is not None for file in _files_under(path)]
+
+
+def _files_under(path: Path) -> list[Path]:
+    if path.is_dir():
+        return sorted(file for file in path.rglob("*") if file.is_file() and ".cache" not in file.parts)
+    return [path]
 
 
 def missing_weights(weights: SdxlWeights) -> list[Path]:
