@@ -57,6 +57,37 @@ def common_metadata(request: TileRequest, backend: str, model: str, prompt: str)
     return metadata
 
 
+# Inputs each backend does not use: a request that sets them says so in the log and the metadata.
+_UNUSED_BY = {
+    "preview": ("num_inference_steps", "guidance_scale", "negative_prompt", "color_lock"),
+    "sdxl": ("grade", "framing"),
+}
+
+
+def unused_inputs(request: TileRequest, backend: str) -> list[str]:
+    """The inputs this request set away from their defaults that `backend` does not use."""
+    from .prompt import DEFAULT_NEGATIVE_PROMPT
+    from .request import DEFAULT_FRAMING, DEFAULT_GRADE, DEFAULT_GUIDANCE, DEFAULT_STEPS
+
+    defaults = {
+        "num_inference_steps": DEFAULT_STEPS,
+        "guidance_scale": DEFAULT_GUIDANCE,
+        "negative_prompt": DEFAULT_NEGATIVE_PROMPT,
+        "color_lock": True,
+        "grade": DEFAULT_GRADE,
+        "framing": DEFAULT_FRAMING,
+    }
+    return [name for name in _UNUSED_BY[backend] if getattr(request, name) != defaults[name]]
+
+
+def note_unused_inputs(request: TileRequest, backend: str, metadata: dict[str, str]) -> None:
+    """Log and record (metadata `unused_inputs`) what this backend leaves unused."""
+    unused = unused_inputs(request, backend)
+    if unused:
+        log.info("%s backend: %s not used", backend, ", ".join(f"{name}={getattr(request, name)!r}" for name in unused))
+        metadata["unused_inputs"] = ", ".join(unused)
+
+
 class RoutingTileGenerator:
     """SDXL for normal requests; the preview renderer when a request asks for `preview`."""
 

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 from PIL import Image
 
@@ -127,3 +128,25 @@ def test_main_command_refuses_a_bad_out_path_before_generating(tmp_path, out, ex
     )
     assert result.returncode == 2 and message in result.stderr and "Traceback" not in result.stderr
     assert "backend:" not in result.stderr  # refused before setup: nothing was rendered
+
+
+def test_each_backend_names_the_inputs_it_does_not_use(tiny_weights_env, caplog):
+    caplog.set_level("INFO")
+    preview = load_generator({"TILE_BACKEND": "preview"})
+    tile = preview.generate(request(width=512, height=512, num_inference_steps=30, guidance_scale=5.0))
+    assert tile.metadata["unused_inputs"] == "num_inference_steps, guidance_scale, color_lock"
+    assert "preview backend: num_inference_steps=30, guidance_scale=5.0, color_lock=False not used" in caplog.text
+    plain = preview.generate(request(width=512, height=512, num_inference_steps=20, guidance_scale=7.0, color_lock=True))
+    assert "unused_inputs" not in plain.metadata
+    sdxl = load_generator({"TILE_BACKEND": "sdxl", **tiny_weights_env})
+    sdxl_tile = sdxl.generate(request(grade="coarse", framing="product_photo"))
+    assert sdxl_tile.metadata["unused_inputs"] == "grade, framing"
+
+
+def test_the_sdxl_backend_lays_its_colour_locked_top_view_as_an_installed_floor(tiny_weights_env):
+    sdxl = load_generator({"TILE_BACKEND": "sdxl", **tiny_weights_env})
+    top = sdxl.generate(request(seed=4, width=96, height=64))
+    floor = sdxl.generate(request(seed=4, width=96, height=64, view="installed"))
+    assert floor.image.size == (96, 64) and floor.metadata["view"] == "installed"
+    assert floor.metadata["installed_tile_mm"] == "500" and "view" not in top.metadata
+    assert not np.array_equal(np.asarray(floor.image), np.asarray(top.image))

@@ -16,11 +16,11 @@ from rubber_tile.colors.colorspace import linear_to_srgb, srgb_to_lab, srgb_to_l
 from rubber_tile.colors.palette import load_palette
 from rubber_tile.colors.vocabulary import COLOR_NAMES
 from rubber_tile.mix import ColorMix
+from rubber_tile.preview.coloring import binder_linear
 from rubber_tile.preview.geometry import FIRST_GRANULE_REGION, REGION_BACKGROUND, REGION_BINDER
-from rubber_tile.preview.render import assign_colors, render_layers
+from rubber_tile.preview.render import SURFACE_TOP, assign_colors, render_layers
 from rubber_tile.preview.render import render_tile as render_mix
 from rubber_tile.preview.settings import GRADES, MAX_SIZE, MIN_SIZE, RenderSettings
-from rubber_tile.preview.shading import SURFACE_TOP, binder_linear
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 SMALL = 256
@@ -288,3 +288,37 @@ def test_analyzer_reads_the_mix_back(mix: dict[str, float], framing: str) -> Non
     measured = measure_shares(render_tile(mix, size=512, framing=framing, seed=1), list(mix)).shares
     mean_error = np.mean([abs(measured[name] - share) for name, share in mix.items()])
     assert mean_error < 1.5, measured
+
+
+# --- issue 12: matte rubber, grades, framings ---------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["white", "red", "black"])
+def test_no_mirror_highlights_brighter_than_the_photo(name: str) -> None:
+    # Matte rubber: the lightest granule pixels stay within the colour's own photo (its appearance
+    # model's 99.9th percentile), plus the sensor noise.
+    from rubber_tile.preview.coloring import appearance_lab_at_quantiles
+
+    palette = load_palette()
+    rendered = _render({name: 100.0}, seed=4)
+    lightness = srgb_to_lab(np.asarray(rendered.image))[..., 0][rendered.labels >= 0]
+    brightest = appearance_lab_at_quantiles(palette[name], np.array([0.999]), palette.gap_lightness)[0, 0]
+    assert np.percentile(lightness, 99.9) <= brightest + 3.0
+
+
+@pytest.mark.parametrize("framing", ["full_frame", "product_photo"])
+def test_grades_are_ordered_by_granule_size_in_both_framings(framing: str) -> None:
+    medians = []
+    for grade in ("fine", "standard", "coarse"):
+        rendered = render_layers(ColorMix({"white": 100.0}), RenderSettings(size=512, grade=grade, framing=framing))
+        areas = np.bincount(rendered.labels[rendered.labels >= 0].ravel())
+        medians.append(np.median(areas[areas > 0]))
+    assert medians[0] < medians[1] < medians[2]
+
+
+def test_the_layout_is_the_same_at_every_seed_use() -> None:
+    # Two renders with one seed share their granule labels exactly, whatever the framing's crop.
+    first = render_layers(ColorMix(MIX3), RenderSettings(size=SMALL, seed=9))
+    second = render_layers(ColorMix(MIX4), RenderSettings(size=SMALL, seed=9))
+    np.testing.assert_array_equal(first.labels, second.labels)
+    np.testing.assert_array_equal(first.granule_surface.height_px, second.granule_surface.height_px)

@@ -1,14 +1,17 @@
 """Procedural preview of an EPDM rubber-crumb tile seen from above, from a colour mix.
 
 No model, no GPU: a fast stand-in for the SDXL image that shows what a mix looks like.
-geometry.py lays out the granules, shading.py lights them; here each granule gets one mix colour
-so that the summed visible granule area of each colour hits its share (by area, not by granule
-count; to about a pixel), chosen at random otherwise, so colours mix as random packing mixes them.
+geometry.py builds the granule surface (a height field and which granule each pixel shows),
+shading.py lights it, coloring.py colours it from each colour's real photo and camera.py adds
+the lens and the sensor. Here each granule gets one mix colour so that the summed visible
+granule area of each colour hits its share (by area, not by granule count; to about a pixel),
+chosen at random otherwise, so colours mix as random packing mixes them.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 from PIL import Image
@@ -16,17 +19,26 @@ from PIL import Image
 from ..colors.colorspace import srgb_to_linear
 from ..colors.palette import Palette, load_palette
 from ..mix import ColorMix
-from .geometry import FIRST_GRANULE_REGION, granule_layout, rasterise
-from .settings import RenderSettings
-from .shading import (
-    GAP_DEPTH_SHARE,
-    SURFACE_CLASSES,
-    binder_linear,
-    color_table,
-    face_lab_offsets,
-    surface_classes,
-    surface_lab,
+from .camera import expose
+from .coloring import GRANULE_VARIANTS, SHADE_LEVELS, binder_linear, color_rows, shade_levels, srgb_table
+from .geometry import (
+    FIRST_GRANULE_REGION,
+    NO_GRANULE,
+    REGION_BACKGROUND,
+    REGION_BINDER,
+    GranuleSurface,
+    cut_to_tile,
+    granule_layout,
+    granule_surface,
 )
+from .settings import RenderSettings
+from .shading import away_from_light, bevel_shade, shade
+
+# Surface classes of RenderedTile.surface.
+SURFACE_TOP = 0  # granule faces turned towards the lamp
+SURFACE_AWAY = 1  # granule faces turned from it
+SURFACE_BINDER = 2
+SURFACE_BACKGROUND = 3
 
 
 @dataclass(frozen=True)
@@ -34,19 +46,42 @@ class RenderedTile:
     """A render and the maps it was made from (for tests and evaluation)."""
 
     image: Image.Image
-    regions: np.ndarray  # HxW int32: REGION_BACKGROUND, REGION_BINDER, or granule_region(granule, facet)
-    surface: np.ndarray  # HxW uint8 surface class
-    color_of_region: np.ndarray  # per label: index into colors, -1 for background and binder
+    labels: np.ndarray  # HxW int32: granule index, NO_GRANULE on binder and background
+    background: np.ndarray  # HxW bool: off the tile (product photo), all False in a full frame
+    granule_surface: GranuleSurface
+    color_of_granule: np.ndarray  # per granule: index into colors
     colors: tuple[str, ...]
+
+    @cached_property
+    def regions(self) -> np.ndarray:
+        """HxW int32: REGION_BACKGROUND, REGION_BINDER, or granule_region(granule, facet turned from the light)."""
+        away = away_from_light(self.granule_surface) & (self.labels != NO_GRANULE)
+        regions = np.where(self.labels == NO_GRANULE, REGION_BINDER, FIRST_GRANULE_REGION + 2 * self.labels + away)
+        regions[self.background] = REGION_BACKGROUND
+        return regions.astype(np.int32)
+
+    @property
+    def color_of_region(self) -> np.ndarray:
+        """Per region number: index into colors, -1 for background and binder."""
+        return np.concatenate([[-1, -1], np.repeat(self.color_of_granule, 2)]).astype(np.int16)
+
+    @property
+    def surface(self) -> np.ndarray:
+        """HxW uint8 surface class (SURFACE_TOP, SURFACE_AWAY, SURFACE_BINDER, SURFACE_BACKGROUND)."""
+        classes = np.where(self.regions % 2 == 1, SURFACE_AWAY, SURFACE_TOP).astype(np.uint8)
+        classes[self.regions == REGION_BINDER] = SURFACE_BINDER
+        classes[self.regions == REGION_BACKGROUND] = SURFACE_BACKGROUND
+        return classes
 
     def color_map(self) -> np.ndarray:
         """HxW int16: index into colors for granule pixels, -1 elsewhere."""
-        return self.color_of_region[self.regions]
+        lookup = np.concatenate([self.color_of_granule, [-1]]).astype(np.int16)
+        return lookup[self.labels]
 
     def area_shares(self) -> dict[str, float]:
         """Percent of the granule area (all granule pixels, shaded ones included) per colour."""
         counts = np.bincount(self.color_map().ravel() + 1, minlength=len(self.colors) + 1)[1:]
-        return {name: 100.0 * int(c) / int(counts.sum()) for name, c in zip(self.colors, counts)}
+        return {name: 100.0 * int(c) / int(counts.sum()) for name, c in zip(self.colors, counts, strict=True)}
 
 
 def assign_colors(areas: np.ndarray, fractions: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -89,40 +124,52 @@ def assign_colors(areas: np.ndarray, fractions: np.ndarray, rng: np.random.Gener
 
 
 def render_layers(mix: ColorMix, settings: RenderSettings, palette: Palette | None = None) -> RenderedTile:
-    """The render with its region, surface and colour maps. See render_tile."""
+    """The render with its label and colour maps. See render_tile."""
     palette = load_palette() if palette is None else palette
     shares = mix.normalized
     colors = tuple(shares)
     fractions = np.array([shares[name] for name in colors]) / sum(shares.values())
 
-    # Geometry has its own random stream: one seed gives one layout whatever the mix.
+    # 1. Geometry, from its own random stream: one seed gives one layout whatever the mix.
     layout = granule_layout(settings, np.random.default_rng([settings.seed, 0]))
+    surface = granule_surface(layout, settings.size)
+    labels = surface.labels
+    photo = settings.framing == "product_photo"
+    background = cut_to_tile(layout, labels, settings) if photo else np.zeros(labels.shape, bool)
+    if photo:
+        labels[background] = NO_GRANULE
+
+    # 2. Colours by visible area: shares are of what is seen (a wide or tall image keeps a part).
     color_rng = np.random.default_rng([settings.seed, 1])
-    regions = rasterise(layout, settings)
-    surface = surface_classes(regions >> 1, settings.rim_px, int(GAP_DEPTH_SHARE * len(layout.outlines)))
+    areas = np.bincount(labels[settings.kept].ravel() + 1, minlength=layout.granule_count + 1)[1:]
+    color_of_granule = assign_colors(areas, fractions, color_rng)
 
-    granule_count = len(layout.outlines)
-    # Shares are of what is seen: a wide or tall image keeps only part of the square layout.
-    region_areas = np.bincount(regions[settings.kept].ravel(), minlength=FIRST_GRANULE_REGION + 2 * granule_count)
-    granule_areas = region_areas[FIRST_GRANULE_REGION:].reshape(granule_count, 2).sum(axis=1)
-    color_of_granule = assign_colors(granule_areas, fractions, color_rng)
-    sample = (slice(None, None, 4), slice(None, None, 4))
-    on_granules = regions[sample] >= FIRST_GRANULE_REGION
-    class_pixels = np.bincount(surface[sample][on_granules], minlength=SURFACE_CLASSES)
-    face_colors = np.repeat(color_of_granule, 2)
-    face_lab = surface_lab(colors, palette, class_pixels)[face_colors]
-    face_lab += face_lab_offsets(settings, layout, colors, color_of_granule, palette, color_rng)[:, None, :]
-    # A granule is never as dark as a gap: the analyzer would count its pixels for no colour.
-    np.clip(face_lab[..., 0], palette.gap_lightness + 1.0, 100.0, out=face_lab[..., 0])
+    # 3. Light, ranked into levels, and each colour's photo at each level.
+    light = shade(surface, settings, np.random.default_rng([settings.seed, 2]))
+    if photo:
+        light += bevel_shade(settings)
+    levels = shade_levels(light, labels != NO_GRANULE)
     binder = binder_linear(fractions @ srgb_to_linear(palette.srgb_array(list(colors))), palette.gap_lightness)
-    table = color_table(settings, face_lab, binder)
+    table = srgb_table(color_rows(colors, palette, color_rng), binder)
+    binder_row = len(colors) * GRANULE_VARIANTS
+    variants = color_rng.integers(0, GRANULE_VARIANTS, len(areas))
+    first_of_label = (np.append(color_of_granule * GRANULE_VARIANTS + variants, binder_row) * SHADE_LEVELS).astype(np.int32)
+    index = first_of_label[labels]
+    if photo:
+        index[background] = (binder_row + 1) * SHADE_LEVELS
+    index += levels
 
-    index = regions * SURFACE_CLASSES
-    index += surface
-    words = np.take(table, index)
-    image = Image.frombuffer("RGBA", (settings.size, settings.size), words, "raw", "RGBA", 0, 1).convert("RGB")
-    color_of_region = np.concatenate([[-1, -1], face_colors]).astype(np.int16)
-    return RenderedTile(image=image, regions=regions, surface=surface, color_of_region=color_of_region, colors=colors)
+    # 4. The camera.
+    channels = (np.take(table[0], index), np.take(table[1], index), np.take(table[2], index))
+    image = expose(channels, ~background if photo else None, np.random.default_rng([settings.seed, 3]))
+    return RenderedTile(
+        image=image,
+        labels=labels,
+        background=background,
+        granule_surface=surface,
+        color_of_granule=color_of_granule,
+        colors=colors,
+    )
 
 
 def render_tile(

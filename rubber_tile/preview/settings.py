@@ -1,11 +1,12 @@
 """What a preview render depends on besides the mix: size, seed, framing, grade, and the scale in mm.
 
-Scale: grades are sieve sizes in mm; a granule lying flat shows a face GRANULE_SIZE_FACTOR times
-that. `RenderSettings.tile_mm` (default 140 mm) is the tile face width the owner's photos show
-(about 40 granules across; a 500 mm tile would show 2-4 px granules at 640 px). A product photo
-draws the whole face at `photo_face_fraction` of the image width like the photos (640 px =>
-3.9 px/mm); a full frame shows FULL_FRAME_FIELD_SHARE of the face edge to edge, as close as the
-SDXL outputs (1024 px => 9.1 px/mm). docs/preview_quality.md has the calibration.
+Scale: grades are sieve sizes in mm; granules lie one to a grid cell GRANULE_CELL_FACTOR times
+the grade's mean sieve size wide (so a visible granule is about that wide).
+`RenderSettings.tile_mm` (default 140 mm) is the tile face width the owner's photos show (a 500 mm
+tile would show 2-4 px granules at 640 px). A product photo draws the whole face at
+`photo_face_fraction` of the image width like the photos (640 px => 3.9 px/mm); a full frame shows
+FULL_FRAME_FIELD_SHARE of the face edge to edge, as close as the SDXL outputs.
+docs/preview_quality.md has the calibration against the photos and the SDXL outputs.
 """
 
 from __future__ import annotations
@@ -36,15 +37,12 @@ GRADES: Mapping[str, GranuleGrade] = MappingProxyType(
     }
 )
 
-# Visible granule diameter / sieve size. Crumb is flaky: a granule lying flat shows a face longer
-# than the mesh it passed. Calibrated so that the median visible granule area at the standard
-# grade matches the owner's photos at their scale (scripts/evaluate_preview.py).
-GRANULE_SIZE_FACTOR = 1.35
-# Width of the rims, seams and gaps, in mm (at least one pixel).
-RIM_MM = 0.25
+# Grid cell (one granule each) / mean sieve size of the grade. Calibrated so that granule patches
+# at the standard grade match the owner's photos at their scale (scripts/eval/evaluate_preview.py).
+GRANULE_CELL_FACTOR = 0.62
 # A full frame shows this share of the tile face's width: close-ups like the SDXL outputs, whose
 # granules look this much larger than in the photos of the whole tile.
-FULL_FRAME_FIELD_SHARE = 0.8
+FULL_FRAME_FIELD_SHARE = 0.87
 # Product photo: face width over image width, as in the owner's 640 px photos (547-553 px).
 PHOTO_FACE_FRACTION = 0.86
 
@@ -109,6 +107,9 @@ class RenderSettings:
     def px_per_mm(self) -> float:
         return self.face_px / self.field_mm
 
-    @property
-    def rim_px(self) -> int:
-        return max(1, int(round(RIM_MM * self.px_per_mm)))
+
+
+def granule_cell_mm(grade: str) -> float:
+    """Width of the grid cell that holds one granule of this grade, in mm."""
+    sieve = GRADES[grade]
+    return GRANULE_CELL_FACTOR * 0.5 * (sieve.min_mm + sieve.max_mm)

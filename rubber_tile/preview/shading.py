@@ -1,213 +1,201 @@
-"""How each pixel of a granule is lit, and what colour each colour takes under each kind of light.
+"""How much light each pixel of the granule surface gets: matte rubber lit from the upper left.
 
-Light comes from the upper left: each pixel gets a surface class from how its granule lies against
-its neighbours (top, lit rim and band, dark rim and band, seam, cast shadow, gap). Each colour's
-classes take their colour from that colour's appearance in its real photo
-(rubber_tile/data/palette.json): the lightness quantiles of the photo, dark classes to light, in
-proportion to their pixel counts. One table lookup per pixel then colours the image.
+From the height field (geometry.py): a slightly rounded copy of it gives the surface normal,
+lit diffusely (Lambert, no mirror highlights) from the upper left at LIGHT_ELEVATION_DEG; narrow
+valleys between granules darken (cavity), and so do points that lie low against their
+surroundings (ambient occlusion) or behind a higher granule towards the light (soft cast
+shadow), both worked out on a coarser grid and smoothed back up. A faint roughness noise gives
+the fracture faces their matte grain, each granule is a little lighter or darker than the next,
+and the picture darkens slightly towards its corners, as a lens and a lamp make it.
+
+The result is a shade per pixel whose order alone matters: coloring.py maps each colour's
+shades onto the lightness distribution of that colour's real photo.
 """
 
 from __future__ import annotations
 
-import numpy as np
-from scipy import special
+import math
 
-from ..colors.colorspace import lab_to_srgb, linear_to_srgb
-from ..colors.palette import Palette, PaletteColor
-from .geometry import GranuleLayout
+import numpy as np
+from PIL import Image
+from scipy import ndimage
+
+from .geometry import NO_GRANULE, GranuleSurface
 from .settings import RenderSettings
 
-# Product photo: layout this close to the tile's edge sit on the bevel (mm).
+LIGHT_ELEVATION_DEG = 42.0
+# Shares of the light from all around (ambient, shut out by occlusion) and from a broad source
+# straight above (a softbox: faces lose light with their slope, whichever way they turn); the
+# rest comes from a lamp at the upper left. The owner's photos show gradients in every
+# direction about equally: the lamp is the smaller part.
+AMBIENT_SHARE = 0.3
+OVERHEAD_SHARE = 0.5
+# Roughness of the fracture faces: height noise (in cell widths) and its grain (cells).
+ROUGHNESS = 0.05
+ROUGHNESS_GRAIN = 0.15
+# Rounding of the granule edges before the normal is taken: passes of a 1-2-1 blur.
+ROUNDING_PASSES = 0
+# Narrow valleys: depth below the locally blurred surface (in cells) that makes a pixel black.
+CAVITY_DEPTH = 0.25
+# Where two granules meet, the gap between them: share of the light lost on its pixels.
+OUTLINE_DARKENING = 0.35
+# Ambient occlusion: height below the surroundings (cells) that shuts out all of the sky; the
+# surroundings' size (cells).
+OCCLUSION_DEPTH = 0.9
+OCCLUSION_REACH = 0.6
+# Cast shadow: how far towards the light a higher granule is looked for (cells), and its softness.
+SHADOW_REACH = 0.6
+SHADOW_SOFTNESS = 0.25
+# Each granule lies at its own angle to the light: shade offset between granules (sigma, in
+# units of the lamp's full light).
+GRANULE_SHADE_SIGMA = 0.12
+# Exposure falloff towards the image corners (share of the shade lost at a corner).
+CORNER_FALLOFF = 0.08
+# Product photo: granules this close to the tile's edge lie on the bevel (mm), and the shade
+# change there at the left, top, right and bottom edge.
 BEVEL_MM = 2.5
-BOTTOM_LAYER_LIGHTNESS = -20.0
-# Each granule face is tilted its own way: its lightness differs by this much (CIELAB L, sigma).
-FACE_LIGHTNESS_SIGMA = 4.0
-# Share of a colour's measured spread (which includes shading within a granule) that goes into
-# colour differences between layout.
-GRANULE_SPREAD_SHARE = 0.5
-# Product photo bevel: lightness change (CIELAB L) at the left, top, right and bottom edge.
-BEVEL_LIGHTNESS = (3.0, 3.0, -10.0, -10.0)
-# A crevice shows between two layout only where the upper one was laid down more than this
-# share of all layout later (so lies clearly higher); level neighbours meet without one.
-GAP_DEPTH_SHARE = 0.3
-
-# Surface classes: how a pixel of a granule is lit.
-SURFACE_TOP = 0
-SURFACE_LIT_RIM = 1
-SURFACE_DARK_RIM = 2
-SURFACE_SHADOW = 3
-SURFACE_GAP = 4
-SURFACE_SEAM = 5
-SURFACE_LIT_BAND = 6  # just inside the lit rim
-SURFACE_DARK_BAND = 7  # just inside the dark rim
-SURFACE_CLASSES = 8
-# Surface classes from darkest to lightest. Each colour's classes take their lightness from its
-# appearance model (the lightness distribution of its real photo, data/palette.json) in this
-# order and in proportion to their pixel counts, so a rendered colour spreads over light and
-# shade as it does in the photo.
-SURFACE_DARK_TO_LIGHT = (
-    SURFACE_GAP,
-    SURFACE_SHADOW,
-    SURFACE_DARK_RIM,
-    SURFACE_SEAM,
-    SURFACE_DARK_BAND,
-    SURFACE_TOP,
-    SURFACE_LIT_BAND,
-    SURFACE_LIT_RIM,
-)
-# Binder: the mix in deep shadow (linear-light factor) ...
-BINDER_FACTOR = 0.08
-# ... but no lighter than this share of the palette's gap lightness, so it reads as gap, not colour.
-BINDER_GAP_SHARE = 0.6
-LUMINANCE_WEIGHTS = np.array([0.2126729, 0.7151522, 0.0721750])  # linear sRGB -> Y
-# Product photo: the white background, linear light, per surface class (a faint drop shadow
-# where the tile's edge layout lie to the upper left).
-PHOTO_BACKGROUND_SHADE = (1.0, 1.0, 1.0, 0.9, 0.75, 0.85, 1.0, 1.0)
+BEVEL_SHADE = (0.06, 0.06, -0.15, -0.15)
 
 
-def _neighbour_compare(depth: np.ndarray, dy: int, dx: int, reference: np.ndarray, higher: bool) -> np.ndarray:
-    """HxW bool: depth[y + dy, x + dx] > reference[y, x] (higher) or < it; False off the image."""
-    height, width = depth.shape
-    result = np.zeros(depth.shape, dtype=bool)
-    here = (slice(max(0, -dy), height - max(0, dy)), slice(max(0, -dx), width - max(0, dx)))
-    there = (slice(max(0, dy), height + min(0, dy)), slice(max(0, dx), width + min(0, dx)))
-    (np.greater if higher else np.less)(depth[there], reference[here], out=result[here])
-    return result
+def blur_3(field: np.ndarray, side_weight: float) -> np.ndarray:
+    """Separable 3-tap blur (side_weight, 1 - 2 side_weight, side_weight), edges repeated; float32."""
+    side, middle = np.float32(side_weight), np.float32(1.0 - 2.0 * side_weight)
+    padded = np.pad(field, 1, mode="edge")
+    rows = padded[:-2] + padded[2:]
+    rows *= side
+    rows += padded[1:-1] * middle
+    out = rows[:, :-2] + rows[:, 2:]
+    out *= side
+    out += rows[:, 1:-1] * middle
+    return out
 
 
-def _highest_of_four(depth: np.ndarray, step: int) -> np.ndarray:
-    """HxW: the highest depth among the pixels `step` away up, down, left and right (and itself)."""
-    height, width = depth.shape
-    highest = depth.copy()
-    np.maximum(highest[step:], depth[: height - step], out=highest[step:])
-    np.maximum(highest[: height - step], depth[step:], out=highest[: height - step])
-    np.maximum(highest[:, step:], depth[:, : width - step], out=highest[:, step:])
-    np.maximum(highest[:, : width - step], depth[:, step:], out=highest[:, : width - step])
-    return highest
+def blur_121(field: np.ndarray, passes: int = 1) -> np.ndarray:
+    """Separable 1-2-1 blur (sigma 0.7 px per pass), edges repeated; float32 in and out."""
+    for _ in range(passes):
+        field = blur_3(field, 0.25)
+    return field
 
 
-def surface_classes(depth: np.ndarray, rim_px: int, gap_depth: int) -> np.ndarray:
-    """HxW uint8 surface class from where each granule lies against its neighbours.
-
-    depth: HxW, higher lies on top (0: binder or background). Light comes from the upper left.
-    A gap or cast shadow shows only where the granule on top lies more than gap_depth higher: layout
-    that lie about level meet with a faint seam only. Later classes overrule earlier ones.
-    """
-    r = rim_px
-    raised = depth + gap_depth
-    highest_beside = _highest_of_four(depth, r)
-    surface = np.zeros(depth.shape, dtype=np.uint8)
-    for value, where in (
-        (SURFACE_LIT_BAND, _neighbour_compare(depth, -2 * r, -2 * r, depth, higher=False)),
-        (SURFACE_DARK_BAND, _neighbour_compare(depth, 2 * r, 2 * r, depth, higher=False)),
-        (SURFACE_LIT_RIM, _neighbour_compare(depth, -r, -r, depth, higher=False)),
-        (SURFACE_DARK_RIM, _neighbour_compare(depth, r, r, depth, higher=False)),
-        (SURFACE_SEAM, highest_beside > depth),
-        (SURFACE_SHADOW, _neighbour_compare(depth, -2 * r, -2 * r, raised, higher=True)),
-        (SURFACE_GAP, highest_beside > raised),
-    ):
-        np.copyto(surface, value, where=where)
-    return surface
+def coarse(field: np.ndarray, factor: int) -> np.ndarray:
+    """Block means over factor x factor pixels (the last blocks repeat the edge)."""
+    height, width = field.shape
+    padded_h, padded_w = -(-height // factor) * factor, -(-width // factor) * factor
+    if (padded_h, padded_w) != field.shape:
+        field = np.pad(field, ((0, padded_h - height), (0, padded_w - width)), mode="edge")
+    return field.reshape(padded_h // factor, factor, padded_w // factor, factor).mean(axis=(1, 3), dtype=np.float32)
 
 
-def bevel_lightness(centres_mm: np.ndarray, tile_mm: float) -> np.ndarray:
-    """Per-granule CIELAB L offset on the bevelled edge of a product photo: the upper-left sides
-    face the light, the lower-right sides turn away from it."""
-    offset = np.zeros(len(centres_mm))
-    distances = (centres_mm[:, 0], centres_mm[:, 1], tile_mm - centres_mm[:, 0], tile_mm - centres_mm[:, 1])
-    for distance, change in zip(distances, BEVEL_LIGHTNESS):
-        offset += change * np.clip(1.0 - distance / BEVEL_MM, 0.0, 1.0)
-    return offset
+def fine(field: np.ndarray, factor: int, shape: tuple[int, int]) -> np.ndarray:
+    """A coarse field smoothly enlarged (bilinear) by factor and cut to shape."""
+    big = Image.fromarray(np.ascontiguousarray(field, dtype=np.float32), mode="F")
+    big = big.resize((field.shape[1] * factor, field.shape[0] * factor), Image.Resampling.BILINEAR)
+    return np.asarray(big)[: shape[0], : shape[1]]
 
 
-def pack_rgba(srgb: np.ndarray) -> np.ndarray:
-    """sRGB 0-255 (..., 3) -> uint32 words that read as bytes R, G, B, 255 (little-endian)."""
-    rgb = np.clip(np.rint(srgb), 0, 255).astype(np.uint32)
-    return rgb[..., 0] | (rgb[..., 1] << 8) | (rgb[..., 2] << 16) | np.uint32(0xFF000000)
+def roughness(shape: tuple[int, int], cell_px: int, rng: np.random.Generator) -> np.ndarray:
+    """Smooth random height noise (pixels) with a grain of ROUGHNESS_GRAIN cells."""
+    factor = max(1, int(round(ROUGHNESS_GRAIN * cell_px)))
+    small = rng.standard_normal((-(-shape[0] // factor) + 1, -(-shape[1] // factor) + 1), dtype=np.float32)
+    return fine(small, factor, shape) * np.float32(ROUGHNESS * cell_px)
 
 
-def binder_linear(mix_linear: np.ndarray, gap_lightness: float) -> np.ndarray:
-    """Binder colour: the mix in deep shadow, kept darker than the palette's gap lightness."""
-    binder = BINDER_FACTOR * mix_linear
-    luminance = float(binder @ LUMINANCE_WEIGHTS)
-    # CIELAB L below 8 is Y = L / 903.3 (the linear part of the L* curve).
-    darkest_allowed = BINDER_GAP_SHARE * gap_lightness / 903.3
-    if luminance > darkest_allowed:
-        binder *= darkest_allowed / luminance
-    return binder
+def lambert(height_px: np.ndarray) -> np.ndarray:
+    """Direct light on a matte surface of this height (pixels), lamp at the upper left: 0-1."""
+    gx = np.zeros_like(height_px)
+    gy = np.zeros_like(height_px)
+    gx[:, 1:-1] = (height_px[:, 2:] - height_px[:, :-2]) * np.float32(0.5)
+    gy[1:-1] = (height_px[2:] - height_px[:-2]) * np.float32(0.5)
+    elevation = math.radians(LIGHT_ELEVATION_DEG)
+    towards = np.float32(math.cos(elevation) / math.sqrt(2.0))  # light from -x and -y
+    facing = (gx + gy) * towards + np.float32(math.sin(elevation))
+    facing /= np.sqrt(gx * gx + gy * gy + np.float32(1.0))
+    return np.maximum(facing, np.float32(0.0))
 
 
-def appearance_lab_at_quantiles(color: PaletteColor, probabilities: np.ndarray, gap_lightness: float) -> np.ndarray:
-    """(n, 3) CIELAB a colour shows at these lightness quantiles of its real photo.
-
-    L: the quantile of the lightness distribution of the colour's appearance model (all granule
-    pixels of its photo, lit and shaded, not darker than gap_lightness, as the model was fitted);
-    a, b: their expected value at that lightness, so shade keeps the chroma it has in the photo.
-    """
-    weights = np.array([g.weight for g in color.appearance])
-    means = np.array([g.mean for g in color.appearance])
-    covariances = np.array([g.covariance for g in color.appearance])
-    sigmas = np.sqrt(covariances[:, 0, 0])
-    grid = np.linspace(gap_lightness, 100.0, 2001)
-    cdf = (weights[:, None] * special.ndtr((grid[None, :] - means[:, 0:1]) / sigmas[:, None])).sum(axis=0)
-    lightness = np.interp(probabilities, (cdf - cdf[0]) / (cdf[-1] - cdf[0]), grid)
-    z = (lightness[:, None] - means[None, :, 0]) / sigmas[None, :]
-    density = weights[None, :] * np.exp(-0.5 * z**2) / sigmas[None, :]
-    responsibility = density / np.maximum(density.sum(axis=1, keepdims=True), 1e-300)
-    slope = covariances[:, 1:, 0] / covariances[:, 0:1, 0]  # (k, 2): d(a, b) / dL per component
-    conditional = means[None, :, 1:] + slope[None] * (lightness[:, None, None] - means[None, :, 0:1])
-    chroma = (responsibility[..., None] * conditional).sum(axis=1)
-    return np.column_stack([lightness, chroma])
+def overhead(height_px: np.ndarray) -> np.ndarray:
+    """Light from a broad source straight above (a softbox): the cosine of each face's slope, 0-1."""
+    gx = np.zeros_like(height_px)
+    gy = np.zeros_like(height_px)
+    gx[:, 1:-1] = (height_px[:, 2:] - height_px[:, :-2]) * np.float32(0.5)
+    gy[1:-1] = (height_px[2:] - height_px[:-2]) * np.float32(0.5)
+    return np.float32(1.0) / np.sqrt(gx * gx + gy * gy + np.float32(1.0))
 
 
-def surface_lab(colors: tuple[str, ...], palette: Palette, class_pixels: np.ndarray) -> np.ndarray:
-    """(colours, SURFACE_CLASSES, 3) CIELAB of each colour under each surface class.
-
-    The classes, darkest first, take the lightness quantiles of the colour's photo in proportion
-    to how many granule pixels each class has in this render (class_pixels).
-    """
-    order = np.array(SURFACE_DARK_TO_LIGHT)
-    counts = class_pixels[order].astype(np.float64) + 1.0
-    middle = (np.cumsum(counts) - 0.5 * counts) / counts.sum()
-    lab = np.zeros((len(colors), SURFACE_CLASSES, 3))
-    for index, name in enumerate(colors):
-        lab[index, order] = appearance_lab_at_quantiles(palette[name], middle, palette.gap_lightness)
-    return lab
-
-
-def face_lab_offsets(
-    settings: RenderSettings,
-    layout: GranuleLayout,
-    colors: tuple[str, ...],
-    color_of_granule: np.ndarray,
-    palette: Palette,
-    rng: np.random.Generator,
-) -> np.ndarray:
-    """(2 * layout, 3) CIELAB offset of each granule face from its colour, in region order.
-
-    GranuleLayout of one colour differ a little in colour (a share of the colour's measured spread) and
-    each face in lightness (it is tilted its own way); the bottom layer lies in shadow.
-    """
-    spreads = GRANULE_SPREAD_SHARE * np.array([palette[name].lab_spread for name in colors])
-    granule_offsets = rng.standard_normal((len(color_of_granule), 3)) * spreads[color_of_granule]
-    if settings.framing == "product_photo":
-        granule_offsets[:, 0] += bevel_lightness(layout.centres_mm, settings.tile_mm)
-    granule_offsets[: layout.bottom_count, 0] += BOTTOM_LAYER_LIGHTNESS
-    face_offsets = np.repeat(granule_offsets, 2, axis=0)
-    face_offsets[:, 0] += FACE_LIGHTNESS_SIGMA * rng.standard_normal(len(face_offsets))
-    return face_offsets
+def occlusion_and_shadow(height_px: np.ndarray, cell_px: int) -> tuple[np.ndarray, np.ndarray]:
+    """(sky shut out, lamp shut out), each 0-1, worked out on a grid of about 4 points a cell."""
+    factor = max(1, cell_px // 4)
+    low = coarse(height_px, factor)
+    step_px = float(factor)
+    around = ndimage.gaussian_filter(low, OCCLUSION_REACH * cell_px / step_px, mode="nearest")
+    occluded = np.clip((around - low) / np.float32(OCCLUSION_DEPTH * cell_px), 0.0, 1.0)
+    rise = math.tan(math.radians(LIGHT_ELEVATION_DEG)) * math.sqrt(2.0) * step_px  # the ray's climb per step
+    shadow = np.zeros_like(low)
+    steps = max(1, int(round(SHADOW_REACH * cell_px / step_px)))
+    for step in range(1, steps + 1):
+        blocker = np.empty_like(low)
+        blocker[step:, step:] = low[:-step, :-step]
+        blocker[:step] = low[:step]
+        blocker[:, :step] = low[:, :step]
+        np.maximum(shadow, blocker - low - np.float32(rise * step), out=shadow)
+    shadow = np.clip(shadow / np.float32(SHADOW_SOFTNESS * cell_px), 0.0, 1.0)
+    shape = height_px.shape
+    return fine(occluded, factor, shape), fine(ndimage.uniform_filter(shadow, 2, mode="nearest"), factor, shape)
 
 
-def color_table(settings: RenderSettings, face_lab: np.ndarray, binder_linear: np.ndarray) -> np.ndarray:
-    """uint32 RGBA word for every (region, surface class), indexed region * SURFACE_CLASSES + class.
+def corner_falloff(settings: RenderSettings) -> np.ndarray:
+    """HxW exposure factor: 1 in the centre, 1 - CORNER_FALLOFF in the corners."""
+    size = settings.size
+    offsets = (np.arange(size, dtype=np.float32) - (size - 1) / 2.0) / np.float32(size / 2.0)
+    squared = offsets * offsets * np.float32(0.5)
+    return np.float32(1.0) - np.float32(CORNER_FALLOFF) * (squared[:, None] + squared[None, :])
 
-    face_lab: (regions - FIRST_GRANULE_REGION, SURFACE_CLASSES, 3) CIELAB of each granule face's classes.
-    """
-    binder = np.repeat(binder_linear[None, :], SURFACE_CLASSES, axis=0)
-    if settings.framing == "product_photo":
-        background = np.array(PHOTO_BACKGROUND_SHADE)[:, None] * np.ones(3)
-    else:
-        background = binder
-    fixed = linear_to_srgb(np.clip(np.stack([background, binder]), 0.0, 1.0))
-    table = np.concatenate([pack_rgba(fixed), pack_rgba(lab_to_srgb(face_lab))], axis=0)
-    return table.reshape(-1)
+
+def outline(labels: np.ndarray) -> np.ndarray:
+    """HxW float32 0-1: how much of a pixel's 3x3 surroundings shows another granule (its edge)."""
+    edge = np.zeros(labels.shape, np.float32)
+    across = (labels[:, 1:] != labels[:, :-1]).astype(np.float32)
+    down = (labels[1:] != labels[:-1]).astype(np.float32)
+    edge[:, 1:] += across
+    edge[:, :-1] += across
+    edge[1:] += down
+    edge[:-1] += down
+    return np.minimum(edge, np.float32(2.0)) * np.float32(0.5)
+
+
+def shade(surface: GranuleSurface, settings: RenderSettings, rng: np.random.Generator) -> np.ndarray:
+    """HxW float32: how lit each pixel is (larger is lighter; only the order is used)."""
+    cell = surface.cell_px
+    height = surface.height_px + roughness(surface.height_px.shape, cell, rng)
+    rounded = blur_121(height, ROUNDING_PASSES)
+    cavity = np.clip((blur_121(rounded) - rounded) / np.float32(CAVITY_DEPTH * cell), 0.0, 1.0)
+    occluded, shadowed = occlusion_and_shadow(rounded, cell)
+    light = np.float32(AMBIENT_SHARE) * (np.float32(1.0) - occluded)
+    light += np.float32(OVERHEAD_SHARE) * overhead(rounded)
+    light += np.float32(1.0 - AMBIENT_SHARE - OVERHEAD_SHARE) * lambert(rounded) * (np.float32(1.0) - shadowed)
+    light *= np.float32(1.0) - cavity
+    light *= np.float32(1.0) - np.float32(OUTLINE_DARKENING) * outline(surface.labels)
+    offsets = rng.normal(0.0, GRANULE_SHADE_SIGMA, surface.labels.max() + 2).astype(np.float32)
+    offsets[-1] = 0.0  # index -1: binder and background
+    light += offsets[surface.labels]
+    light *= corner_falloff(settings)
+    return light
+
+
+def away_from_light(surface: GranuleSurface) -> np.ndarray:
+    """HxW bool: granule faces turned from the lamp (less direct light than a level face)."""
+    flat = math.sin(math.radians(LIGHT_ELEVATION_DEG))
+    return (lambert(blur_121(surface.height_px)) < flat) & (surface.labels != NO_GRANULE)
+
+
+def bevel_shade(settings: RenderSettings) -> np.ndarray:
+    """HxW float32 shade change on a product photo's bevelled edge: the upper-left sides face the
+    lamp, the lower-right sides turn from it (BEVEL_SHADE at the very edge, none BEVEL_MM in)."""
+    size, near = settings.size, settings.face_origin_px
+    positions = (np.arange(size, dtype=np.float32) - near) / np.float32(settings.px_per_mm)
+    to_start = np.clip(1.0 - positions / BEVEL_MM, 0.0, 1.0)
+    to_end = np.clip(1.0 - (settings.tile_mm - positions) / BEVEL_MM, 0.0, 1.0)
+    left, top, right, bottom = BEVEL_SHADE
+    across = (left * to_start + right * to_end).astype(np.float32)
+    down = (top * to_start + bottom * to_end).astype(np.float32)
+    return down[:, None] + across[None, :]

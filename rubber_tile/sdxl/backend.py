@@ -9,7 +9,7 @@ import logging
 from collections import OrderedDict
 from collections.abc import Mapping
 
-from ..generator import ProgressCallback, TileImage, common_metadata
+from ..generator import ProgressCallback, TileImage, common_metadata, note_unused_inputs
 from ..prompt import check_prompt_length, prompt_for_mix
 from ..request import TileRequest
 
@@ -73,8 +73,10 @@ class SdxlTileGenerator:
             guidance_scale=f"{request.guidance_scale:g}",
             sampler=SAMPLER_NAME,
         )
+        note_unused_inputs(request, self.backend, metadata)  # grade and framing: one grade, full frame
         tile = TileImage(image, metadata)
-        return lock_tile_colors(tile, request) if request.color_lock else tile
+        tile = lock_tile_colors(tile, request) if request.color_lock else tile
+        return installed_floor(tile, request) if request.view == "installed" else tile
 
     def sample(self, request: TileRequest, prompt: str, negative_prompt: str, on_step: ProgressCallback | None):
         """The pipeline's image for this request; GpuMemoryError (memory freed) if the GPU ran out."""
@@ -146,6 +148,19 @@ def lock_tile_colors(tile: TileImage, request: TileRequest) -> TileImage:
         "shares_after": _describe_shares(result.shares_after),
     }
     return TileImage(result.image, metadata)
+
+
+def installed_floor(tile: TileImage, request: TileRequest) -> TileImage:
+    """A floor laid with tiles of this (colour-locked) top view, in perspective, at the request's size."""
+    from ..preview.backend import INSTALLED_TILE_MM
+    from ..preview.installed import mosaic_textures, render_installed
+    from ..preview.settings import FULL_FRAME_FIELD_SHARE, RenderSettings
+
+    # The SDXL close-up shows as much of the face as the preview's full frame of a product-photo tile.
+    field_mm = RenderSettings().tile_mm * FULL_FRAME_FIELD_SHARE
+    textures = mosaic_textures(tile.image, field_mm, INSTALLED_TILE_MM, count=3, seed=request.seed)
+    floor = render_installed(textures, width=request.width, height=request.height, seed=request.seed, tile_mm=INSTALLED_TILE_MM)
+    return TileImage(floor, tile.metadata | {"view": "installed", "installed_tile_mm": f"{INSTALLED_TILE_MM:g}"})
 
 
 def _describe_shares(shares: Mapping[str, float]) -> str:

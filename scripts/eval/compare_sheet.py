@@ -3,9 +3,10 @@
     python scripts/eval/compare_sheet.py [--photos ../shared/data/photos] [--out docs/images] [--seed 0]
                                          [--only BLACKp30_WHITEp70_top.jpg ...]
 
-For every photo whose name encodes a mix (BLACKp30_WHITEp70_top.jpg = 30% black, 70% white;
-PEARL_top.jpg = 100% pearl) it writes compare_<photo name>.jpg: the real photo and the preview
-(product-photo framing, same size) side by side, and below them the centre of each enlarged 3x.
+For every photo in the data folder's manifest.csv (beside --photos), with the mix of its `mix`
+column (the corrected labels, never the file name), it writes compare_<photo name>.jpg: the real
+photo and the preview (product-photo framing, same size) side by side, and below them the centre
+of each enlarged 3x.
 It also writes compare_overview.jpg (a few mixes, small) for a quick look.
 
 The sheets contain the owner's photos: docs/images/.gitignore keeps compare_*.jpg out of git.
@@ -21,10 +22,22 @@ import argparse
 import sys
 from pathlib import Path
 
-from rubber_tile.evaluation.owner_data import DEFAULT_PHOTOS_DIR, PROJECT_DIR, find_photo_mixes
+from rubber_tile.cli import UserError
+from rubber_tile.evaluation.owner_data import DEFAULT_PHOTOS_DIR, PROJECT_DIR, PhotoMix, asked_mix, read_manifest
 from rubber_tile.evaluation.sheets import comparison_sheet, examples_sheet, overview_sheet
 
 DEFAULT_OUT_DIR = PROJECT_DIR / "docs" / "images"
+
+
+def manifest_photo_mixes(photos_dir: Path, only: list[str] | None) -> list[PhotoMix]:
+    """The manifest's photos (in its order) that lie in photos_dir, with the manifest's mix; `only` keeps those names."""
+    found = []
+    for entry in read_manifest(photos_dir.parent):
+        path = photos_dir / entry.name
+        if entry.is_model_output or not entry.complete or not path.is_file() or (only and entry.name not in only):
+            continue
+        found.append(PhotoMix(path, asked_mix(entry)))
+    return found
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -43,11 +56,13 @@ def main(argv: list[str] | None = None) -> int:
     if not args.photos.is_dir():
         print(f"skipping the comparison sheets: the owner's photos are not at {args.photos} (never committed)")
         return 0
-    photo_mixes = find_photo_mixes(args.photos, args.only)
+    try:
+        photo_mixes = manifest_photo_mixes(args.photos, args.only)
+    except UserError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     if not photo_mixes:
-        print(
-            f"error: no photo in {args.photos} has a mix in its name (like BLACKp30_WHITEp70_top.jpg)", file=sys.stderr
-        )
+        print(f"error: the manifest beside {args.photos} lists none of these photos", file=sys.stderr)
         return 2
     sheets = []
     for photo_mix in photo_mixes:

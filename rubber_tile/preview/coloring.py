@@ -1,0 +1,122 @@
+"""What colour each granule pixel takes: its colour's real photo, matched shade for shade.
+
+Each colour's appearance model (rubber_tile/data/palette.json: a Gaussian mixture in CIELAB of all
+granule pixels of its real photo, lit and shaded) gives a lightness distribution. The shades of
+the render (shading.py) are ranked over all granule pixels into SHADE_LEVELS levels of equal
+pixel count, and level k of a colour takes the lightness at the same quantile of that colour's
+photo, with the chroma the photo has at that lightness. So every colour spreads over light and
+shade as its photo does, whatever the mix. Granules of one colour differ a little in chroma
+(GRANULE_VARIANTS variants, a share of the colour's measured spread). One table lookup per
+pixel then gives its sRGB.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import special
+
+from ..colors.colorspace import lab_to_srgb, linear_to_srgb
+from ..colors.palette import Palette, PaletteColor
+
+SHADE_LEVELS = 64
+# Shade histogram bins (before they are merged into SHADE_LEVELS of equal count).
+SHADE_BINS = 2048
+GRANULE_VARIANTS = 8
+# The darkest levels of each colour: their share, and how far they are taken towards the gap lightness.
+DARK_TAIL_SHARE = 0.12
+DARK_TAIL_DEPTH = 0.6
+# Share of a colour's measured a/b spread (lit pixels of its photo) that goes into differences
+# between its granules.
+GRANULE_SPREAD_SHARE = 0.6
+# Binder: the mix in deep shadow (linear-light factor) ...
+BINDER_FACTOR = 0.08
+# ... but no lighter than this share of the palette's gap lightness, so it reads as gap, not colour.
+BINDER_GAP_SHARE = 0.6
+LUMINANCE_WEIGHTS = np.array([0.2126729, 0.7151522, 0.0721750])  # linear sRGB -> Y
+# Product photo background: plain white (the drop shadow is the camera's, camera.py).
+BACKGROUND_SRGB = 255.0
+
+
+def binder_linear(mix_linear: np.ndarray, gap_lightness: float) -> np.ndarray:
+    """Binder colour: the mix in deep shadow, kept darker than the palette's gap lightness."""
+    binder = BINDER_FACTOR * mix_linear
+    luminance = float(binder @ LUMINANCE_WEIGHTS)
+    # CIELAB L below 8 is Y = L / 903.3 (the linear part of the L* curve).
+    darkest_allowed = BINDER_GAP_SHARE * gap_lightness / 903.3
+    if luminance > darkest_allowed:
+        binder *= darkest_allowed / luminance
+    return binder
+
+
+def appearance_lab_at_quantiles(color: PaletteColor, probabilities: np.ndarray, gap_lightness: float) -> np.ndarray:
+    """(n, 3) CIELAB a colour shows at these lightness quantiles of its real photo.
+
+    L: the quantile of the lightness distribution of the colour's appearance model (all granule
+    pixels of its photo, lit and shaded, not darker than gap_lightness, as the model was fitted);
+    a, b: their expected value at that lightness, so shade keeps the chroma it has in the photo.
+    """
+    weights = np.array([g.weight for g in color.appearance])
+    means = np.array([g.mean for g in color.appearance])
+    covariances = np.array([g.covariance for g in color.appearance])
+    sigmas = np.sqrt(covariances[:, 0, 0])
+    grid = np.linspace(gap_lightness, 100.0, 2001)
+    cdf = (weights[:, None] * special.ndtr((grid[None, :] - means[:, 0:1]) / sigmas[:, None])).sum(axis=0)
+    lightness = np.interp(probabilities, (cdf - cdf[0]) / (cdf[-1] - cdf[0]), grid)
+    z = (lightness[:, None] - means[None, :, 0]) / sigmas[None, :]
+    density = weights[None, :] * np.exp(-0.5 * z**2) / sigmas[None, :]
+    responsibility = density / np.maximum(density.sum(axis=1, keepdims=True), 1e-300)
+    slope = covariances[:, 1:, 0] / covariances[:, 0:1, 0]  # (k, 2): d(a, b) / dL per component
+    conditional = means[None, :, 1:] + slope[None] * (lightness[:, None, None] - means[None, :, 0:1])
+    chroma = (responsibility[..., None] * conditional).sum(axis=1)
+    return np.column_stack([lightness, chroma])
+
+
+def shade_levels(light: np.ndarray, on_granules: np.ndarray) -> np.ndarray:
+    """HxW uint8 level 0..SHADE_LEVELS-1: the shade's rank among granule pixels, in equal-count steps.
+
+    The ranks are counted on every third pixel each way (a histogram of SHADE_BINS bins).
+    """
+    sample = light[::3, ::3][on_granules[::3, ::3]]
+    low, high = float(sample.min()), float(sample.max())
+    scale = np.float32((SHADE_BINS - 1) / max(high - low, 1e-6))
+    bins = np.clip((light - np.float32(low)) * scale, 0, SHADE_BINS - 1).astype(np.int16)
+    counts = np.bincount(bins[::3, ::3][on_granules[::3, ::3]].ravel(), minlength=SHADE_BINS)
+    below_middle = (np.cumsum(counts) - 0.5 * counts) / max(1, counts.sum())
+    level_of_bin = np.minimum((below_middle * SHADE_LEVELS).astype(np.uint8), SHADE_LEVELS - 1)
+    return level_of_bin[bins]
+
+
+def deepen_dark_tail(lightness: np.ndarray, probabilities: np.ndarray, gap_lightness: float) -> np.ndarray:
+    """The darkest DARK_TAIL_SHARE of levels taken further towards gap_lightness (up to DARK_TAIL_DEPTH of
+    the way at the very darkest): the thin gaps that hold them are lightened again by the lens blur."""
+    below = np.clip(1.0 - probabilities / DARK_TAIL_SHARE, 0.0, 1.0)
+    return gap_lightness + (lightness - gap_lightness) * (1.0 - DARK_TAIL_DEPTH * below**2)
+
+
+def color_rows(colors: tuple[str, ...], palette: Palette, rng: np.random.Generator) -> np.ndarray:
+    """(colours * GRANULE_VARIANTS, SHADE_LEVELS, 3) CIELAB: each colour's variants at every level."""
+    probabilities = (np.arange(SHADE_LEVELS) + 0.5) / SHADE_LEVELS
+    rows = []
+    for name in colors:
+        color = palette[name]
+        levels = appearance_lab_at_quantiles(color, probabilities, palette.gap_lightness)
+        levels[:, 0] = deepen_dark_tail(levels[:, 0], probabilities, palette.gap_lightness)
+        spread = GRANULE_SPREAD_SHARE * np.array([0.0, *color.lab_spread[1:]])
+        offsets = rng.standard_normal((GRANULE_VARIANTS, 3)) * spread
+        rows.append(levels[None, :, :] + offsets[:, None, :])
+    lab = np.concatenate(rows)
+    np.clip(lab[..., 0], palette.gap_lightness + 1.0, 100.0, out=lab[..., 0])
+    return lab
+
+
+def srgb_table(granule_lab: np.ndarray, binder: np.ndarray) -> np.ndarray:
+    """(3, rows * SHADE_LEVELS) float32 sRGB 0-255 per channel: the granule rows, then binder, then background.
+
+    Binder darkens with the shade too (half as lit in the darkest level); the background is white.
+    """
+    granule_srgb = lab_to_srgb(granule_lab).reshape(-1, SHADE_LEVELS, 3)
+    binder_levels = np.linspace(0.5, 1.0, SHADE_LEVELS)[:, None] * binder[None, :]
+    binder_srgb = linear_to_srgb(np.clip(binder_levels, 0.0, 1.0))[None]
+    background = np.full((1, SHADE_LEVELS, 3), BACKGROUND_SRGB)
+    table = np.concatenate([granule_srgb, binder_srgb, background]).reshape(-1, 3)
+    return np.ascontiguousarray(table.T, dtype=np.float32)
