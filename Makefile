@@ -6,10 +6,10 @@ MIX ?= 50% red, 30% black, 20% pearl
 SEED ?= 42
 OUT ?= outputs/tile.png
 
-.PHONY: setup tile test serve deploy-check
+.PHONY: setup tile test serve deploy-check web
 
 # The project itself is installed editable, so scripts and tests import `rubber_tile` with no path tricks.
-$(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml
+$(VENV)/.installed: requirements.txt requirements-dev.txt requirements-web.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements-dev.txt
@@ -32,3 +32,11 @@ serve: setup
 # Before `cog push`: what the image will carry, what setup() loads, the versions; fails on problems.
 deploy-check: setup
 	$(PY) scripts/check_deploy.py
+
+# The web configurator (docs/web.md): `make web PORT=8080`; renders go to COG_URL (default `make serve`'s).
+$(VENV)/.web-installed: requirements-web.txt $(VENV)/.installed
+	$(PY) -m pip install --quiet -r requirements-web.txt
+	touch $@
+
+web: $(VENV)/.web-installed
+	$(PY) -m rubber_tile.web

@@ -1,0 +1,61 @@
+"""What the configurator's API accepts: strict models (unknown fields refused), one per kind of request.
+
+Only the shapes are checked here; the values (mix, seed, sizes, grade, framing, view) are checked by
+the project's own `parse_mix` and `make_request`, as for every other caller.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ..mix import MAX_PROMPT_CHARS
+from ..request import DEFAULT_FRAMING, DEFAULT_GRADE, DEFAULT_VIEW, SEED_MAX
+
+__all__ = ["EstimateOrder", "Language", "MixCheck", "PreviewQuery", "RenderOrder"]
+
+Language = Literal["ru", "en"]
+PREVIEW_SIZE = 512
+RENDER_SIZE = 1024
+
+
+class StrictBody(BaseModel):
+    """A JSON body: no unknown fields, no strings standing in for numbers."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class MixCheck(StrictBody):
+    text: str = Field(max_length=MAX_PROMPT_CHARS, description="A typed mix, e.g. '50% красный, 50% белый'")
+    language: Language = "ru"
+
+
+class TileChoice(StrictBody):
+    mix: str = Field(max_length=MAX_PROMPT_CHARS, description="The mix, e.g. '50% red, 30% black, 20% pearl'")
+    seed: int = Field(ge=0, le=SEED_MAX, description="Granule layout; the same seed and mix give the same picture")
+    grade: str = DEFAULT_GRADE
+    framing: str = DEFAULT_FRAMING
+    view: str = DEFAULT_VIEW
+    language: Language = "ru"
+
+
+class PreviewQuery(TileChoice):
+    """The query of GET /api/preview (query values arrive as text, so they are converted)."""
+
+    model_config = ConfigDict(extra="forbid", strict=False)
+    size: int = PREVIEW_SIZE
+    format: Literal["jpg", "png"] = "jpg"
+
+
+class RenderOrder(TileChoice):
+    size: int = RENDER_SIZE
+
+
+class EstimateOrder(StrictBody):
+    mix: str = Field(max_length=MAX_PROMPT_CHARS)
+    area_m2: float
+    thickness_mm: float
+    crumb_kg_per_m2: float | None = Field(default=None, description="kg of crumb per m2 per 10 mm; default the server's")
+    binder_percent: float | None = Field(default=None, description="binder, percent of the crumb mass; default the server's")
+    language: Language = "ru"

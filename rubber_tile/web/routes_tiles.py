@@ -1,0 +1,133 @@
+"""The page's instant answers: the colours, a typed mix read, the live preview, the material estimate."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response
+
+from ..colors.palette import load_palette
+from ..colors.vocabulary import TILE_COLORS
+from ..errors import InputError
+from ..materials import THICKNESS_MAX_MM, THICKNESS_MIN_MM, MaterialConstants, estimate_materials
+from ..mix import MAX_COLORS, ColorMix, MixError, parse_mix
+from ..request import FRAMINGS, GRADES, SIZE_MAX, SIZE_MIN, VIEWS
+from .errors import input_refusal, mix_refusal
+from .models import EstimateOrder, MixCheck, PreviewQuery
+from .previews import PreviewParams
+from .services import Services, services
+
+__all__ = ["read_mix", "router", "whole_parts"]
+
+router = APIRouter(prefix="/api")
+
+
+def read_mix(text: str, language: str) -> ColorMix:
+    """The parser's mix, or a 422 with its structured error in the page's language."""
+    try:
+        return parse_mix(text)
+    except MixError as error:
+        raise mix_refusal(error, language) from None
+
+
+def whole_parts(mix: ColorMix) -> dict[str, int]:
+    """The shares as whole parts summing to 100, each at least 1, each as near its exact share as can be."""
+    exact = dict(mix.normalized)
+    parts = {name: max(1, int(share)) for name, share in exact.items()}
+    while sum(parts.values()) < 100:
+        parts[max(exact, key=lambda name: exact[name] - parts[name])] += 1
+    while sum(parts.values()) > 100:
+        parts[max((n for n in exact if parts[n] > 1), key=lambda name: parts[name] - exact[name])] -= 1
+    return parts
+
+
+def mix_reply(mix: ColorMix) -> dict[str, Any]:
+    parts = whole_parts(mix)
+    return {
+        "mix": mix.describe(),
+        "colors": [{"name": name, "percent": round(share, 4), "parts": parts[name]} for name, share in mix.normalized.items()],
+        "note": mix.scaling_note(),
+    }
+
+
+@router.get("/config")
+def config(state: Annotated[Services, Depends(services)]) -> dict[str, Any]:
+    """The colours (names, measured swatch colour), the choices and the material constants."""
+    palette = load_palette()
+    constants = state.settings.materials
+    return {
+        "colors": [
+            {"name": c.name, "code": c.code, "russian": c.russian, "hex": "#%02x%02x%02x" % palette[c.name].srgb}
+            for c in TILE_COLORS
+        ],
+        "max_colors": MAX_COLORS,
+        "grades": list(GRADES),
+        "framings": list(FRAMINGS),
+        "views": list(VIEWS),
+        "sizes": {"min": SIZE_MIN, "max": SIZE_MAX},
+        "materials": {
+            "crumb_kg_per_m2": constants.crumb_kg_per_m2,
+            "binder_percent": constants.binder_percent,
+            "binder_bucket_kg": constants.binder_bucket_kg,
+            "thickness_mm": {"min": THICKNESS_MIN_MM, "max": THICKNESS_MAX_MM},
+        },
+        "backend": state.settings.backend,
+    }
+
+
+@router.post("/mix")
+def check_mix(order: MixCheck) -> dict[str, Any]:
+    """A typed mix read by the project's parser: canonical shares and whole parts, or the structured error."""
+    return mix_reply(read_mix(order.text, order.language))
+
+
+@router.get("/preview", response_class=Response)
+async def preview(query: Annotated[PreviewQuery, Query()], state: Annotated[Services, Depends(services)]) -> Response:
+    """The live preview (JPEG by default, PNG for download): the same query always gives the same image."""
+    mix = read_mix(query.mix, query.language)
+    params = PreviewParams(mix.describe(), query.seed, query.size, query.grade, query.framing, query.view, query.format)
+    try:
+        data = await state.previews.draw(params)
+    except MixError as error:
+        raise mix_refusal(error, query.language) from None
+    except InputError as error:
+        raise input_refusal(error) from None
+    headers = {"Cache-Control": "public, max-age=3600", "X-Tile-Mix": params.prompt, "X-Tile-Seed": str(params.seed)}
+    return Response(data, media_type=params.media_type, headers=headers)
+
+
+@router.post("/estimate")
+def estimate(order: EstimateOrder, state: Annotated[Services, Depends(services)]) -> dict[str, Any]:
+    """kg of each colour and of binder for an area and thickness (the owner's calculator's formula)."""
+    mix = read_mix(order.mix, order.language)
+    defaults = state.settings.materials
+    try:
+        constants = MaterialConstants(
+            crumb_kg_per_m2=defaults.crumb_kg_per_m2 if order.crumb_kg_per_m2 is None else order.crumb_kg_per_m2,
+            binder_percent=defaults.binder_percent if order.binder_percent is None else order.binder_percent,
+            binder_bucket_kg=defaults.binder_bucket_kg,
+            binder_barrel_kg=defaults.binder_barrel_kg,
+        )
+        result = estimate_materials(mix.normalized, order.area_m2, order.thickness_mm, constants)
+    except InputError as error:
+        raise input_refusal(error) from None
+    return {
+        "area_m2": result.area_m2,
+        "thickness_mm": result.thickness_mm,
+        "colors": [{"name": name, "percent": round(mix.normalized[name], 4), "kg": round(kg, 2)} for name, kg in result.color_kg.items()],
+        "crumb_kg": round(result.crumb_kg, 2),
+        "binder_kg": round(result.binder_kg, 2),
+        "total_kg": round(result.total_kg, 2),
+        "binder_buckets": result.binder_buckets,
+        "constants": {
+            "crumb_kg_per_m2": constants.crumb_kg_per_m2,
+            "binder_percent": constants.binder_percent,
+            "binder_bucket_kg": constants.binder_bucket_kg,
+        },
+    }
+
+
+@router.get("/health")
+def health(request: Request, state: Annotated[Services, Depends(services)]) -> dict[str, Any]:
+    return {"status": "ok", "backend": state.settings.backend, "preview_workers": state.previews.workers}

@@ -1,0 +1,62 @@
+"""Telling real webhooks from forged or replayed ones.
+
+Replicate signs per Standard Webhooks: `webhook-id`, `webhook-timestamp`, `webhook-signature`
+(HMAC-SHA256 of `id.timestamp.body` with the account's `whsec_` secret). The `standardwebhooks`
+library checks the signature and refuses timestamps more than 5 minutes off; on top of that each
+`webhook-id` is taken once (a replay inside the window is refused too). The local Cog server does not
+sign, so its webhooks are checked against the render's own token in the URL, in constant time.
+"""
+
+from __future__ import annotations
+
+import hmac
+import time
+from collections import OrderedDict
+from collections.abc import Mapping
+from typing import Any
+
+from standardwebhooks.webhooks import Webhook, WebhookVerificationError
+
+from .errors import ApiError
+from .renders import Render
+
+__all__ = ["ReplicateVerifier", "check_cog_token"]
+
+REPLAY_WINDOW_S = 10 * 60  # the library accepts 5 minutes either way: remember ids at least that long
+
+
+class ReplicateVerifier:
+    """Checks deliveries against the signing secret; remembers the ids it has accepted."""
+
+    def __init__(self, secret: str, clock=time.monotonic) -> None:
+        self._webhook = Webhook(secret)
+        self._seen: OrderedDict[str, float] = OrderedDict()
+        self._clock = clock
+
+    def verify(self, body: bytes, headers: Mapping[str, str]) -> dict[str, Any]:
+        """The parsed payload; ApiError 401 for a missing, bad or stale signature, 409 for a replay."""
+        try:
+            payload = self._webhook.verify(body, dict(headers))
+        except (WebhookVerificationError, ValueError) as error:
+            # ValueError: a malformed signature header or body (bad base64, no comma, not UTF-8 or JSON).
+            raise ApiError(401, "webhook_unverified", f"webhook refused: {error}") from None
+        if not isinstance(payload, dict):
+            raise ApiError(400, "webhook_malformed", "webhook body must be a JSON object")
+        self._take_id(headers.get("webhook-id", ""))
+        return payload
+
+    def _take_id(self, message_id: str) -> None:
+        now = self._clock()
+        while self._seen and next(iter(self._seen.values())) < now - REPLAY_WINDOW_S:
+            self._seen.popitem(last=False)
+        if message_id in self._seen:
+            raise ApiError(409, "webhook_replayed", f"webhook {message_id} was already received")
+        self._seen[message_id] = now
+
+
+def check_cog_token(render: Render | None, token: str) -> Render:
+    """The render a Cog webhook URL names, if its token matches; 404 otherwise (nothing is revealed)."""
+    expected = render.token if render is not None else "-"
+    if render is None or not hmac.compare_digest(expected.encode(), token.encode()):
+        raise ApiError(404, "unknown_webhook", "no render waits for this webhook")
+    return render
