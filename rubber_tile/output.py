@@ -6,6 +6,7 @@ ImageDescription tag. The same image and metadata always give the same bytes.
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
@@ -28,20 +29,36 @@ _PIL_FORMATS = {"png": "PNG", "jpg": "JPEG", "webp": "WEBP"}
 
 def save_tile(tile: TileImage, path: Path, output_format: str) -> Path:
     """Save `tile` as `output_format` (png, jpg or webp) at `path`; returns the path."""
+    _check_format(output_format)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    _write(tile, path, output_format)
+    return path
+
+
+def encode_tile(tile: TileImage, output_format: str) -> bytes:
+    """The bytes save_tile would write, without a file (the configurator answers with them)."""
+    _check_format(output_format)
+    buffer = io.BytesIO()
+    _write(tile, buffer, output_format)
+    return buffer.getvalue()
+
+
+def _check_format(output_format: str) -> None:
     if output_format not in _PIL_FORMATS:
         raise ValueError(f"output format must be one of {', '.join(_PIL_FORMATS)}, got {output_format!r}")
-    path.parent.mkdir(parents=True, exist_ok=True)
+
+
+def _write(tile: TileImage, target: Path | io.BytesIO, output_format: str) -> None:
     image = tile.image.convert("RGB")
     if output_format == "png":
         info = PngInfo()
         for key, value in tile.metadata.items():
             info.add_itxt(key, value)
-        image.save(path, "PNG", pnginfo=info, **ENCODER_OPTIONS["png"])
+        image.save(target, "PNG", pnginfo=info, **ENCODER_OPTIONS["png"])
     else:
         exif = Image.Exif()
         exif[EXIF_IMAGE_DESCRIPTION] = json.dumps(tile.metadata, ensure_ascii=True, sort_keys=True)
-        image.save(path, _PIL_FORMATS[output_format], exif=exif, **ENCODER_OPTIONS[output_format])
-    return path
+        image.save(target, _PIL_FORMATS[output_format], exif=exif, **ENCODER_OPTIONS[output_format])
 
 
 def read_tile_metadata(path: Path) -> dict[str, str]:

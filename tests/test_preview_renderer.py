@@ -322,3 +322,33 @@ def test_the_layout_is_the_same_at_every_seed_use() -> None:
     second = render_layers(ColorMix(MIX4), RenderSettings(size=SMALL, seed=9))
     np.testing.assert_array_equal(first.labels, second.labels)
     np.testing.assert_array_equal(first.granule_surface.height_px, second.granule_surface.height_px)
+
+
+def test_slopes_at_a_granule_edge_are_each_granules_own() -> None:
+    # Two facets of slope 0.1 and -0.2 px/px meeting in a 5 px step: the edge pixels keep their
+    # facet's slope (no line of false steep slope, the old dark outline), and the step is not lit as a face.
+    from rubber_tile.preview.shading import surface_gradient
+
+    columns = np.arange(16, dtype=np.float32)
+    height = np.where(columns < 8, 0.1 * columns, 5.0 - 0.2 * (columns - 8)).astype(np.float32)
+    gx, gy = surface_gradient(np.repeat(height[None, :], 6, axis=0))
+    np.testing.assert_allclose(gx[:, 1:8], 0.1, atol=1e-5)
+    np.testing.assert_allclose(gx[:, 9:15], -0.2, atol=1e-5)
+    assert np.abs(gx[:, 8]).max() <= 0.2 + 1e-5
+    np.testing.assert_array_equal(gy, 0.0)
+
+
+def test_a_kept_layout_gives_the_same_image_as_a_fresh_one_and_cannot_be_changed() -> None:
+    from rubber_tile.preview import render as render_module
+
+    settings = RenderSettings(size=SMALL, seed=21)
+    render_module._geometry_cache.clear()
+    fresh = render_layers(ColorMix(MIX3), settings)
+    again = render_layers(ColorMix(MIX4), settings)  # same layout, another mix: from the cache
+    assert settings in render_module._geometry_cache and len(render_module._geometry_cache) == 1
+    render_module._geometry_cache.clear()
+    uncached = render_layers(ColorMix(MIX4), settings)
+    np.testing.assert_array_equal(np.asarray(again.image), np.asarray(uncached.image))
+    np.testing.assert_array_equal(fresh.labels, uncached.labels)
+    with pytest.raises(ValueError, match="read-only"):
+        fresh.labels[0, 0] = 0

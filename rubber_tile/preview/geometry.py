@@ -34,19 +34,19 @@ CENTRE_JITTER = 0.25
 # Side faces per granule (fracture planes around it).
 SIDE_FACES = 4
 # Elongation of a granule's outline (long over short axis) at most.
-MAX_STRETCH = 2.2
+MAX_STRETCH = 1.7
 # Side face distance from the centre, as a share of the granule's radius (irregular outlines).
-SIDE_DISTANCE_RANGE = (0.55, 1.0)
+SIDE_DISTANCE_RANGE = (0.45, 0.8)
 # Side face slope (height per cell width): steep fracture faces.
-SIDE_SLOPE_RANGE = (0.9, 2.2)
+SIDE_SLOPE_RANGE = (1.5, 3.0)
 # Radius of the largest granule, in cells: larger ones could reach past the next cells.
 MAX_RADIUS_CELLS = 1.2
 # How deep each granule lies in the bed and how high its top face stands (cells), and its tilt.
-DEPTH_RANGE = (0.0, 0.6)
+DEPTH_RANGE = (0.0, 1.0)
 TOP_HEIGHT_RANGE = (0.2, 0.55)
-TOP_TILT = 0.25
+TOP_TILT = 0.15
 # The two top faces slope away from their ridge by this much (height per cell width).
-RIDGE_PITCH_RANGE = (0.3, 1.2)
+RIDGE_PITCH_RANGE = (0.1, 0.5)
 # Product photo: the mould cuts the layout this far outside the face square (mm), give or take a
 # wobble, sampled at this many points along each edge.
 EDGE_OVERHANG_MM = 0.4

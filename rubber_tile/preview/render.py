@@ -10,6 +10,8 @@ chosen at random otherwise, so colours mix as random packing mixes them.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -19,7 +21,7 @@ from PIL import Image
 from ..colors.colorspace import srgb_to_linear
 from ..colors.palette import Palette, load_palette
 from ..mix import ColorMix
-from .camera import expose
+from .camera import Camera, camera, expose
 from .coloring import GRANULE_VARIANTS, SHADE_LEVELS, binder_linear, color_rows, shade_levels, srgb_table
 from .geometry import (
     FIRST_GRANULE_REGION,
@@ -123,14 +125,45 @@ def assign_colors(areas: np.ndarray, fractions: np.ndarray, rng: np.random.Gener
     return colours
 
 
-def render_layers(mix: ColorMix, settings: RenderSettings, palette: Palette | None = None) -> RenderedTile:
-    """The render with its label and colour maps. See render_tile."""
-    palette = load_palette() if palette is None else palette
-    shares = mix.normalized
-    colors = tuple(shares)
-    fractions = np.array([shares[name] for name in colors]) / sum(shares.values())
+@dataclass(frozen=True)
+class TileGeometry:
+    """Everything a render needs that does not depend on the mix: one per RenderSettings (read-only arrays)."""
 
-    # 1. Geometry, from its own random stream: one seed gives one layout whatever the mix.
+    surface: GranuleSurface
+    labels: np.ndarray
+    background: np.ndarray
+    areas: np.ndarray  # visible pixels per granule in the kept part of the image
+    levels: np.ndarray  # HxW shade level of each pixel
+    lens: Camera
+
+
+# The configurator redraws one layout (the customer's seed) for every slider move: its geometry is kept.
+GEOMETRY_CACHE_BYTES = 256 * 1024**2
+_geometry_cache: OrderedDict[RenderSettings, TileGeometry] = OrderedDict()
+_geometry_lock = threading.Lock()
+
+
+def tile_geometry(settings: RenderSettings) -> TileGeometry:
+    """The settings' geometry, from the cache when one render already made it (LRU, GEOMETRY_CACHE_BYTES)."""
+    with _geometry_lock:
+        if settings in _geometry_cache:
+            _geometry_cache.move_to_end(settings)
+            return _geometry_cache[settings]
+    geometry = _make_geometry(settings)
+    with _geometry_lock:
+        _geometry_cache[settings] = geometry
+        while len(_geometry_cache) > 1 and sum(_geometry_bytes(g) for g in _geometry_cache.values()) > GEOMETRY_CACHE_BYTES:
+            _geometry_cache.popitem(last=False)
+    return geometry
+
+
+def _geometry_bytes(geometry: TileGeometry) -> int:
+    arrays = [geometry.background, geometry.levels, *vars(geometry.surface).values(), *vars(geometry.lens).values()]
+    return sum(array.nbytes for array in arrays if isinstance(array, np.ndarray))
+
+
+def _make_geometry(settings: RenderSettings) -> TileGeometry:
+    # Geometry and light have random streams of their own: one seed gives one layout whatever the mix.
     layout = granule_layout(settings, np.random.default_rng([settings.seed, 0]))
     surface = granule_surface(layout, settings.size)
     labels = surface.labels
@@ -138,35 +171,53 @@ def render_layers(mix: ColorMix, settings: RenderSettings, palette: Palette | No
     background = cut_to_tile(layout, labels, settings) if photo else np.zeros(labels.shape, bool)
     if photo:
         labels[background] = NO_GRANULE
-
-    # 2. Colours by visible area: shares are of what is seen (a wide or tall image keeps a part).
-    color_rng = np.random.default_rng([settings.seed, 1])
     areas = np.bincount(labels[settings.kept].ravel() + 1, minlength=layout.granule_count + 1)[1:]
-    color_of_granule = assign_colors(areas, fractions, color_rng)
-
-    # 3. Light, ranked into levels, and each colour's photo at each level.
     light = shade(surface, settings, np.random.default_rng([settings.seed, 2]))
     if photo:
         light += bevel_shade(settings)
     levels = shade_levels(light, labels != NO_GRANULE)
+    lens = camera(labels.shape, ~background if photo else None, np.random.default_rng([settings.seed, 3]))
+    for array in (labels, background, areas, levels, *vars(surface).values(), *vars(lens).values()):
+        if isinstance(array, np.ndarray):
+            array.setflags(write=False)
+    return TileGeometry(surface, labels, background, areas, levels, lens)
+
+
+def render_layers(mix: ColorMix, settings: RenderSettings, palette: Palette | None = None) -> RenderedTile:
+    """The render with its label and colour maps. See render_tile."""
+    palette = load_palette() if palette is None else palette
+    shares = mix.normalized
+    colors = tuple(shares)
+    fractions = np.array([shares[name] for name in colors]) / sum(shares.values())
+    photo = settings.framing == "product_photo"
+
+    # 1. Geometry and light: granules, their surface and shade levels (kept per settings).
+    geometry = tile_geometry(settings)
+    labels, background = geometry.labels, geometry.background
+
+    # 2. Colours by visible area: shares are of what is seen (a wide or tall image keeps a part).
+    color_rng = np.random.default_rng([settings.seed, 1])
+    color_of_granule = assign_colors(geometry.areas, fractions, color_rng)
+
+    # 3. Each colour's photo at each shade level.
     binder = binder_linear(fractions @ srgb_to_linear(palette.srgb_array(list(colors))), palette.gap_lightness)
     table = srgb_table(color_rows(colors, palette, color_rng), binder)
     binder_row = len(colors) * GRANULE_VARIANTS
-    variants = color_rng.integers(0, GRANULE_VARIANTS, len(areas))
+    variants = color_rng.integers(0, GRANULE_VARIANTS, len(geometry.areas))
     first_of_label = (np.append(color_of_granule * GRANULE_VARIANTS + variants, binder_row) * SHADE_LEVELS).astype(np.int32)
     index = first_of_label[labels]
     if photo:
         index[background] = (binder_row + 1) * SHADE_LEVELS
-    index += levels
+    index += geometry.levels
 
     # 4. The camera.
     channels = (np.take(table[0], index), np.take(table[1], index), np.take(table[2], index))
-    image = expose(channels, ~background if photo else None, np.random.default_rng([settings.seed, 3]))
+    image = expose(channels, geometry.lens)
     return RenderedTile(
         image=image,
         labels=labels,
         background=background,
-        granule_surface=surface,
+        granule_surface=geometry.surface,
         color_of_granule=color_of_granule,
         colors=colors,
     )

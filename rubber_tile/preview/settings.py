@@ -39,7 +39,7 @@ GRADES: Mapping[str, GranuleGrade] = MappingProxyType(
 
 # Grid cell (one granule each) / mean sieve size of the grade. Calibrated so that granule patches
 # at the standard grade match the owner's photos at their scale (scripts/eval/evaluate_preview.py).
-GRANULE_CELL_FACTOR = 0.62
+GRANULE_CELL_FACTOR = 0.55
 # A full frame shows this share of the tile face's width: close-ups like the SDXL outputs, whose
 # granules look this much larger than in the photos of the whole tile.
 FULL_FRAME_FIELD_SHARE = 0.87

@@ -2,10 +2,12 @@
 
 From the height field (geometry.py): a slightly rounded copy of it gives the surface normal,
 lit diffusely (Lambert, no mirror highlights) from the upper left at LIGHT_ELEVATION_DEG; narrow
-valleys between granules darken (cavity), and so do points that lie low against their
-surroundings (ambient occlusion) or behind a higher granule towards the light (soft cast
-shadow), both worked out on a coarser grid and smoothed back up. A faint roughness noise gives
-the fracture faces their matte grain, each granule is a little lighter or darker than the next,
+valleys between granules darken (cavity), the foot of a higher neighbour's edge darkens (contact
+shadow, fading over a few pixels: the deep gaps where granules meet), and so do points that lie
+low against their surroundings (ambient occlusion) or behind a higher granule towards the light
+(soft cast shadow), both worked out on a coarser grid and smoothed back up. Slopes are one-sided
+at granule edges (surface_gradient), so no line of false slope outlines a granule. A faint, smooth
+roughness gives the fracture faces their matte grain, each granule is a little lighter or darker than the next,
 and the picture darkens slightly towards its corners, as a lens and a lamp make it.
 
 The result is a shade per pixel whose order alone matters: coloring.py maps each colour's
@@ -30,15 +32,19 @@ LIGHT_ELEVATION_DEG = 42.0
 # direction about equally: the lamp is the smaller part.
 AMBIENT_SHARE = 0.3
 OVERHEAD_SHARE = 0.5
-# Roughness of the fracture faces: height noise (in cell widths) and its grain (cells).
-ROUGHNESS = 0.05
-ROUGHNESS_GRAIN = 0.15
+# Roughness of the fracture faces: height noise (in cell widths) and its grain (cells). A grain of
+# a pixel or less reads as stippled speckle; 0.3 cell (2 px in a 640 px photo) as a matte surface.
+ROUGHNESS = 0.04
+ROUGHNESS_GRAIN = 0.3
 # Rounding of the granule edges before the normal is taken: passes of a 1-2-1 blur.
 ROUNDING_PASSES = 0
 # Narrow valleys: depth below the locally blurred surface (in cells) that makes a pixel black.
 CAVITY_DEPTH = 0.25
-# Where two granules meet, the gap between them: share of the light lost on its pixels.
-OUTLINE_DARKENING = 0.35
+# Contact shadow at the foot of a higher neighbour: reach (px), the depth below it (cells) that
+# takes CONTACT_DARKENING of the light.
+CONTACT_REACH_PX = 2
+CONTACT_DEPTH = 0.5
+CONTACT_DARKENING = 0.8
 # Ambient occlusion: height below the surroundings (cells) that shuts out all of the sky; the
 # surroundings' size (cells).
 OCCLUSION_DEPTH = 0.9
@@ -100,12 +106,26 @@ def roughness(shape: tuple[int, int], cell_px: int, rng: np.random.Generator) ->
     return fine(small, factor, shape) * np.float32(ROUGHNESS * cell_px)
 
 
-def lambert(height_px: np.ndarray) -> np.ndarray:
-    """Direct light on a matte surface of this height (pixels), lamp at the upper left: 0-1."""
-    gx = np.zeros_like(height_px)
-    gy = np.zeros_like(height_px)
-    gx[:, 1:-1] = (height_px[:, 2:] - height_px[:, :-2]) * np.float32(0.5)
-    gy[1:-1] = (height_px[2:] - height_px[:-2]) * np.float32(0.5)
+def surface_gradient(height_px: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(d/dx, d/dy) of the height (pixels per pixel), one-sided where the two sides disagree: of the
+    forward and backward difference the one of smaller size, zero where they differ in sign
+    (minmod), so a step between two granules leaves each granule's own facet slope on its edge
+    pixels instead of a line of steep false slope. Zero on the image's border."""
+    zero = np.float32(0.0)
+    gradients = []
+    for step in (np.diff(height_px, axis=1), np.diff(height_px, axis=0)):
+        backward, forward = (step[:, :-1], step[:, 1:]) if step.shape[1] < height_px.shape[1] else (step[:-1], step[1:])
+        low = np.minimum(backward, forward)
+        np.maximum(low, zero, out=low)
+        high = np.maximum(backward, forward)
+        np.minimum(high, zero, out=high)
+        low += high
+        gradients.append(np.pad(low, ((0, 0), (1, 1)) if step.shape[1] < height_px.shape[1] else ((1, 1), (0, 0))))
+    return gradients[0], gradients[1]
+
+
+def lambert(gx: np.ndarray, gy: np.ndarray) -> np.ndarray:
+    """Direct light on a matte surface of this slope (pixels per pixel), lamp at the upper left: 0-1."""
     elevation = math.radians(LIGHT_ELEVATION_DEG)
     towards = np.float32(math.cos(elevation) / math.sqrt(2.0))  # light from -x and -y
     facing = (gx + gy) * towards + np.float32(math.sin(elevation))
@@ -113,12 +133,8 @@ def lambert(height_px: np.ndarray) -> np.ndarray:
     return np.maximum(facing, np.float32(0.0))
 
 
-def overhead(height_px: np.ndarray) -> np.ndarray:
+def overhead(gx: np.ndarray, gy: np.ndarray) -> np.ndarray:
     """Light from a broad source straight above (a softbox): the cosine of each face's slope, 0-1."""
-    gx = np.zeros_like(height_px)
-    gy = np.zeros_like(height_px)
-    gx[:, 1:-1] = (height_px[:, 2:] - height_px[:, :-2]) * np.float32(0.5)
-    gy[1:-1] = (height_px[2:] - height_px[:-2]) * np.float32(0.5)
     return np.float32(1.0) / np.sqrt(gx * gx + gy * gy + np.float32(1.0))
 
 
@@ -151,16 +167,24 @@ def corner_falloff(settings: RenderSettings) -> np.ndarray:
     return np.float32(1.0) - np.float32(CORNER_FALLOFF) * (squared[:, None] + squared[None, :])
 
 
-def outline(labels: np.ndarray) -> np.ndarray:
-    """HxW float32 0-1: how much of a pixel's 3x3 surroundings shows another granule (its edge)."""
-    edge = np.zeros(labels.shape, np.float32)
-    across = (labels[:, 1:] != labels[:, :-1]).astype(np.float32)
-    down = (labels[1:] != labels[:-1]).astype(np.float32)
-    edge[:, 1:] += across
-    edge[:, :-1] += across
-    edge[1:] += down
-    edge[:-1] += down
-    return np.minimum(edge, np.float32(2.0)) * np.float32(0.5)
+def max_3(field: np.ndarray) -> np.ndarray:
+    """Separable 3x3 maximum, edges repeated."""
+    padded = np.pad(field, 1, mode="edge")
+    rows = np.maximum(np.maximum(padded[:-2], padded[2:]), padded[1:-1])
+    return np.maximum(np.maximum(rows[:, :-2], rows[:, 2:]), rows[:, 1:-1])
+
+
+def contact_shadow(height_px: np.ndarray, cell_px: int) -> np.ndarray:
+    """HxW float32 0-1: how far a pixel lies below the highest point near it, relative to
+    CONTACT_DEPTH cells, counting a point k px away 1/k as much (the shadow fades away from the
+    edge, a valley rather than a flat-bottomed groove): the foot of a higher neighbour's edge,
+    where two granules meet, goes dark; the higher granule's own edge does not."""
+    around = height_px
+    below = np.zeros_like(height_px)
+    for reach in range(1, CONTACT_REACH_PX + 1):
+        around = max_3(around)
+        np.maximum(below, (around - height_px) * np.float32(1.0 / reach), out=below)
+    return np.float32(1.0) - np.exp(below * np.float32(-1.0 / (CONTACT_DEPTH * cell_px)))
 
 
 def shade(surface: GranuleSurface, settings: RenderSettings, rng: np.random.Generator) -> np.ndarray:
@@ -171,10 +195,11 @@ def shade(surface: GranuleSurface, settings: RenderSettings, rng: np.random.Gene
     cavity = np.clip((blur_121(rounded) - rounded) / np.float32(CAVITY_DEPTH * cell), 0.0, 1.0)
     occluded, shadowed = occlusion_and_shadow(rounded, cell)
     light = np.float32(AMBIENT_SHARE) * (np.float32(1.0) - occluded)
-    light += np.float32(OVERHEAD_SHARE) * overhead(rounded)
-    light += np.float32(1.0 - AMBIENT_SHARE - OVERHEAD_SHARE) * lambert(rounded) * (np.float32(1.0) - shadowed)
+    gx, gy = surface_gradient(rounded)
+    light += np.float32(OVERHEAD_SHARE) * overhead(gx, gy)
+    light += np.float32(1.0 - AMBIENT_SHARE - OVERHEAD_SHARE) * lambert(gx, gy) * (np.float32(1.0) - shadowed)
     light *= np.float32(1.0) - cavity
-    light *= np.float32(1.0) - np.float32(OUTLINE_DARKENING) * outline(surface.labels)
+    light *= np.float32(1.0) - np.float32(CONTACT_DARKENING) * contact_shadow(rounded, cell)
     offsets = rng.normal(0.0, GRANULE_SHADE_SIGMA, surface.labels.max() + 2).astype(np.float32)
     offsets[-1] = 0.0  # index -1: binder and background
     light += offsets[surface.labels]
@@ -185,7 +210,7 @@ def shade(surface: GranuleSurface, settings: RenderSettings, rng: np.random.Gene
 def away_from_light(surface: GranuleSurface) -> np.ndarray:
     """HxW bool: granule faces turned from the lamp (less direct light than a level face)."""
     flat = math.sin(math.radians(LIGHT_ELEVATION_DEG))
-    return (lambert(blur_121(surface.height_px)) < flat) & (surface.labels != NO_GRANULE)
+    return (lambert(*surface_gradient(surface.height_px)) < flat) & (surface.labels != NO_GRANULE)
 
 
 def bevel_shade(settings: RenderSettings) -> np.ndarray:

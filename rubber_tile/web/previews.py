@@ -9,12 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
-import tempfile
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass
-from pathlib import Path
 
-from ..output import save_tile
+from ..output import encode_tile
 from ..preview.backend import PreviewTileGenerator
 from ..request import TileRequest, make_request
 
@@ -58,9 +56,7 @@ def checked_request(params: PreviewParams) -> TileRequest:
 def draw_preview(params: PreviewParams) -> bytes:
     """The preview as file bytes (with save_tile's metadata: mix, seed, size, backend)."""
     tile = PreviewTileGenerator("web configurator preview").generate(checked_request(params))
-    with tempfile.TemporaryDirectory(prefix="tile-web-") as folder:
-        path = save_tile(tile, Path(folder) / f"preview.{params.image_format}", params.image_format)
-        return path.read_bytes()
+    return encode_tile(tile, params.image_format)
 
 
 def _warm_up(_: int) -> int:

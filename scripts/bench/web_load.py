@@ -3,12 +3,15 @@
     .venv/bin/python scripts/bench/web_load.py                        # 20 clients, 1,000 previews at 512 px
     .venv/bin/python scripts/bench/web_load.py --clients 20 --requests 1000 --workers 2
     .venv/bin/python scripts/bench/web_load.py --think-ms 1000        # customers who look before moving again
+    .venv/bin/python scripts/bench/web_load.py --sliders              # each customer keeps his layout (seed)
     .venv/bin/python scripts/bench/web_load.py --url http://127.0.0.1:8000   # a configurator already running
 
 Starts the configurator (`python -m rubber_tile.web`) on 127.0.0.1 unless --url is given. Each client
 is one customer moving sliders: a keep-alive connection sending GET /api/preview, each request a mix
 (1-4 colours in whole parts) and seed of its own, so no two requests draw the same picture; back to
-back by default (the worst case), or with --think-ms (0.5-1.5 times it, at random) between them. A round trip is from sending the request to the last byte of the image. Then bad input
+back by default (the worst case), or with --think-ms (0.5-1.5 times it, at random) between them.
+With --sliders each customer keeps one seed (his granule layout) and only the mix changes, as when
+he moves the sliders: the renderer then redraws colours on a layout it keeps. A round trip is from sending the request to the last byte of the image. Then bad input
 (malformed JSON, a body over 64 kB, an unknown field, a bad mix) is sent and every answer must be 4xx.
 Targets: p50 <= 150 ms, p95 <= 400 ms, 0 server errors. Exit status 1 when one is missed.
 """
@@ -59,11 +62,13 @@ def random_mix(rng: random.Random) -> str:
     return ", ".join(f"{part}% {name}" for part, name in zip(parts, colors, strict=True))
 
 
-def preview_paths(count: int, size: int, seed: int) -> list[str]:
+def preview_paths(count: int, size: int, seed: int, layout_seeds: list[int] | None = None) -> list[str]:
+    """`count` distinct preview paths; with `layout_seeds`, path i keeps layout_seeds[i % len] (a customer's)."""
     rng = random.Random(seed)
     paths, seen = [], set()
     while len(paths) < count:
-        query = {"mix": random_mix(rng), "seed": rng.randrange(2**31), "size": size, "language": "en"}
+        layout = layout_seeds[len(paths) % len(layout_seeds)] if layout_seeds else rng.randrange(2**31)
+        query = {"mix": random_mix(rng), "seed": layout, "size": size, "language": "en"}
         key = (query["mix"], query["seed"])
         if key not in seen:
             seen.add(key)
@@ -97,8 +102,11 @@ def run_client(host: str, port: int, paths: list[str], result: ClientResult, thi
         connection.close()
 
 
-def run_load(host: str, port: int, clients: int, requests: int, size: int, think_s: float) -> tuple[list[ClientResult], float]:
-    paths = preview_paths(requests, size, seed=13)
+def run_load(
+    host: str, port: int, clients: int, requests: int, size: int, think_s: float, sliders: bool = False
+) -> tuple[list[ClientResult], float]:
+    layout_seeds = [random.Random(client).randrange(2**31) for client in range(clients)] if sliders else None
+    paths = preview_paths(requests, size, seed=13, layout_seeds=layout_seeds)
     shares = [paths[index::clients] for index in range(clients)]
     results = [ClientResult() for _ in range(clients)]
     threads = [threading.Thread(target=run_client, args=(host, port, share, result, think_s, index))
@@ -162,6 +170,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--requests", type=int, default=1000)
     parser.add_argument("--size", type=int, default=512)
     parser.add_argument("--think-ms", type=float, default=0.0, help="pause of each client between its requests")
+    parser.add_argument("--sliders", action="store_true", help="each client keeps one seed and changes the mix")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="preview worker processes of the started app")
     parser.add_argument("--url", default="", help="load a configurator already running here instead of starting one")
     args = parser.parse_args(argv)
@@ -175,7 +184,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     print(f"machine: {os.cpu_count()} CPUs; {args.clients} clients, {args.requests} previews at {args.size} px, "
-          f"think time {args.think_ms:.0f} ms")
+          f"think time {args.think_ms:.0f} ms, {'one seed per client' if args.sliders else 'a new seed per request'}")
     with tempfile.TemporaryDirectory(prefix="web-load-") as folder:
         if args.url:
             parts = urlsplit(args.url)
@@ -186,7 +195,9 @@ def main(argv: list[str] | None = None) -> int:
             host, port = "127.0.0.1", app.port
         try:
             run_load(host, port, min(args.clients, 4), min(args.requests, 40), args.size, 0.0)  # warm-up, not counted
-            results, seconds = run_load(host, port, args.clients, args.requests, args.size, args.think_ms / 1000)
+            results, seconds = run_load(
+                host, port, args.clients, args.requests, args.size, args.think_ms / 1000, sliders=args.sliders
+            )
             missed = report(results, seconds, args.clients)
             print("bad input (each must be 4xx with a message):")
             missed += check_bad_inputs(host, port)
