@@ -8,10 +8,11 @@ from __future__ import annotations
 import io
 import statistics
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from PIL import Image
 
 from ..mix import ColorMix
 from ..preview.render import render_tile
@@ -55,26 +56,7 @@ class RenderTiming:
 
 def time_size(size: int, repeats: int, framing: str) -> RenderTiming:
     render_tile(BENCH_MIX, size=size, seed=0, framing=framing)  # warm-up: imports, palette file
-    walls, cpus, pngs = [], [], []
-    png_bytes = 0
-    for seed in range(1, repeats + 1):
-        wall_start, cpu_start = time.perf_counter(), time.process_time()
-        image = render_tile(BENCH_MIX, size=size, seed=seed, framing=framing)
-        walls.append(time.perf_counter() - wall_start)
-        cpus.append(time.process_time() - cpu_start)
-        buffer = io.BytesIO()
-        png_start = time.perf_counter()
-        image.save(buffer, format="PNG")
-        pngs.append(time.perf_counter() - png_start)
-        png_bytes = buffer.tell()
-    return RenderTiming(
-        size=size,
-        render_wall_ms=1000.0 * statistics.median(walls),
-        render_cpu_ms=1000.0 * statistics.median(cpus),
-        png_wall_ms=1000.0 * statistics.median(pngs),
-        png_bytes=png_bytes,
-        repeats=repeats,
-    )
+    return _timed(lambda seed: render_tile(BENCH_MIX, size=size, seed=seed, framing=framing), size, repeats)
 
 
 def time_installed(size: int, repeats: int) -> RenderTiming:
@@ -87,12 +69,17 @@ def time_installed(size: int, repeats: int) -> RenderTiming:
         return make_request(BENCH_MIX.describe(), seed=seed, width=size, height=size, view="installed")
 
     generator.generate(request(0))  # warm-up
+    requests = {seed: request(seed) for seed in range(1, repeats + 1)}  # checked outside the timing
+    return _timed(lambda seed: generator.generate(requests[seed]).image, size, repeats)
+
+
+def _timed(render: Callable[[int], Image.Image], size: int, repeats: int) -> RenderTiming:
+    """Median wall and CPU time of `render(seed)` for seeds 1..repeats, and of encoding each as PNG."""
     walls, cpus, pngs = [], [], []
     png_bytes = 0
     for seed in range(1, repeats + 1):
-        asked = request(seed)
         wall_start, cpu_start = time.perf_counter(), time.process_time()
-        image = generator.generate(asked).image
+        image = render(seed)
         walls.append(time.perf_counter() - wall_start)
         cpus.append(time.process_time() - cpu_start)
         buffer = io.BytesIO()
