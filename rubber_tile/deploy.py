@@ -21,8 +21,15 @@ from pathlib import Path
 
 import yaml
 
-from .sdxl.paths import UNBAKED_DIR_NAME, files_setup_reads, missing_weights, weights_from_env
-from .sdxl.weight_files import WeightsError, check_safetensors_file
+from .sdxl.paths import (
+    BAKE_RECORD_NAME,
+    UNBAKED_DIR_NAME,
+    BakeRecord,
+    files_setup_reads,
+    missing_weights,
+    weights_from_env,
+)
+from .sdxl.weight_files import WeightsError, check_diffusers_folder, check_safetensors_file
 
 MIN_COG_CLI = (0, 23, 0)  # CUDA 13 base images need replicate/cog#3160, merged after v0.22.0
 COG_INSTALL = "sh <(curl -fsSL https://cog.run/install.sh)"
@@ -111,18 +118,55 @@ def _weight_problems(
     if env.get("TILE_BACKEND", "auto") == "preview":
         return []
     missing = [_relative(path, project_dir) for path in missing_weights(weights)]
-    problems = [f"missing weight: {path} (setup() fails with TILE_BACKEND=sdxl; see model_files/README.md)" for path in missing]
+    problems = [
+        f"missing weight: {path} (setup() fails with TILE_BACKEND=sdxl; see model_files/README.md)" for path in missing
+    ]
     present = [path for path in reads if path not in missing]
-    problems += [f"setup() reads {path}, outside the project: the image will not have it"
-                 for path in present if Path(path).is_absolute()]
-    problems += [f"setup() reads {path}, which .dockerignore leaves out of the image"
-                 for path in present if not Path(path).is_absolute() and path not in in_context]
+    problems += [
+        f"setup() reads {path}, outside the project: the image will not have it"
+        for path in present
+        if Path(path).is_absolute()
+    ]
+    problems += [
+        f"setup() reads {path}, which .dockerignore leaves out of the image"
+        for path in present
+        if not Path(path).is_absolute() and path not in in_context
+    ]
     for path in (project_dir / p for p in present if p.endswith(".safetensors") and not Path(p).is_absolute()):
         try:
             check_safetensors_file(path, path.name, "Copy or download it again.")
         except WeightsError as error:
             problems.append(str(error).replace(str(project_dir) + "/", ""))
+    problems += [problem.replace(str(project_dir) + "/", "") for problem in _folder_problems(weights)]
     return problems
+
+
+def _folder_problems(weights) -> list[str]:
+    """setup()'s own checks of the pipeline folders it loads: the bake record, every component's weights."""
+    fix = "Bake again, or download the base again (scripts/download_weights.py)."
+    folders = (
+        [(weights.baked, "the baked pipeline")]
+        if weights.baked is not None
+        else [(weights.base, "the SDXL base model")]
+    )
+    problems = []
+    for folder, what in folders:
+        if not folder.is_dir():
+            continue
+        if weights.baked is not None:
+            problems += _weights_errors(BakeRecord.read, folder / BAKE_RECORD_NAME)
+        variant = "fp16" if any(folder.glob("unet/*.fp16.safetensors")) else None
+        problems += _weights_errors(check_diffusers_folder, folder, what, fix, variant)
+    return problems
+
+
+def _weights_errors(check, *arguments) -> list[str]:
+    """[the message] if check(*arguments) raises WeightsError, else []."""
+    try:
+        check(*arguments)
+    except WeightsError as error:
+        return [str(error)]
+    return []
 
 
 def _baked_problems(weights, context: list[ContextFile], project_dir: Path) -> list[str]:
@@ -152,8 +196,11 @@ def _duplicate_problems(context: list[ContextFile], project_dir: Path) -> list[s
         by_digest: dict[str, list[str]] = {}
         for file in same_size:
             by_digest.setdefault(_digest(project_dir / file.path), []).append(file.path)
-        problems += [f"the same {same_size[0].size / 1e6:.0f} MB file twice: {', '.join(paths)}"
-                     for paths in by_digest.values() if len(paths) > 1]
+        problems += [
+            f"the same {same_size[0].size / 1e6:.0f} MB file twice: {', '.join(paths)}"
+            for paths in by_digest.values()
+            if len(paths) > 1
+        ]
     return problems
 
 
@@ -166,8 +213,11 @@ def _digest(path: Path) -> str:
 
 
 def _unread_large_files(context: list[ContextFile], reads: set[str]) -> list[str]:
-    return [f"{file.path} ({file.size / 1e6:.0f} MB) is in the image but setup() never reads it"
-            for file in context if file.size >= WEIGHT_FILE_BYTES and file.path not in reads]
+    return [
+        f"{file.path} ({file.size / 1e6:.0f} MB) is in the image but setup() never reads it"
+        for file in context
+        if file.size >= WEIGHT_FILE_BYTES and file.path not in reads
+    ]
 
 
 def _separate_weights_problems(project_dir: Path, reads: set[str]) -> list[str]:
@@ -178,8 +228,10 @@ def _separate_weights_problems(project_dir: Path, reads: set[str]) -> list[str]:
         if any(part in (".git", ".venv", ".cog") for part in Path(relative).parts) or not path.is_file():
             continue
         if path.stat().st_size >= WEIGHT_FILE_BYTES and path.suffix not in _CODE_SUFFIXES and relative not in reads:
-            problems.append(f"--separate-weights would push {relative} ({path.stat().st_size / 1e9:.2f} GB) although "
-                            "setup() never reads it: it ignores .dockerignore; move the file out of the project")
+            problems.append(
+                f"--separate-weights would push {relative} ({path.stat().st_size / 1e9:.2f} GB) although "
+                "setup() never reads it: it ignores .dockerignore; move the file out of the project"
+            )
     return problems
 
 
@@ -199,29 +251,39 @@ def _version_problems(cog_config: Mapping, project_dir: Path) -> list[str]:
     build = cog_config.get("build") or {}
     sdk, installed = str(build.get("sdk_version", "")), importlib.metadata.version("cog")
     if sdk != installed:
-        problems.append(f"cog.yaml build.sdk_version is {sdk or 'unset'}; the tests run cog {installed}: pin {installed}")
+        problems.append(
+            f"cog.yaml build.sdk_version is {sdk or 'unset'}; the tests run cog {installed}: pin {installed}"
+        )
     if "predict" in cog_config or "run" not in cog_config:
         problems.append('cog.yaml needs `run: "predict.py:Predictor"` (`predict:` is deprecated since Cog 0.20)')
     cli = cog_cli_version()
     if cli is not None and cli < MIN_COG_CLI:
         wanted = ".".join(map(str, MIN_COG_CLI))
-        problems.append(f"Cog CLI {'.'.join(map(str, cli))} cannot build CUDA 13 images: upgrade to {wanted}+ with {COG_INSTALL}")
+        problems.append(
+            f"Cog CLI {'.'.join(map(str, cli))} cannot build CUDA 13 images: upgrade to {wanted}+ with {COG_INSTALL}"
+        )
     schema_path = project_dir / SCHEMA_PATH.relative_to(SCHEMA_PATH.parents[1])
     if schema_path.is_file():
         import json
 
         differences = schema_differences(json.loads(schema_path.read_text()), generate_schema())
-        problems += [f"stale .cog/openapi_schema.json: {line} (run scripts/write_openapi_schema.py)" for line in differences]
+        problems += [
+            f"stale .cog/openapi_schema.json: {line} (run scripts/write_openapi_schema.py)" for line in differences
+        ]
     return problems
 
 
 def _versions(cog_config: Mapping, project_dir: Path) -> dict[str, str]:
     build = cog_config.get("build") or {}
-    requirements = (project_dir / "requirements.txt").read_text() if (project_dir / "requirements.txt").is_file() else ""
+    requirements = (
+        (project_dir / "requirements.txt").read_text() if (project_dir / "requirements.txt").is_file() else ""
+    )
     torch_pin = re.search(r"^torch==(\S+)", requirements, flags=re.MULTILINE)
     cli = cog_cli_version()
     return {
-        "Cog CLI": ".".join(map(str, cli)) if cli else f"not on PATH here (needs {'.'.join(map(str, MIN_COG_CLI))}+: {COG_INSTALL})",
+        "Cog CLI": ".".join(map(str, cli))
+        if cli
+        else f"not on PATH here (needs {'.'.join(map(str, MIN_COG_CLI))}+: {COG_INSTALL})",
         "cog SDK in the image": str(build.get("sdk_version", "newest on PyPI at build time")),
         "cog SDK the tests run": importlib.metadata.version("cog"),
         "CUDA": str(build.get("cuda", "none")),

@@ -77,7 +77,10 @@ def unused_inputs(request: TileRequest, backend: str) -> list[str]:
         "grade": DEFAULT_GRADE,
         "framing": DEFAULT_FRAMING,
     }
-    return [name for name in _UNUSED_BY[backend] if getattr(request, name) != defaults[name]]
+    unused = [name for name in _UNUSED_BY[backend] if getattr(request, name) != defaults[name]]
+    if backend == "preview" and request.view == "installed" and request.framing != DEFAULT_FRAMING:
+        unused.append("framing")  # a floor is always laid from full-frame top views
+    return unused
 
 
 def note_unused_inputs(request: TileRequest, backend: str, metadata: dict[str, str]) -> None:
@@ -113,7 +116,7 @@ def load_generator(env: Mapping[str, str] = os.environ, has_gpu: Callable[[], bo
     `auto` (SDXL where it can run: base, LoRA and textual inversion present and a CUDA GPU; else the
     preview, with one log line saying why)."""
     from .preview.backend import PreviewTileGenerator
-    from .sdxl.paths import missing_weights, shown_path, weights_from_env
+    from .sdxl.paths import missing_weights, settings_a_bake_ignores, shown_path, weights_from_env
 
     backend = env.get("TILE_BACKEND", "auto").strip().lower()
     if backend not in BACKENDS:
@@ -123,15 +126,26 @@ def load_generator(env: Mapping[str, str] = os.environ, has_gpu: Callable[[], bo
         return PreviewTileGenerator("TILE_BACKEND=preview")
 
     weights = weights_from_env(env)
+    if ignored := settings_a_bake_ignores(env, weights):
+        log.warning(
+            "%s not used: setup() reads the baked folder %s (bake again to change them)",
+            ", ".join(ignored),
+            weights.baked,
+        )
     missing = missing_weights(weights)
     if missing and backend == "auto":
-        log.info("backend: preview renderer, because SDXL weights not found: %s (TILE_BACKEND=auto)",
-                 ", ".join(str(path) for path in missing))
+        log.info(
+            "backend: preview renderer, because SDXL weights not found: %s (TILE_BACKEND=auto)",
+            ", ".join(str(path) for path in missing),
+        )
         return PreviewTileGenerator("SDXL weights not found: " + ", ".join(shown_path(path) for path in missing))
     if backend == "auto" and not has_gpu():
         # SDXL on a CPU: about 14 GB of RAM in fp32 and over half an hour for one small image.
         reason = "SDXL weights found but no CUDA GPU"
-        log.info("backend: preview renderer, because %s; set TILE_BACKEND=sdxl to run SDXL on the CPU anyway (very slow)", reason)
+        log.info(
+            "backend: preview renderer, because %s; set TILE_BACKEND=sdxl to run SDXL on the CPU anyway (very slow)",
+            reason,
+        )
         return PreviewTileGenerator(reason)
 
     compile_unet = env.get("TILE_TORCH_COMPILE", "0").strip()

@@ -75,6 +75,11 @@ CORPUS: tuple[tuple[str, str, str], ...] = (
     ("ratio", "70/30 черный и белый", "70% black, 30% white"),
     ("ratio", "60/30 red/white", "!bad_sum"),
     ("ratio", "60/40 red/white/blue", "!unreadable"),
+    ("ratio", "60/40 dark green white black", "!unreadable"),
+    ("ratio", "50/50", "!unreadable"),
+    ("ratio", "10%/5%/5% red/white/blue", "!bad_sum"),  # percent signs: shares, not parts
+    ("ratio", "white green apple 50/50", "!ambiguous_colour"),  # white-green + apple, or white + green apple
+    ("ratio", "белый зелёное яблоко 50/50", "50% white, 50% green apple"),  # Russian compounds need -о: one reading
     # --- items with no separator, or a slash -------------------------------------------------------
     ("no separator", "40% white 60% red", "40% white, 60% red"),
     ("no separator", "red 40% white 60%", "40% red, 60% white"),
@@ -122,7 +127,11 @@ CORPUS: tuple[tuple[str, str, str], ...] = (
     ("Russian", "50% терракотовый, 50% песочный", "50% terracotta, 50% sand"),
     ("Russian", "50% терракотового, 50% песочного", "50% terracotta, 50% sand"),
     ("Russian", "50% лососевый, 30% оранжевый, 20% розовый", "50% salmon, 30% orange, 20% pink"),
-    ("Russian", "40% бежевый, 30% бирюзовый, 20% голубой, 10% жемчужный", "40% beige, 30% turquoise, 20% sky blue, 10% pearl"),
+    (
+        "Russian",
+        "40% бежевый, 30% бирюзовый, 20% голубой, 10% жемчужный",
+        "40% beige, 30% turquoise, 20% sky blue, 10% pearl",
+    ),
     ("Russian", "50% хаки, 50% коричневый", "50% khaki, 50% brown"),
     ("Russian", "50% изумрудный, 50% сиреневый", "50% emerald, 50% lilac"),
     ("Russian", "50% фиолетовый, 50% лаймовый", "50% violet, 50% lime green"),
@@ -139,6 +148,8 @@ CORPUS: tuple[tuple[str, str, str], ...] = (
     ("Russian", "черный 70%; белый 30%", "70% black, 30% white"),
     ("Russian", "чёрный-70%, белый-30%", "70% black, 30% white"),
     ("Russian", "70% чорный, 30% белый", "!unknown_colour"),
+    ("Russian", "50% белый зелёный, 50% чёрный", "!unknown_colour"),  # two colours, or бело-зелёный: never guessed
+    ("Russian", "60% тёмный серый, 40% белый", "!unknown_colour"),
     ("Russian", "50% красный, 50% бордовый", "!ambiguous_colour"),
     ("Russian", "50% зелёный, 50% белый", "!ambiguous_colour"),
     ("Russian", "50% зеленого, 50% белого", "!ambiguous_colour"),
@@ -197,6 +208,8 @@ CORPUS: tuple[tuple[str, str, str], ...] = (
     ("bad share", "0% red, 100% white", "!bad_share"),
     ("bad share", "-10% red, 110% white", "!bad_share,bad_share"),
     ("bad share", "150% red", "!bad_share"),
+    ("bad share", "100.001% red", "!bad_share"),
+    ("sum", "33.6651 red, 33.6651 white, 33.6651 black", "!bad_sum"),
     ("bad share", "0.2% red, 99.8% white", "!bad_share"),
     ("bad share", "red, white", "!bad_share"),
     ("bad share", "red and white", "!bad_share"),

@@ -11,7 +11,7 @@ from safetensors.torch import save_file
 
 from rubber_tile.deploy import WEIGHT_FILE_BYTES, check_deploy
 from rubber_tile.sdxl.bake import move_sources_aside
-from rubber_tile.sdxl.paths import BAKE_RECORD_NAME, weights_from_env
+from rubber_tile.sdxl.paths import BAKE_RECORD_NAME, BakeRecord, weights_from_env
 from tests.support.scripts import load_script
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -32,17 +32,25 @@ def project(tmp_path: Path) -> Path:
     for name in ("cog.yaml", ".dockerignore", "requirements.txt", "predict.py"):
         shutil.copy(PROJECT_DIR / name, tmp_path / name)
     models = tmp_path / "model_files"
-    weight_file(models / "sdxl-base" / "unet" / "diffusion_pytorch_model.fp16.safetensors", 12)
-    (models / "sdxl-base" / "model_index.json").write_text("{}")
+    pipeline_folder(models / "sdxl-base", 12)
     weight_file(models / LORA, 11)
     weight_file(models / EMBEDDINGS)
     return tmp_path
 
 
+def pipeline_folder(folder: Path, megabytes: float) -> Path:
+    """A diffusers pipeline folder as setup() checks it: model_index.json, a component with its config and weights."""
+    weight_file(folder / "unet" / "diffusion_pytorch_model.fp16.safetensors", megabytes)
+    (folder / "unet" / "config.json").write_text("{}")
+    (folder / "model_index.json").write_text(
+        '{"_class_name": "StableDiffusionXLPipeline", "unet": ["diffusers", "UNet2DConditionModel"]}'
+    )
+    return folder
+
+
 def bake_into(project: Path) -> Path:
-    baked = project / "model_files" / "sdxl-baked"
-    weight_file(baked / "unet" / "diffusion_pytorch_model.fp16.safetensors", 12.5)
-    (baked / BAKE_RECORD_NAME).write_text("{}")
+    baked = pipeline_folder(project / "model_files" / "sdxl-baked", 12.5)
+    BakeRecord("base", "lora", 0.7, 10, ("<s0>", "<s1>"), "vae").write(baked / BAKE_RECORD_NAME)
     return baked
 
 
@@ -51,6 +59,7 @@ def test_an_unbaked_layout_is_ready_and_setup_reads_base_lora_and_embeddings(pro
     assert report.problems == ()
     assert set(report.setup_reads) == {
         "model_files/sdxl-base/model_index.json",
+        "model_files/sdxl-base/unet/config.json",
         "model_files/sdxl-base/unet/diffusion_pytorch_model.fp16.safetensors",
         f"model_files/{LORA}",
         f"model_files/{EMBEDDINGS}",
@@ -65,7 +74,9 @@ def test_a_bake_beside_its_sources_is_refused_until_they_move_aside(project: Pat
     report = check_deploy(project)
     assert any("model_files/sdxl-base" in p and "rides along" in p for p in report.problems)
     assert any(LORA in p and "rides along" in p for p in report.problems)
-    moved = move_sources_aside(weights_from_env({"TILE_MODEL_DIR": str(project / "model_files")}), project / "model_files")
+    moved = move_sources_aside(
+        weights_from_env({"TILE_MODEL_DIR": str(project / "model_files")}), project / "model_files"
+    )
     assert {source.name for source, _ in moved} == {"sdxl-base", LORA, EMBEDDINGS}
     report = check_deploy(project)
     assert report.problems == ()
@@ -73,7 +84,10 @@ def test_a_bake_beside_its_sources_is_refused_until_they_move_aside(project: Pat
     assert not any("unbaked" in file.path for file in report.image_files)  # .dockerignore leaves them out
     assert weights_from_env({"TILE_MODEL_DIR": str(project / "model_files")}).baked == baked
     # A re-bake finds the moved sources where the bake put them.
-    assert weights_from_env({"TILE_MODEL_DIR": str(project / "model_files")}).lora == project / "model_files" / "unbaked" / LORA
+    assert (
+        weights_from_env({"TILE_MODEL_DIR": str(project / "model_files")}).lora
+        == project / "model_files" / "unbaked" / LORA
+    )
 
 
 def test_separate_weights_would_push_the_sources_that_dockerignore_hides(project: Path) -> None:
@@ -85,9 +99,14 @@ def test_separate_weights_would_push_the_sources_that_dockerignore_hides(project
 
 def test_a_missing_lora_and_a_git_lfs_pointer_are_refused(project: Path) -> None:
     (project / "model_files" / LORA).unlink()
-    (project / "model_files" / EMBEDDINGS).write_text("version https://git-lfs.github.com/spec/v1\noid sha256:abc\nsize 8344\n")
+    (project / "model_files" / EMBEDDINGS).write_text(
+        "version https://git-lfs.github.com/spec/v1\noid sha256:abc\nsize 8344\n"
+    )
     report = check_deploy(project)
-    assert f"missing weight: model_files/{LORA} (setup() fails with TILE_BACKEND=sdxl; see model_files/README.md)" in report.problems
+    assert (
+        f"missing weight: model_files/{LORA} (setup() fails with TILE_BACKEND=sdxl; see model_files/README.md)"
+        in report.problems
+    )
     assert any("Git LFS pointer" in p and EMBEDDINGS in p for p in report.problems)
 
 
@@ -111,8 +130,18 @@ def test_the_script_prints_the_report_and_fails_on_problems(project: Path, capsy
     main = load_script("check_deploy.py").main
     assert main(["--project", str(project)]) == 0
     out = capsys.readouterr().out
-    assert "The image will carry" in out and "setup() will load 4 files" in out and "ready to push" in out
+    assert "The image will carry" in out and "setup() will load 5 files" in out and "ready to push" in out
     assert "cog SDK in the image: 0.23.1" in out and "CUDA: 13.0" in out
     (project / "model_files" / LORA).unlink()
     assert main(["--project", str(project)]) == 1
     assert f"PROBLEM: missing weight: model_files/{LORA}" in capsys.readouterr().out
+
+
+def test_a_baked_folder_setup_would_refuse_is_refused_here(project: Path) -> None:
+    baked = bake_into(project)
+    move_sources_aside(weights_from_env({"TILE_MODEL_DIR": str(project / "model_files")}), project / "model_files")
+    (baked / BAKE_RECORD_NAME).write_text("{}")
+    (baked / "unet" / "config.json").unlink()
+    problems = check_deploy(project).problems
+    assert any("is not a bake record" in p and "bake_weights.py again" in p for p in problems)
+    assert any("no config.json" in p for p in problems) or any("not a model folder" in p for p in problems)

@@ -56,13 +56,22 @@ def test_a_rounded_sum_is_scaled_to_100_and_said_so_in_the_log_and_metadata(capl
     assert "the shares added up to 99%; scaled to 100%" in caplog.text
     tile = PreviewTileGenerator().generate(request)
     assert tile.metadata["mix_note"] == "the shares added up to 99%; scaled to 100%"
-    assert "mix_note" not in PreviewTileGenerator().generate(make_request("50% red, 50% blue", seed=1, width=512, height=512)).metadata
+    assert (
+        "mix_note"
+        not in PreviewTileGenerator()
+        .generate(make_request("50% red, 50% blue", seed=1, width=512, height=512))
+        .metadata
+    )
 
 
 def test_all_problems_of_one_text_are_reported_at_once() -> None:
     with pytest.raises(MixError) as caught:
         parse_mix("50% perl, 30% grean, 20% red, 20% red")
-    assert [problem.code for problem in caught.value.problems] == ["unknown_colour", "unknown_colour", "duplicate_colour"]
+    assert [problem.code for problem in caught.value.problems] == [
+        "unknown_colour",
+        "unknown_colour",
+        "duplicate_colour",
+    ]
     assert [problem.fragment for problem in caught.value.problems][:2] == ["perl", "grean"]
     assert caught.value.problems[0].suggestions == ("pearl",)
     assert str(caught.value).count("Known colours") == 1
@@ -83,6 +92,47 @@ def test_ambiguous_words_list_every_candidate_and_never_pick_one() -> None:
     problem = caught.value.problems[0]
     assert problem.code == "ambiguous_colour" and problem.fragment == "green"
     assert problem.suggestions == ("grass green", "dark green", "light green", "lime green", "green apple", "emerald")
+
+
+def message_of(text: str, language: str | None = None) -> str:
+    with pytest.raises(MixError) as caught:
+        parse_mix(text)
+    return caught.value.message(language or caught.value.language)
+
+
+def test_refusals_quote_shares_and_words_as_written_with_russian_plurals() -> None:
+    assert "'red' has a share of 100.001%" in message_of("100.001% red")
+    assert "'dark green white black' is not 2 colours" in message_of("60/40 dark green white black")
+    assert "не 5 цветов" in message_of("1/1/1/1/1 красный") and "5 долей" in message_of("1/1/1/1/1 красный")
+    assert "2001 символ," in message_of("к" * 2001)
+    assert "в смеси 5 цветов" in message_of("20% красный, 20% синий, 20% белый, 20% черный, 20% желтый")
+    assert message_of("50% красный, 50% красного").startswith("цвет «красный» указан дважды")
+
+
+def test_the_mix_inside_a_full_prompt_is_read_whole_or_refused() -> None:
+    from rubber_tile.mix import mix_from_prompt
+
+    assert mix_from_prompt("ohwx_rubber_tile <s0><s1> 50% red, 30% black, 20% pearl, photorealistic").describe() == (
+        "50% red, 30% black, 20% pearl"
+    )
+    assert mix_from_prompt("ohwx_rubber_tile, black tile 60% red 40% white").describe() == "60% red, 40% white"
+    with pytest.raises(MixError, match="unknown colour 'wite'"):
+        mix_from_prompt("ohwx_rubber_tile <s0><s1>, 60% red, 40% wite, close-up")  # never part of the mix
+    with pytest.raises(MixError, match="found no colour shares"):
+        mix_from_prompt("ohwx_rubber_tile <s0><s1>, red and white")
+
+
+def test_mixes_are_equal_only_in_the_same_order_and_hash_alike_when_equal() -> None:
+    from rubber_tile.mix import ColorMix
+
+    first, same, reordered = (
+        ColorMix({"red": 60, "white": 40}),
+        ColorMix({"red": 60, "white": 40}),
+        ColorMix({"white": 40, "red": 60}),
+    )
+    assert first == same and hash(first) == hash(same) and len({first, same}) == 1
+    assert first != reordered and len({first, reordered}) == 2
+    assert first == {"white": 40.0, "red": 60.0}  # against a plain mapping: the mapping's comparison
 
 
 # --- docs/mix_language.md: the corpus as a table -----------------------------------------------------

@@ -65,7 +65,9 @@ def test_a_typed_mix_comes_back_canonical_with_whole_parts_summing_to_100(client
     assert sorted(c["parts"] for c in body["colors"]) == [33, 33, 34]
 
 
-@pytest.mark.parametrize("text", ["0.5% red, 99.5% white", "10.4% red, 20.4% white, 29.6% black, 39.6% sand", "100% sand"])
+@pytest.mark.parametrize(
+    "text", ["0.5% red, 99.5% white", "10.4% red, 20.4% white, 29.6% black, 39.6% sand", "100% sand"]
+)
 def test_whole_parts_keep_every_colour_and_sum_to_100(text: str) -> None:
     mix = parse_mix(text)
     parts = whole_parts(mix)
@@ -145,15 +147,25 @@ def test_the_estimate_gives_kg_per_colour_and_binder_from_the_constants(client: 
     crumb = 8.0 * 12.5 * 20.0 / 10
     assert body["crumb_kg"] == pytest.approx(crumb)
     assert body["binder_kg"] == pytest.approx(crumb * 0.18)
-    assert {c["name"]: c["kg"] for c in body["colors"]} == pytest.approx({"red": crumb * 0.5, "black": crumb * 0.3, "pearl": crumb * 0.2})
-    own = client.post("/api/estimate", json={"mix": MIX, "area_m2": 10, "thickness_mm": 10, "crumb_kg_per_m2": 7, "binder_percent": 20}).json()
+    assert {c["name"]: c["kg"] for c in body["colors"]} == pytest.approx(
+        {"red": crumb * 0.5, "black": crumb * 0.3, "pearl": crumb * 0.2}
+    )
+    own = client.post(
+        "/api/estimate",
+        json={"mix": MIX, "area_m2": 10, "thickness_mm": 10, "crumb_kg_per_m2": 7, "binder_percent": 20},
+    ).json()
     assert own["crumb_kg"] == pytest.approx(70.0) and own["binder_kg"] == pytest.approx(14.0)
 
 
 @pytest.mark.parametrize(
     ("change", "says"),
-    [({"area_m2": 0}, "area_m2"), ({"thickness_mm": 500}, "thickness_mm"), ({"binder_percent": 300}, "binder_percent"),
-     ({"area_m2": "10"}, "area_m2"), ({"mix": "150% red"}, "100")],
+    [
+        ({"area_m2": 0}, "area_m2"),
+        ({"thickness_mm": 500}, "thickness_mm"),
+        ({"binder_percent": 300}, "binder_percent"),
+        ({"area_m2": "10"}, "area_m2"),
+        ({"mix": "150% red"}, "100"),
+    ],
 )
 def test_bad_estimates_are_refused_with_a_message(client: TestClient, change: dict, says: str) -> None:
     body = {"mix": MIX, "area_m2": 10.0, "thickness_mm": 20.0, "language": "en"} | change
@@ -203,7 +215,9 @@ def test_wrong_shapes_are_4xx_never_5xx(client: TestClient, body: bytes) -> None
 
 
 def test_a_bad_content_length_is_a_400(client: TestClient) -> None:
-    reply = client.post("/api/mix", content=b"{}", headers={"Content-Type": "application/json", "Content-Length": "abc"})
+    reply = client.post(
+        "/api/mix", content=b"{}", headers={"Content-Type": "application/json", "Content-Length": "abc"}
+    )
     assert reply.status_code == 400
 
 
@@ -213,3 +227,10 @@ def test_grade_framing_and_view_reach_the_preview(client: TestClient, change: di
     changed = preview(client, **change)
     assert changed.status_code == 200 and changed.content != top.content
     assert preview(client, **change).content == changed.content
+
+
+def test_without_a_language_a_refusal_speaks_the_language_of_the_text(client) -> None:
+    english = client.post("/api/mix", json={"text": "red 50 white"}).json()["error"]
+    assert english["mix"]["language"] == "en" and english["message"].startswith("no percentage given")
+    russian = client.post("/api/mix", json={"text": "красный 50 белый"}).json()["error"]
+    assert russian["mix"]["language"] == "ru" and russian["message"].startswith("не указана доля")

@@ -39,15 +39,27 @@ class FakeReplicate:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def prediction(self, prediction_id: str, **fields: Any) -> dict[str, Any]:
-        return {"id": prediction_id, "model": "owner/rubber-tile", "version": VERSION, "status": "starting", "input": {},
-                "output": None, "logs": "", "error": None, "metrics": {}, "created_at": "2026-12-02T10:00:00Z",
-                "urls": {"get": f"https://api.replicate.com/v1/predictions/{prediction_id}"}} | fields
+        return {
+            "id": prediction_id,
+            "model": "owner/rubber-tile",
+            "version": VERSION,
+            "status": "starting",
+            "input": {},
+            "output": None,
+            "logs": "",
+            "error": None,
+            "metrics": {},
+            "created_at": "2026-12-02T10:00:00Z",
+            "urls": {"get": f"https://api.replicate.com/v1/predictions/{prediction_id}"},
+        } | fields
 
     def handle(self, request: httpx.Request) -> httpx.Response:
         with self.lock:
             self.authorizations.append(request.headers.get("authorization", ""))
             if self.refuse:
-                return httpx.Response(422, json={"title": "Invalid version", "detail": "version does not exist", "status": 422})
+                return httpx.Response(
+                    422, json={"title": "Invalid version", "detail": "version does not exist", "status": 422}
+                )
             if request.method == "POST" and request.url.path == "/v1/predictions":
                 body = json.loads(request.content)
                 self.created.append(body)
@@ -60,13 +72,21 @@ class FakeReplicate:
 
 
 def settings(**changes: Any) -> WebSettings:
-    return WebSettings(render_workers=0, public_url="https://tiles.example.com", replicate_api_token=TOKEN,
-                       replicate_model_version=VERSION, replicate_webhook_secret=SECRET, **changes)
+    return WebSettings(
+        render_workers=0,
+        public_url="https://tiles.example.com",
+        replicate_api_token=TOKEN,
+        replicate_model_version=VERSION,
+        replicate_webhook_secret=SECRET,
+        **changes,
+    )
 
 
 def make_client(fake: FakeReplicate, **changes: Any) -> TestClient:
     config = settings(**changes)
-    official = replicate.Client(api_token=TOKEN, base_url="http://replicate.test", transport=httpx.MockTransport(fake.handle))
+    official = replicate.Client(
+        api_token=TOKEN, base_url="http://replicate.test", transport=httpx.MockTransport(fake.handle)
+    )
     return TestClient(create_app(config, backend=ReplicateBackend(config, client=official)))
 
 
@@ -105,14 +125,21 @@ def test_renders_go_to_replicate_with_the_token_kept_on_the_server(client: TestC
     assert fake.created[0]["webhook"] == "https://tiles.example.com/api/webhooks/replicate"
     assert set(fake.created[0]["webhook_events_filter"]) == {"start", "output", "logs", "completed"}
     assert fake.authorizations == [f"Bearer {TOKEN}"]
-    for text in (render.text, client.get("/api/config").text, client.get("/").text, client.get("/static/app.js").text,
-                 client.get(f"/api/renders/{render.json()['id']}").text):
+    for text in (
+        render.text,
+        client.get("/api/config").text,
+        client.get("/").text,
+        client.get("/static/app.js").text,
+        client.get(f"/api/renders/{render.json()['id']}").text,
+    ):
         assert TOKEN not in text and SECRET not in text
 
 
 def test_a_signed_webhook_finishes_the_render_and_its_image_redirects_to_replicate(client: TestClient) -> None:
     render = client.post("/api/renders", json=ORDER).json()
-    reply = deliver(client, *signed({"id": "pred1", "status": "succeeded", "output": [OUTPUT_URL], "logs": "step 20/20"}))
+    reply = deliver(
+        client, *signed({"id": "pred1", "status": "succeeded", "output": [OUTPUT_URL], "logs": "step 20/20"})
+    )
     assert reply.status_code == 200 and reply.json() == {"accepted": True}
     status = client.get(f"/api/renders/{render['id']}").json()
     assert status["status"] == "succeeded" and status["progress"] == {"done": 20, "total": 20}
@@ -140,7 +167,9 @@ def test_a_stale_or_future_timestamp_is_refused_even_when_correctly_signed(clien
 def test_unsigned_deliveries_are_refused(client: TestClient, dropped: str) -> None:
     client.post("/api/renders", json=ORDER)
     body, headers = signed({"id": "pred1", "status": "succeeded", "output": OUTPUT_URL})
-    kept = {"Content-Type": "application/json"} if dropped == "all" else {k: v for k, v in headers.items() if k != dropped}
+    kept = (
+        {"Content-Type": "application/json"} if dropped == "all" else {k: v for k, v in headers.items() if k != dropped}
+    )
     assert deliver(client, body, kept).status_code == 401
 
 
@@ -187,9 +216,14 @@ def test_without_webhooks_the_watcher_reads_the_prediction_from_replicate(fake: 
     assert status["arrived_via"] == "poll"
 
 
-def test_cog_webhook_urls_do_nothing_in_replicate_mode_and_replicate_ones_nothing_in_cog_mode(client: TestClient) -> None:
+def test_cog_webhook_urls_do_nothing_in_replicate_mode_and_replicate_ones_nothing_in_cog_mode(
+    client: TestClient,
+) -> None:
     render = client.post("/api/renders", json=ORDER).json()
-    assert client.post(f"/api/webhooks/cog/{render['id']}/guess", json={"id": "pred1", "status": "failed"}).status_code == 404
+    assert (
+        client.post(f"/api/webhooks/cog/{render['id']}/guess", json={"id": "pred1", "status": "failed"}).status_code
+        == 404
+    )
     with TestClient(create_app(WebSettings(render_workers=0))) as cog_client:
         assert deliver(cog_client, *signed({"id": "pred1", "status": "succeeded"})).status_code == 404
 
@@ -198,8 +232,14 @@ def test_cog_webhook_urls_do_nothing_in_replicate_mode_and_replicate_ones_nothin
     ("env", "says"),
     [
         ({"REPLICATE_API_TOKEN": TOKEN}, "missing: REPLICATE_MODEL_VERSION, REPLICATE_WEBHOOK_SECRET"),
-        ({"REPLICATE_API_TOKEN": TOKEN, "REPLICATE_MODEL_VERSION": VERSION, "REPLICATE_WEBHOOK_SECRET": "plain"}, "whsec_"),
-        ({"REPLICATE_API_TOKEN": TOKEN, "REPLICATE_MODEL_VERSION": VERSION, "REPLICATE_WEBHOOK_SECRET": SECRET}, "PUBLIC_URL"),
+        (
+            {"REPLICATE_API_TOKEN": TOKEN, "REPLICATE_MODEL_VERSION": VERSION, "REPLICATE_WEBHOOK_SECRET": "plain"},
+            "whsec_",
+        ),
+        (
+            {"REPLICATE_API_TOKEN": TOKEN, "REPLICATE_MODEL_VERSION": VERSION, "REPLICATE_WEBHOOK_SECRET": SECRET},
+            "PUBLIC_URL",
+        ),
         ({"PORT": "http"}, "PORT"),
         ({"COG_URL": "localhost:5000"}, "COG_URL"),
         ({"MATERIAL_BINDER_PERCENT": "lots"}, "MATERIAL_BINDER_PERCENT"),
@@ -212,9 +252,26 @@ def test_settings_that_cannot_work_stop_the_start_with_a_message(env: dict[str, 
 
 
 def test_settings_read_from_the_environment() -> None:
-    config = WebSettings.from_env({"PORT": "8100", "COG_URL": "http://10.0.0.5:5000", "MATERIAL_BINDER_PERCENT": "20,5",
-                                   "WEB_RENDER_WORKERS": "3"})
-    assert (config.port, config.cog_url, config.render_workers, config.backend) == (8100, "http://10.0.0.5:5000", 3, "cog")
+    config = WebSettings.from_env(
+        {
+            "PORT": "8100",
+            "COG_URL": "http://10.0.0.5:5000",
+            "MATERIAL_BINDER_PERCENT": "20,5",
+            "WEB_RENDER_WORKERS": "3",
+        }
+    )
+    assert (config.port, config.cog_url, config.render_workers, config.backend) == (
+        8100,
+        "http://10.0.0.5:5000",
+        3,
+        "cog",
+    )
     assert config.materials.binder_percent == 20.5
     assert config.webhook_base_url == "http://127.0.0.1:8100"
     assert settings().backend == "replicate"
+
+
+def test_a_delivery_that_came_before_its_render_was_known_can_be_retried(client: TestClient) -> None:
+    early = signed({"id": "pred_not_yet_known", "status": "processing"}, message_id="msg_early")
+    assert deliver(client, *early).status_code == 404
+    assert deliver(client, *early).status_code == 404  # a retry is not a replay: the first was not applied

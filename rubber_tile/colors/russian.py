@@ -2,7 +2,7 @@
 
 Colour words in a mix are adjectives (красный, красная, 30% красного, красна), compound adjectives
 written three ways (тёмно-серый, темно серый, темносерый) or nouns (бирюза, жемчуг, 20% бирюзы).
-`russian_key` maps all of a word's forms to one key: `тёмно-зелёного` -> `темнзелен`.
+`russian_key` maps all of a word's forms to one key: `тёмно-зелёного` -> `темнозелен`.
 """
 
 from __future__ import annotations
@@ -11,8 +11,30 @@ import re
 
 # Adjective endings, every gender, case and number; longest first so "-ого" goes before "-ой".
 _ADJECTIVE_ENDINGS = (
-    "ыми", "ими", "ого", "его", "ому", "ему",
-    "ая", "яя", "ое", "ее", "ые", "ие", "ый", "ий", "ой", "ей", "ую", "юю", "ых", "их", "ым", "им", "ом", "ем",
+    "ыми",
+    "ими",
+    "ого",
+    "его",
+    "ому",
+    "ему",
+    "ая",
+    "яя",
+    "ое",
+    "ее",
+    "ые",
+    "ие",
+    "ый",
+    "ий",
+    "ой",
+    "ей",
+    "ую",
+    "юю",
+    "ых",
+    "их",
+    "ым",
+    "им",
+    "ом",
+    "ем",
 )
 # Noun endings and short adjective forms (бирюза, бирюзы, жемчуга, бела, серо): one vowel or soft sign.
 _SHORT_ENDINGS = tuple("аяоеуюыиь")
@@ -24,8 +46,12 @@ CYRILLIC = re.compile(r"[а-яё]", re.IGNORECASE)
 
 
 def word_stem(word: str) -> str:
-    """One lower-case Russian word without its ending: `зелёного` -> `зелен`, `бирюзы` -> `бирюз`."""
+    """One lower-case Russian word without its ending: `зелёного` -> `зелен`, `бирюзы` -> `бирюз`.
+    The first half of a compound keeps its linking `о` (`бело`, not `бел`): `белый зелёный` is two
+    colours, `бело-зелёный` one."""
     word = word.lower().replace("ё", "е")
+    if word in _COMPOUND_PREFIXES:
+        return word
     for ending in _ADJECTIVE_ENDINGS:
         if word.endswith(ending) and len(word) - len(ending) >= _MIN_STEM:
             return word[: -len(ending)]
@@ -39,7 +65,7 @@ def _compound_parts(word: str) -> list[str]:
     lowered = word.lower().replace("ё", "е")
     for prefix in _COMPOUND_PREFIXES:
         if lowered.startswith(prefix) and len(lowered) - len(prefix) >= _MIN_STEM:
-            return [prefix[:-1], lowered[len(prefix) :]]
+            return [prefix, lowered[len(prefix) :]]
     return [lowered]
 
 

@@ -17,22 +17,20 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from ..colors.russian import is_cyrillic, russian_key
-from ..colors.vocabulary import ambiguous_choices, closest_color_names, find_color
+from ..colors.russian import is_cyrillic
 from ..errors import first_control_character
 from . import messages
 from .errors import MixError, MixProblem
 from .messages import MIX_EXAMPLE
+from .phrases import colour_of, colour_problem, segmentations
 from .tokens import COLON, ITEM, NUMBER, SLASH, WORD, Token, tokenize
 from .value import MAX_COLORS, MIN_SHARE_PERCENT, SUM_TOLERANCE_PP, ColorMix
 
 MAX_PROMPT_CHARS = 2000
+_TRIGGER = re.compile(r"ohwx_rubber_tile|<s\d+>", re.IGNORECASE)
 _SEPARATORS_ONLY = re.compile(r"[\s,;+&|/\\:=.\-]+")
+SHARE_DECIMALS = 2  # shares are read to the precision the prompt writes them (ColorMix.describe)
 MAX_PART_TOTAL = 20  # `3:1` is parts; `60:40` sums to 100; whole numbers summing to at most this are parts
-_FILLER_WORDS = frozenset({"of", "color", "colour", "crumb", "granules", "rubber", "epdm", "tile"})
-_MAX_PHRASE_WORDS = 5  # the longest colour phrase with a filler word: `цвета травянисто зелёного` is 3
-_MAX_SEGMENTED_WORDS = 6 * MAX_COLORS  # longer runs of words without shares are not split into colours
-_FILLER_STEMS = frozenset({"цвет", "крошк", "крошечк", "гранул", "эпдм", "резин", "резинов", "оттенк", "оттенок"})
 
 __all__ = ["MAX_PROMPT_CHARS", "MIX_EXAMPLE", "check_mix_text", "mix_from_prompt", "parse_color_list", "parse_mix"]
 
@@ -74,12 +72,17 @@ def parse_mix(text: str) -> ColorMix:
     ratio = _ratio_items(tokens)
     if isinstance(ratio, MixProblem):
         raise MixError([ratio], language)
-    pairs, problems = _resolve(ratio or _listed_items(tokens))
-    problems += _check_mix(pairs, complete=not problems)
+    return _checked_mix(_resolve(ratio or _listed_items(tokens)), language)
+
+
+def _checked_mix(resolved: tuple[list[tuple[str, float]], list[MixProblem]], language: str) -> ColorMix:
+    """The mix of these (colour, share) pairs, or one MixError with every problem found in them."""
+    pairs, problems = resolved
+    problems = [*problems, *_check_mix(pairs, complete=not problems)]
     if problems:
         unknown = any(problem.code == "unknown_colour" for problem in problems)
         raise MixError(problems, language, footer=messages.known_colours_footer() if unknown else None)
-    return ColorMix(pairs)
+    return ColorMix([(name, round(percent, SHARE_DECIMALS)) for name, percent in pairs])
 
 
 def _listed_items(tokens: list[Token]) -> list[_Item]:
@@ -124,18 +127,22 @@ def _ratio_items(tokens: list[Token]) -> list[_Item] | MixProblem | None:
     first, last = significant.index(numbers[0]), len(significant) - 1 - significant[::-1].index(numbers[-1])
     run = significant[first : last + 1]
     joiners = run[1::2]
-    joined_by_ratio = len(run) == 2 * len(numbers) - 1 and all(t.kind in (SLASH, COLON) or t.text == "+" for t in joiners)
+    joined_by_ratio = len(run) == 2 * len(numbers) - 1 and all(
+        t.kind in (SLASH, COLON) or t.text == "+" for t in joiners
+    )
     if not joined_by_ratio or not all(token.kind == NUMBER for token in run[::2]):
         return None
     words = significant[:first] + significant[last + 1 :]
-    phrases = _phrases(words, len(numbers))
-    if phrases is None:
-        return messages.ratio_mismatch("".join(t.text for t in run), "".join(t.text for t in words).strip(), len(numbers))
+    ratio = "".join(t.text for t in run)
+    phrases = _phrases(words, len(numbers), ratio)
+    if isinstance(phrases, MixProblem):
+        return phrases
     return [_Item(phrase, (number,)) for phrase, number in zip(phrases, _ratio_shares(numbers), strict=True)]
 
 
-def _phrases(tokens: list[Token], count: int) -> list[tuple[str, ...]] | None:
-    """The colour phrases of a ratio: split at / and `and`, or by the vocabulary when only spaces part them."""
+def _phrases(tokens: list[Token], count: int, ratio: str) -> list[tuple[str, ...]] | MixProblem:
+    """The colour phrases of a ratio: split at / and `and`, or by the vocabulary when only spaces part
+    them (and then only where the words split one way)."""
     phrases: list[list[str]] = [[]]
     for token in tokens:
         if token.kind == WORD:
@@ -145,72 +152,44 @@ def _phrases(tokens: list[Token], count: int) -> list[tuple[str, ...]] | None:
     phrases = [phrase for phrase in phrases if phrase]
     if len(phrases) == count:
         return [tuple(phrase) for phrase in phrases]
-    if len(phrases) == 1:
-        return _segment(tuple(phrases[0]), count)
-    return None
+    words = " ".join(word for phrase in phrases for word in phrase)
+    if not phrases:
+        return messages.ratio_without_colours(ratio, count)
+    readings = segmentations(tuple(phrases[0]), count) if len(phrases) == 1 else ()
+    if len(readings) == 1:
+        return list(readings[0])
+    if len(readings) > 1:
+        return messages.ambiguous_split(words, [[colour_of(phrase) or "" for phrase in r] for r in readings])
+    return messages.ratio_mismatch(ratio, words, count)
 
 
 def _ratio_shares(numbers: list[Token]) -> list[Token]:
-    """The shares of a ratio in percent: as written, or parts (`3:1`) scaled to 100."""
+    """The shares of a ratio in percent: as written, or parts (`3:1`, no percent signs) scaled to 100."""
     values = [number.value for number in numbers]
     total = sum(values)
-    is_parts = abs(total - 100.0) > SUM_TOLERANCE_PP and total <= MAX_PART_TOTAL and all(v.is_integer() and v > 0 for v in values)
+    whole_parts = all(v.is_integer() and v > 0 for v in values) and not any(number.percent for number in numbers)
+    is_parts = abs(total - 100.0) > SUM_TOLERANCE_PP and total <= MAX_PART_TOTAL and whole_parts
     if not is_parts:
         return numbers
     return [Token(NUMBER, number.text, number.value * 100.0 / total, True) for number in numbers]
 
 
-def _segment(words: tuple[str, ...], count: int | None) -> list[tuple[str, ...]] | None:
-    """`dark green white` -> [(dark, green), (white,)]: exactly `count` phrases (or, if None, at least two)
-    that each name a colour, longest first; None when the words split no such way."""
-    if len(words) > _MAX_SEGMENTED_WORDS or (count is not None and count < 1):
-        return None
-    if count == 1:
-        return [words] if _colour_of(words) is not None else None
-    for cut in range(min(len(words) - 1, _MAX_PHRASE_WORDS), 0, -1):
-        head, tail = words[:cut], words[cut:]
-        if _colour_of(head) is None:
-            continue
-        if count is None:
-            rest = [tail] if _colour_of(tail) is not None else _segment(tail, None)
-        else:
-            rest = _segment(tail, count - 1)
-        if rest is not None:
-            return [head, *rest]
-    return None
-
-
-def _without_fillers(words: tuple[str, ...]) -> tuple[str, ...]:
-    def filler(word: str) -> bool:
-        return word in _FILLER_WORDS or (is_cyrillic(word) and russian_key(word) in _FILLER_STEMS)
-
-    return tuple(word for word in words if not filler(word))
-
-
-def _colour_of(words: tuple[str, ...]) -> str | None:
-    """The canonical colour these words name, filler words aside; None for none or several."""
-    for candidate in (words, _without_fillers(words)):
-        if candidate and (color := find_color(" ".join(candidate))) is not None:
-            return color.name
-    return None
-
-
 def _resolve(items: list[_Item]) -> tuple[list[tuple[str, float]], list[MixProblem]]:
     """Canonical colour and share of each item, and the problems found in them."""
     items = _split_bare_colours(items)
-    if len(items) == 1 and not items[0].numbers and (name := _colour_of(items[0].words)) is not None:
+    if len(items) == 1 and not items[0].numbers and (name := colour_of(items[0].words)) is not None:
         return [(name, 100.0)], []  # one bare colour: the whole tile
     pairs: list[tuple[str, float]] = []
     problems: list[MixProblem] = []
     unshared: list[str] = []
     for item in items:
-        name = _colour_of(item.words) if item.words else None
+        name = colour_of(item.words) if item.words else None
         if not item.words:
             problems.append(messages.share_without_colour(item.text))
         elif len(item.numbers) > 1:
             problems.append(messages.unreadable(item.text))
         elif name is None:
-            problems.append(_colour_problem(" ".join(item.words)))
+            problems.append(colour_problem(" ".join(item.words)))
         elif not item.numbers:
             unshared.append(" ".join(item.words))
         else:
@@ -221,19 +200,13 @@ def _resolve(items: list[_Item]) -> tuple[list[tuple[str, float]], list[MixProbl
 
 
 def _split_bare_colours(items: list[_Item]) -> list[_Item]:
-    """`red white` with no shares is two colours without shares, not one unknown colour."""
+    """`red white` with no shares is two colours without shares, not one unknown colour (where the
+    words split only one way; otherwise the item stays whole and is refused as it is)."""
     split: list[_Item] = []
     for item in items:
-        parts = _segment(item.words, None) if not item.numbers and _colour_of(item.words) is None else None
-        split += [_Item(part, ()) for part in parts] if parts else [item]
+        readings = segmentations(item.words, None) if not item.numbers and colour_of(item.words) is None else ()
+        split += [_Item(part, ()) for part in readings[0]] if len(readings) == 1 else [item]
     return split
-
-
-def _colour_problem(text: str) -> MixProblem:
-    choices = ambiguous_choices(text) or ambiguous_choices(" ".join(_without_fillers(tuple(text.split()))))
-    if choices:
-        return messages.ambiguous_colour(text, choices)
-    return messages.unknown_colour(text, closest_color_names(text))
 
 
 def _check_mix(pairs: list[tuple[str, float]], complete: bool) -> list[MixProblem]:
@@ -250,7 +223,7 @@ def _check_mix(pairs: list[tuple[str, float]], complete: bool) -> list[MixProble
             problems.append(messages.share_too_small(name, percent, MIN_SHARE_PERCENT))
         elif percent > 100:
             problems.append(messages.share_too_large(name, percent))
-    total = sum(percent for _, percent in pairs)
+    total = sum(round(percent, SHARE_DECIMALS) for _, percent in pairs)  # as the prompt will write them
     in_range = all(MIN_SHARE_PERCENT <= percent <= 100 for _, percent in pairs)
     if pairs and complete and in_range and abs(total - 100.0) > SUM_TOLERANCE_PP:
         problems.append(messages.bad_sum(total, SUM_TOLERANCE_PP))
@@ -264,9 +237,9 @@ def parse_color_list(texts: Iterable[str]) -> tuple[str, ...]:
     names: list[str] = []
     problems = []
     for text in texts:
-        name = _colour_of(tuple(str(text).lower().split()))
+        name = colour_of(tuple(str(text).lower().split()))
         if name is None:
-            problems.append(_colour_problem(str(text)))
+            problems.append(colour_problem(str(text)))
         elif name not in names:
             names.append(name)
     if problems:
@@ -277,9 +250,22 @@ def parse_color_list(texts: Iterable[str]) -> tuple[str, ...]:
 
 
 def mix_from_prompt(prompt: str) -> ColorMix:
-    """The colour mix written inside a full trigger prompt (`..., 60% red, 40% white, ...`)."""
-    items = [item for item in _listed_items(tokenize(prompt)) if len(item.numbers) == 1 and item.numbers[0].percent]
-    readable = [item for item in items if _colour_of(item.words) is not None]
-    if not readable:
+    """The colour mix written inside a full trigger prompt (`ohwx_rubber_tile <s0><s1>, 60% red, 40% white,
+    ...`): every share with a percent sign and the colour words after it; one that does not read refuses
+    the whole mix (the colour lock and the preview must not work from part of it)."""
+    text = _TRIGGER.sub(", ", prompt)
+    items: list[_Item] = []
+    words: list[str] = []
+    share: Token | None = None
+    for token in [*tokenize(text), Token(ITEM, "")]:
+        if token.kind == WORD and share is not None:
+            words.append(token.text)
+            continue
+        if share is not None:
+            items.append(_Item(tuple(words), (share,)))
+            share, words = None, []
+        if token.kind == NUMBER and token.percent:
+            share = token
+    if not items:
         raise MixError([messages.no_shares_in_prompt(prompt[:120])])
-    return ColorMix([(_colour_of(item.words) or "", item.numbers[0].value) for item in readable])
+    return _checked_mix(_resolve(items), "ru" if is_cyrillic(prompt) else "en")

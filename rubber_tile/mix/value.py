@@ -49,8 +49,16 @@ class ColorMix(Mapping[str, float]):
                 raise MixError([problem])
             checked[name] = float(percent)
         if not checked:
-            raise MixError([MixProblem("empty", "", "the mix must be non-empty: give at least one colour with its share",
-                                       "смесь пуста: укажите хотя бы один цвет с его долей")])
+            raise MixError(
+                [
+                    MixProblem(
+                        "empty",
+                        "",
+                        "the mix must be non-empty: give at least one colour with its share",
+                        "смесь пуста: укажите хотя бы один цвет с его долей",
+                    )
+                ]
+            )
         total = sum(checked.values())
         if abs(total - 100.0) > SUM_TOLERANCE_PP:
             raise MixError([messages.bad_sum(total, SUM_TOLERANCE_PP)])
@@ -69,6 +77,12 @@ class ColorMix(Mapping[str, float]):
 
     def __repr__(self) -> str:
         return f"ColorMix({dict(self._percent)!r})"
+
+    def __eq__(self, other: object) -> bool:
+        # Order is part of a mix (the prompt lists the colours in it, the preview draws in it).
+        if isinstance(other, ColorMix):
+            return tuple(self._percent.items()) == tuple(other._percent.items())
+        return super().__eq__(other)
 
     def __hash__(self) -> int:
         return hash(tuple(self._percent.items()))

@@ -137,8 +137,9 @@ class TileGeometry:
     lens: Camera
 
 
-# The configurator redraws one layout (the customer's seed) for every slider move: its geometry is kept.
-GEOMETRY_CACHE_BYTES = 256 * 1024**2
+# The configurator redraws one layout (the customer's seed) for every slider move: its geometry is kept,
+# per process (the web app runs one per CPU): 96 MB holds about 25 layouts at 512 px, 6 at 1024.
+GEOMETRY_CACHE_BYTES = 96 * 1024**2
 _geometry_cache: OrderedDict[RenderSettings, TileGeometry] = OrderedDict()
 _geometry_lock = threading.Lock()
 
@@ -152,7 +153,10 @@ def tile_geometry(settings: RenderSettings) -> TileGeometry:
     geometry = _make_geometry(settings)
     with _geometry_lock:
         _geometry_cache[settings] = geometry
-        while len(_geometry_cache) > 1 and sum(_geometry_bytes(g) for g in _geometry_cache.values()) > GEOMETRY_CACHE_BYTES:
+        while (
+            len(_geometry_cache) > 1
+            and sum(_geometry_bytes(g) for g in _geometry_cache.values()) > GEOMETRY_CACHE_BYTES
+        ):
             _geometry_cache.popitem(last=False)
     return geometry
 
@@ -204,7 +208,9 @@ def render_layers(mix: ColorMix, settings: RenderSettings, palette: Palette | No
     table = srgb_table(color_rows(colors, palette, color_rng), binder)
     binder_row = len(colors) * GRANULE_VARIANTS
     variants = color_rng.integers(0, GRANULE_VARIANTS, len(geometry.areas))
-    first_of_label = (np.append(color_of_granule * GRANULE_VARIANTS + variants, binder_row) * SHADE_LEVELS).astype(np.int32)
+    first_of_label = (np.append(color_of_granule * GRANULE_VARIANTS + variants, binder_row) * SHADE_LEVELS).astype(
+        np.int32
+    )
     index = first_of_label[labels]
     if photo:
         index[background] = (binder_row + 1) * SHADE_LEVELS

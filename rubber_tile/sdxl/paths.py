@@ -45,9 +45,34 @@ def _source(model_dir: Path, name: str) -> Path:
     return moved if moved.exists() and not here.exists() else here
 
 
+def model_folder(env: Mapping[str, str] = os.environ) -> Path:
+    return Path(env.get("TILE_MODEL_DIR", str(DEFAULT_MODEL_DIR)))
+
+
+def baked_folder(env: Mapping[str, str] = os.environ) -> Path:
+    """Where setup() looks for a baked pipeline (and where scripts/bake_weights.py writes one)."""
+    return Path(env.get("TILE_BAKED", str(model_folder(env) / BAKED_DIR_NAME)))
+
+
+# Settings of the unbaked files: a baked folder makes setup() ignore them (it was fused from other ones).
+UNBAKED_SETTINGS = (
+    "TILE_BASE_MODEL",
+    "TILE_BASE_CONFIG",
+    "TILE_LORA",
+    "TILE_LORA_SCALE",
+    "TILE_EMBEDDINGS",
+    "TILE_VAE",
+)
+
+
+def settings_a_bake_ignores(env: Mapping[str, str], weights: SdxlWeights) -> list[str]:
+    """The TILE_* variables set in `env` that setup() does not use because it reads the baked folder."""
+    return [name for name in UNBAKED_SETTINGS if name in env] if weights.baked is not None else []
+
+
 def weights_from_env(env: Mapping[str, str] = os.environ) -> SdxlWeights:
     """Paths from TILE_* variables, defaulting to files under model_files/ (or TILE_MODEL_DIR)."""
-    model_dir = Path(env.get("TILE_MODEL_DIR", str(DEFAULT_MODEL_DIR)))
+    model_dir = model_folder(env)
     vae_default = _source(model_dir, FP16_VAE_DIR_NAME)
     vae = env.get("TILE_VAE") or (str(vae_default) if vae_default.is_dir() else "")
     base_config = env.get("TILE_BASE_CONFIG", "")
@@ -56,7 +81,12 @@ def weights_from_env(env: Mapping[str, str] = os.environ) -> SdxlWeights:
         lora_scale = float(scale_text)
     except ValueError as error:
         raise WeightsError(f"TILE_LORA_SCALE={scale_text!r} is not a number; use e.g. 0.7") from error
-    baked = Path(env.get("TILE_BAKED", str(model_dir / BAKED_DIR_NAME)))
+    baked = baked_folder(env)
+    if "TILE_BAKED" in env and not (baked / BAKE_RECORD_NAME).is_file():
+        raise WeightsError(
+            f"TILE_BAKED={env['TILE_BAKED']} has no {BAKE_RECORD_NAME}: it is not a folder scripts/bake_weights.py "
+            "wrote. Bake into it, or unset TILE_BAKED to load the unbaked weights"
+        )
     return SdxlWeights(
         baked=baked if (baked / BAKE_RECORD_NAME).is_file() else None,
         base=Path(env.get("TILE_BASE_MODEL", str(_source(model_dir, BASE_DIR_NAME)))),
@@ -115,5 +145,11 @@ class BakeRecord:
 
     @classmethod
     def read(cls, path: Path) -> BakeRecord:
-        fields = json.loads(path.read_text())
-        return cls(**(fields | {"tokens": tuple(fields["tokens"])}))
+        """The record, or WeightsError when it is not one scripts/bake_weights.py wrote."""
+        try:
+            fields = json.loads(path.read_text())
+            return cls(**(fields | {"tokens": tuple(fields["tokens"])}))
+        except (OSError, ValueError, KeyError, TypeError) as error:
+            raise WeightsError(
+                f"{path} is not a bake record ({type(error).__name__}: {error}); run scripts/bake_weights.py again"
+            ) from error

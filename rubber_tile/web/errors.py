@@ -37,8 +37,8 @@ class ApiError(Exception):
         return {"error": {"code": self.code, "message": self.message, **self.extra}}
 
 
-def mix_refusal(error: MixError, language: str, field: str = "mix") -> ApiError:
-    """A MixError as a 422 the page shows next to `field`, in `language`."""
+def mix_refusal(error: MixError, language: str | None, field: str = "mix") -> ApiError:
+    """A MixError as a 422 the page shows next to `field`, in `language` (None: the text's own)."""
     details = error.to_dict(language)
     return ApiError(422, "mix", str(details["message"]), field=field, mix=details)
 

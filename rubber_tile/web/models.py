@@ -28,7 +28,7 @@ class StrictBody(BaseModel):
 
 class MixCheck(StrictBody):
     text: str = Field(max_length=MAX_PROMPT_CHARS, description="A typed mix, e.g. '50% красный, 50% белый'")
-    language: Language = "ru"
+    language: Language | None = None  # the page's language; without it, the text's (Russian when Cyrillic)
 
 
 class TileChoice(StrictBody):
@@ -37,7 +37,7 @@ class TileChoice(StrictBody):
     grade: str = DEFAULT_GRADE
     framing: str = DEFAULT_FRAMING
     view: str = DEFAULT_VIEW
-    language: Language = "ru"
+    language: Language | None = None  # the page's language; without it, the text's (Russian when Cyrillic)
 
 
 class PreviewQuery(TileChoice):
@@ -56,6 +56,10 @@ class EstimateOrder(StrictBody):
     mix: str = Field(max_length=MAX_PROMPT_CHARS)
     area_m2: float
     thickness_mm: float
-    crumb_kg_per_m2: float | None = Field(default=None, description="kg of crumb per m2 per 10 mm; default the server's")
-    binder_percent: float | None = Field(default=None, description="binder, percent of the crumb mass; default the server's")
+    crumb_kg_per_m2: float | None = Field(
+        default=None, description="kg of crumb per m2 per 10 mm; default the server's"
+    )
+    binder_percent: float | None = Field(
+        default=None, description="binder, percent of the crumb mass; default the server's"
+    )
     language: Language = "ru"

@@ -74,7 +74,9 @@ async def create_render(order: RenderOrder, state: Annotated[Services, Depends(s
     except ApiError as error:
         await state.renders.fail(render, error.code, error.message)
         raise
-    log.info("render %s: submitted to %s (%s, seed %d)", render.id, state.backend.name, render.inputs["prompt"], order.seed)
+    log.info(
+        "render %s: submitted to %s (%s, seed %d)", render.id, state.backend.name, render.inputs["prompt"], order.seed
+    )
     watcher = asyncio.create_task(watch(state, render), name=f"watch-{render.id}")
     state.watchers.add(watcher)
     watcher.add_done_callback(state.watchers.discard)
@@ -97,8 +99,12 @@ async def watch(state: Services, render: Render) -> None:
             log.warning("render %s: fallback poll failed: %s", render.id, error.message)
             continue
         if payload is not None and _is_news(render, payload):
-            log.info("render %s: no webhook for %.0f s; status %s read by polling", render.id,
-                     settings.webhook_poll_after_s, payload.get("status"))
+            log.info(
+                "render %s: no webhook for %.0f s; status %s read by polling",
+                render.id,
+                settings.webhook_poll_after_s,
+                payload.get("status"),
+            )
             try:
                 await _apply(state, render, payload, via="poll")
             except ApiError as error:
@@ -113,7 +119,9 @@ async def _apply(state: Services, render: Render, payload: dict[str, Any], via: 
     try:
         return await state.renders.apply(render, payload, via)
     except ValueError as error:
-        await state.renders.fail(render, "bad_prediction", f"the render server sent a prediction that cannot be read: {error}")
+        await state.renders.fail(
+            render, "bad_prediction", f"the render server sent a prediction that cannot be read: {error}"
+        )
         raise ApiError(400, "bad_prediction", str(error)) from None
 
 
@@ -157,7 +165,9 @@ async def json_body(request: Request) -> dict[str, Any]:
 
 
 @router.post("/webhooks/cog/{render_id}/{token}")
-async def cog_webhook(render_id: str, token: str, request: Request, state: Annotated[Services, Depends(services)]) -> JSONResponse:
+async def cog_webhook(
+    render_id: str, token: str, request: Request, state: Annotated[Services, Depends(services)]
+) -> JSONResponse:
     render = check_cog_token(state.renders.get(render_id), token)
     payload = await json_body(request)
     if payload.get("id") != render.prediction_id:
@@ -175,4 +185,5 @@ async def replicate_webhook(request: Request, state: Annotated[Services, Depends
     if render is None:
         raise ApiError(404, "unknown_prediction", f"no render waits for prediction {payload.get('id')!r}")
     accepted = await _apply(state, render, payload, via="webhook")
+    state.verifier.remember(request.headers)
     return JSONResponse({"accepted": accepted})

@@ -23,7 +23,7 @@ __all__ = ["read_mix", "router", "whole_parts"]
 router = APIRouter(prefix="/api")
 
 
-def read_mix(text: str, language: str) -> ColorMix:
+def read_mix(text: str, language: str | None) -> ColorMix:
     """The parser's mix, or a 422 with its structured error in the page's language."""
     try:
         return parse_mix(text)
@@ -46,7 +46,9 @@ def mix_reply(mix: ColorMix) -> dict[str, Any]:
     parts = whole_parts(mix)
     return {
         "mix": mix.describe(),
-        "colors": [{"name": name, "percent": round(share, 4), "parts": parts[name]} for name, share in mix.normalized.items()],
+        "colors": [
+            {"name": name, "percent": round(share, 4), "parts": parts[name]} for name, share in mix.normalized.items()
+        ],
         "note": mix.scaling_note(),
     }
 
@@ -115,7 +117,10 @@ def estimate(order: EstimateOrder, state: Annotated[Services, Depends(services)]
     return {
         "area_m2": result.area_m2,
         "thickness_mm": result.thickness_mm,
-        "colors": [{"name": name, "percent": round(mix.normalized[name], 4), "kg": round(kg, 2)} for name, kg in result.color_kg.items()],
+        "colors": [
+            {"name": name, "percent": round(mix.normalized[name], 4), "kg": round(kg, 2)}
+            for name, kg in result.color_kg.items()
+        ],
         "crumb_kg": round(result.crumb_kg, 2),
         "binder_kg": round(result.binder_kg, 2),
         "total_kg": round(result.total_kg, 2),

@@ -34,7 +34,9 @@ class ReplicateVerifier:
         self._clock = clock
 
     def verify(self, body: bytes, headers: Mapping[str, str]) -> dict[str, Any]:
-        """The parsed payload; ApiError 401 for a missing, bad or stale signature, 409 for a replay."""
+        """The parsed payload; ApiError 401 for a missing, bad or stale signature, 409 for a replay.
+        The delivery counts as received only once `remember` is called (after it was applied), so a
+        delivery that came too early (before its render was known) can be retried."""
         try:
             payload = self._webhook.verify(body, dict(headers))
         except (WebhookVerificationError, ValueError) as error:
@@ -42,16 +44,19 @@ class ReplicateVerifier:
             raise ApiError(401, "webhook_unverified", f"webhook refused: {error}") from None
         if not isinstance(payload, dict):
             raise ApiError(400, "webhook_malformed", "webhook body must be a JSON object")
-        self._take_id(headers.get("webhook-id", ""))
+        self._refuse_replay(headers.get("webhook-id", ""))
         return payload
 
-    def _take_id(self, message_id: str) -> None:
+    def remember(self, headers: Mapping[str, str]) -> None:
+        """This delivery was applied: the same webhook-id within the window is a replay from now on."""
+        self._seen[headers.get("webhook-id", "")] = self._clock()
+
+    def _refuse_replay(self, message_id: str) -> None:
         now = self._clock()
         while self._seen and next(iter(self._seen.values())) < now - REPLAY_WINDOW_S:
             self._seen.popitem(last=False)
         if message_id in self._seen:
             raise ApiError(409, "webhook_replayed", f"webhook {message_id} was already received")
-        self._seen[message_id] = now
 
 
 def check_cog_token(render: Render | None, token: str) -> Render:
