@@ -94,8 +94,8 @@ class MixtureFit:
 
 def quadratic_features(lab: np.ndarray) -> np.ndarray:
     """(N, 10) features in which every Gaussian's Mahalanobis distance is linear."""
-    l, a, b = lab[:, 0], lab[:, 1], lab[:, 2]
-    return np.stack([l * l, a * a, b * b, 2 * l * a, 2 * l * b, 2 * a * b, l, a, b, np.ones_like(l)], axis=1)
+    lum, a, b = lab[:, 0], lab[:, 1], lab[:, 2]
+    return np.stack([lum * lum, a * a, b * b, 2 * lum * a, 2 * lum * b, 2 * a * b, lum, a, b, np.ones_like(lum)], axis=1)
 
 
 def component_log_density(features: np.ndarray, models: AppearanceModels, shifts: np.ndarray) -> np.ndarray:
