@@ -97,11 +97,11 @@ def single_lines(single: list[LockScore]) -> list[str]:
     return lines
 
 
-def render(scored: list[LockScore], skipped: list[tuple[str, str]], command: str) -> str:
-    """The generated part, markers included; `command` is how it was generated."""
+def render(scored: list[LockScore], skipped: list[tuple[str, str]], command: str) -> list[str]:
+    """The generated part's lines, between the markers; `command` is how it was generated."""
     multi = [s for s in scored if len(s.asked) > 1]
     single = [s for s in scored if len(s.asked) == 1]
-    lines = [
+    return [
         "",
         f"Measured by `{command}` on the owner's model outputs (512 px). Percent = share of the granule "
         "area by the analyzer (colours given), or of all pixels by the plain count; errors in percentage points (pp).",
@@ -122,4 +122,3 @@ def render(scored: list[LockScore], skipped: list[tuple[str, str]], command: str
         *[f"| {Path(file).name} | {reason} |" for file, reason in skipped],
         "",
     ]
-    return "\n".join([BEGIN_MARKER, *lines, END_MARKER])

@@ -15,17 +15,13 @@ def format_shares(shares: Mapping[str, float], unit: str = "%") -> str:
     return ", ".join(f"{percent:.0f}{unit} {name}" for name, percent in shares.items())
 
 
-def generated_part(begin: str, lines: list[str], end: str) -> str:
-    """The generated lines between the two marker lines, without a final newline."""
-    return "\n".join([begin, *lines, end])
-
-
-def write_generated_part(path: Path, part: str, *, begin: str, end: str, title: str) -> None:
-    """Replace the part between `begin` and `end` in `path`, keeping the text around it.
+def write_generated_part(path: Path, lines: list[str], *, begin: str, end: str, title: str) -> None:
+    """Write `lines` between the marker lines `begin` and `end` in `path`, keeping the text around them.
 
     A missing file is started with `title`. A file without the markers is left alone (ValueError):
     its text is someone's, not generated.
     """
+    part = "\n".join([begin, *lines, end])
     if path.is_file():
         text = path.read_text(encoding="utf-8")
         if begin in text and end in text:

@@ -27,7 +27,7 @@ from pathlib import Path
 from rubber_tile.colors.palette import load_palette
 from rubber_tile.evaluation.owner_data import DEFAULT_PHOTOS_DIR, PROJECT_DIR
 from rubber_tile.evaluation.preview_report import BEGIN_MARKER, END_MARKER, REPORT_TITLE, generated_lines
-from rubber_tile.evaluation.reports import generated_part, write_generated_part
+from rubber_tile.evaluation.reports import write_generated_part
 
 REPORT_PATH = PROJECT_DIR / "docs" / "preview_quality.md"
 
@@ -51,8 +51,7 @@ def main(argv: list[str] | None = None) -> int:
     generated = generated_lines(load_palette(), args.seeds, args.photos, speed_repeats, progress)
     print("\n".join(generated))
     try:
-        part = generated_part(BEGIN_MARKER, generated, END_MARKER)
-        write_generated_part(args.report, part, begin=BEGIN_MARKER, end=END_MARKER, title=REPORT_TITLE)
+        write_generated_part(args.report, generated, begin=BEGIN_MARKER, end=END_MARKER, title=REPORT_TITLE)
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
