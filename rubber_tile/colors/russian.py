@@ -82,3 +82,8 @@ def russian_key(text: str) -> str:
 
 def is_cyrillic(text: str) -> bool:
     return CYRILLIC.search(text) is not None
+
+
+def text_language(text: str) -> str:
+    """`ru` for text with Cyrillic letters, else `en`: the language a refusal of the text is written in."""
+    return "ru" if is_cyrillic(text) else "en"

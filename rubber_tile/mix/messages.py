@@ -55,6 +55,16 @@ def empty(what: str = "the colour mix") -> MixProblem:
     return MixProblem("empty", "", english, f"смесь не указана: напишите, например, «{MIX_EXAMPLE_RU}»")
 
 
+def no_colours() -> MixProblem:
+    """A ColorMix built from no (colour, share) pairs at all."""
+    return MixProblem(
+        "empty",
+        "",
+        "the mix must be non-empty: give at least one colour with its share",
+        "смесь пуста: укажите хотя бы один цвет с его долей",
+    )
+
+
 def too_long(length: int, limit: int) -> MixProblem:
     return MixProblem(
         "too_long",

@@ -17,7 +17,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from ..colors.russian import is_cyrillic
+from ..colors.russian import text_language
 from ..errors import first_control_character
 from . import messages
 from .errors import MixError, MixProblem
@@ -53,7 +53,7 @@ def check_mix_text(text: object, what: str = "prompt") -> str:
         raise MixError([messages.missing(what)])
     if not isinstance(text, str):
         raise MixError([messages.not_text(type(text).__name__)])
-    language = "ru" if is_cyrillic(text) else "en"
+    language = text_language(text)
     if len(text) > MAX_PROMPT_CHARS:
         raise MixError([messages.too_long(len(text), MAX_PROMPT_CHARS)], language)
     if (char := first_control_character(text)) is not None:
@@ -64,7 +64,7 @@ def check_mix_text(text: object, what: str = "prompt") -> str:
 def parse_mix(text: str) -> ColorMix:
     """Read a colour mix like `50% red, 30% black, 20% pearl` (see the module docstring)."""
     text = check_mix_text(text)
-    language = "ru" if is_cyrillic(text) else "en"
+    language = text_language(text)
     tokens = tokenize(text)
     if not any(token.kind in (NUMBER, WORD) for token in tokens):
         leftover = _SEPARATORS_ONLY.sub("", text)
@@ -268,4 +268,4 @@ def mix_from_prompt(prompt: str) -> ColorMix:
             share = token
     if not items:
         raise MixError([messages.no_shares_in_prompt(prompt[:120])])
-    return _checked_mix(_resolve(items), "ru" if is_cyrillic(prompt) else "en")
+    return _checked_mix(_resolve(items), text_language(prompt))

@@ -49,16 +49,7 @@ class ColorMix(Mapping[str, float]):
                 raise MixError([problem])
             checked[name] = float(percent)
         if not checked:
-            raise MixError(
-                [
-                    MixProblem(
-                        "empty",
-                        "",
-                        "the mix must be non-empty: give at least one colour with its share",
-                        "смесь пуста: укажите хотя бы один цвет с его долей",
-                    )
-                ]
-            )
+            raise MixError([messages.no_colours()])
         total = sum(checked.values())
         if abs(total - 100.0) > SUM_TOLERANCE_PP:
             raise MixError([messages.bad_sum(total, SUM_TOLERANCE_PP)])
