@@ -29,7 +29,7 @@ from .sdxl.paths import (
     missing_weights,
     weights_from_env,
 )
-from .sdxl.weight_files import WeightsError, check_diffusers_folder, check_safetensors_file
+from .sdxl.weight_files import BAKED_FIX, BASE_MODEL_FIX, WeightsError, check_pipeline_folder, check_safetensors_file
 
 MIN_COG_CLI = (0, 23, 0)  # CUDA 13 base images need replicate/cog#3160, merged after v0.22.0
 COG_INSTALL = "sh <(curl -fsSL https://cog.run/install.sh)"
@@ -142,22 +142,14 @@ def _weight_problems(
 
 
 def _folder_problems(weights) -> list[str]:
-    """setup()'s own checks of the pipeline folders it loads: the bake record, every component's weights."""
-    fix = "Bake again, or download the base again (scripts/download_weights.py)."
-    folders = (
-        [(weights.baked, "the baked pipeline")]
-        if weights.baked is not None
-        else [(weights.base, "the SDXL base model")]
-    )
-    problems = []
-    for folder, what in folders:
-        if not folder.is_dir():
-            continue
-        if weights.baked is not None:
-            problems += _weights_errors(BakeRecord.read, folder / BAKE_RECORD_NAME)
-        variant = "fp16" if any(folder.glob("unet/*.fp16.safetensors")) else None
-        problems += _weights_errors(check_diffusers_folder, folder, what, fix, variant)
-    return problems
+    """setup()'s own checks of the pipeline folder it loads: the bake record, every component's weights."""
+    if weights.baked is not None:  # set only where the folder holds a bake record
+        return _weights_errors(BakeRecord.read, weights.baked / BAKE_RECORD_NAME) + _weights_errors(
+            check_pipeline_folder, weights.baked, "the baked pipeline", BAKED_FIX
+        )
+    if weights.base.is_dir():
+        return _weights_errors(check_pipeline_folder, weights.base, "the SDXL base model", BASE_MODEL_FIX)
+    return []
 
 
 def _weights_errors(check, *arguments) -> list[str]:

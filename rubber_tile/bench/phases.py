@@ -78,7 +78,7 @@ def install_phase_timers(recorder: PhaseRecorder) -> None:
     for owner, name, label in (
         (pipeline, "load_base_pipeline", "base `from_pretrained` (with file checks)"),
         (pipeline, "load_baked_pipeline", "baked `from_pretrained` (with file checks, token check)"),
-        (pipeline, "check_diffusers_folder", "check weight files"),
+        (pipeline, "check_pipeline_folder", "check weight files"),
         (pipeline, "fuse_lora_file", "LoRA: `fuse_lora_file`"),
         (lora, "load_file", "read safetensors file"),
         (textual_inversion, "load_file", "read safetensors file"),

@@ -17,7 +17,15 @@ from diffusers import AutoencoderKL, DPMSolverMultistepScheduler, StableDiffusio
 from .lora import fuse_lora_file
 from .paths import BAKE_RECORD_NAME, BakeRecord, SdxlWeights
 from .textual_inversion import load_textual_inversion
-from .weight_files import FETCH_HINT, WeightsError, check_diffusers_folder, check_model_folder, check_safetensors_file
+from .weight_files import (
+    BAKED_FIX,
+    BASE_MODEL_FIX,
+    FETCH_HINT,
+    WeightsError,
+    check_model_folder,
+    check_pipeline_folder,
+    check_safetensors_file,
+)
 
 log = logging.getLogger(__name__)
 
@@ -51,14 +59,12 @@ def choose_device() -> tuple[torch.device, torch.dtype]:
 def load_base_pipeline(weights: SdxlWeights, dtype: torch.dtype) -> StableDiffusionXLPipeline:
     """The SDXL base from a diffusers folder or a single original-format checkpoint, local files only."""
     base = weights.base
-    fix = FETCH_HINT.format(env="TILE_BASE_MODEL to a diffusers folder or a single .safetensors checkpoint")
     if base.is_dir():
-        variant = "fp16" if any(base.glob("unet/*.fp16.safetensors")) else None
-        check_diffusers_folder(base, "the SDXL base model", fix, variant)
+        variant = check_pipeline_folder(base, "the SDXL base model", BASE_MODEL_FIX)
         return StableDiffusionXLPipeline.from_pretrained(
             base, dtype=dtype, variant=variant, use_safetensors=True, local_files_only=True
         )
-    check_safetensors_file(base, "the SDXL base model", fix)
+    check_safetensors_file(base, "the SDXL base model", BASE_MODEL_FIX)
     config = weights.base_config
     if config is None or not (config / "model_index.json").is_file():
         raise WeightsError(
@@ -104,8 +110,7 @@ def load_fp16_fix_vae(path: Path, dtype: torch.dtype) -> AutoencoderKL:
 def load_baked_pipeline(folder: Path, dtype: torch.dtype) -> tuple[StableDiffusionXLPipeline, BakeRecord]:
     """A folder written by scripts/bake_weights.py: LoRA fused, tokens added, one load."""
     record = BakeRecord.read(folder / BAKE_RECORD_NAME)
-    variant = "fp16" if any(folder.glob("unet/*.fp16.safetensors")) else None
-    check_diffusers_folder(folder, "the baked pipeline", "Run `python scripts/bake_weights.py` again.", variant)
+    variant = check_pipeline_folder(folder, "the baked pipeline", BAKED_FIX)
     pipe = StableDiffusionXLPipeline.from_pretrained(
         folder, dtype=dtype, variant=variant, use_safetensors=True, local_files_only=True
     )
@@ -114,7 +119,9 @@ def load_baked_pipeline(folder: Path, dtype: torch.dtype) -> tuple[StableDiffusi
         added = tokenizer.get_added_vocab()
         missing = [token for token in record.tokens if token not in added]
         if missing:
-            raise WeightsError(f"the baked pipeline {folder} lacks the tokens {missing}; run scripts/bake_weights.py again")
+            raise WeightsError(
+                f"the baked pipeline {folder} lacks the tokens {missing}; run scripts/bake_weights.py again"
+            )
     return pipe, record
 
 

@@ -17,6 +17,8 @@ _MAX_HEADER_BYTES = 100_000_000
 
 FETCH_HINT = "Run `python scripts/download_weights.py` on a machine with internet, or set {env}."
 OWNER_FILE_HINT = "Copy the trained file from the training run into model_files/, or set {env} to its path."
+BASE_MODEL_FIX = FETCH_HINT.format(env="TILE_BASE_MODEL to a diffusers folder or a single .safetensors checkpoint")
+BAKED_FIX = "Run `python scripts/bake_weights.py` again."
 
 
 class WeightsError(RuntimeError):
@@ -77,6 +79,14 @@ def check_diffusers_folder(folder: Path, what: str, fix: str, variant: str | Non
         if component.startswith(("tokenizer", "scheduler", "feature_extractor")):
             continue
         check_model_folder(component_dir, f"{what} ({component})", fix, variant)
+
+
+def check_pipeline_folder(folder: Path, what: str, fix: str) -> str | None:
+    """check_diffusers_folder for the weights from_pretrained will load: the fp16 variant where the UNet
+    has one, else the plain files. Returns that variant."""
+    variant = "fp16" if any(folder.glob("unet/*.fp16.safetensors")) else None
+    check_diffusers_folder(folder, what, fix, variant)
+    return variant
 
 
 def check_model_folder(folder: Path, what: str, fix: str, variant: str | None = None) -> None:
