@@ -11,6 +11,7 @@ import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from ..evaluation.owner_data import DEFAULT_DATA_DIR
 from . import analyzer_timing, lock_timing, preview_timing
 from .report import Section, Stamp, markdown_table
 
@@ -64,7 +65,7 @@ def time_lock(sizes: Sequence[int], repeats: int) -> list[ComponentResult]:
     60/40 output (it came out almost all red) where ../shared/data has it; both locked to 60/40."""
     name, function = "colour lock", "rubber_tile.lock.lock_colors"
     sources = {"preview tile drawn 85/15": lock_timing.preview_source()}
-    real = lock_timing.real_output_source(lock_timing.DEFAULT_DATA_DIR)
+    real = lock_timing.real_output_source(DEFAULT_DATA_DIR)
     if real is not None:
         sources["owner's 60/40 output, resized"] = real
     mix = lock_timing.MIX
@@ -78,7 +79,7 @@ def time_lock(sizes: Sequence[int], repeats: int) -> list[ComponentResult]:
         timed_by = f"`scripts/bench/bench_color_lock.py` `time_lock`, {label}, locked to {locked_to}"
         results.append(ComponentResult(f"{name} ({label})", function, timed_by, tuple(timings), ""))
     if real is None:
-        absent = lock_timing.DEFAULT_DATA_DIR / lock_timing.REAL_OUTPUT
+        absent = DEFAULT_DATA_DIR / lock_timing.REAL_OUTPUT
         results.append(ComponentResult(f"{name} (owner's output)", function, "", (), f"{absent} is not present"))
     return results
 

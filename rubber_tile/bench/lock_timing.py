@@ -7,7 +7,6 @@ preview tile drawn 85% red / 15% white; both locked to 60 / 40.
 
 from __future__ import annotations
 
-import csv
 import statistics
 import time
 from collections.abc import Callable
@@ -16,12 +15,12 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from ..evaluation.lock_quality import lockable_outputs
+from ..evaluation.owner_data import read_manifest
 from ..lock import lock_colors
-from ..mix import ColorMix, MixError, parse_mix
+from ..mix import ColorMix
 from ..preview.render import render_tile
-from ..sdxl.paths import PROJECT_DIR
 
-DEFAULT_DATA_DIR = PROJECT_DIR.parent / "shared" / "data"
 REAL_OUTPUT = "model_outputs/20250902_144027_60pct_red_40pct_white_final_89fdd926.jpg"
 MIX = ColorMix({"red": 60.0, "white": 40.0})
 DRAWN_MIX = ColorMix({"red": 85.0, "white": 15.0})
@@ -59,16 +58,9 @@ def time_lock(image: np.ndarray, repeats: int) -> tuple[float, float, bool]:
 def time_all_outputs(data_dir: Path, side: int) -> list[float]:
     """CPU ms (best of 2 runs) of the lock on every model output with a complete, readable label, resized to `side`."""
     cpu_ms = []
-    with (data_dir / "manifest.csv").open(newline="", encoding="utf-8") as handle:
-        rows = [r for r in csv.DictReader(handle) if r["file"].startswith("model_outputs/")]
-    for row in rows:
-        if row["complete"].strip().lower() != "yes":
-            continue
-        try:
-            mix = parse_mix(row["mix"])
-        except MixError:
-            continue
-        image = np.asarray(Image.open(data_dir / row["file"]).convert("RGB").resize((side, side), Image.LANCZOS))
+    lockable, _ = lockable_outputs(read_manifest(data_dir))
+    for file, mix in lockable:
+        image = np.asarray(Image.open(data_dir / file).convert("RGB").resize((side, side), Image.LANCZOS))
         runs = []
         for _ in range(2):
             cpu = time.process_time()

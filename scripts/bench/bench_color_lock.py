@@ -18,7 +18,6 @@ import sys
 from pathlib import Path
 
 from rubber_tile.bench.lock_timing import (
-    DEFAULT_DATA_DIR,
     REAL_OUTPUT,
     SIDES,
     ImageSource,
@@ -28,6 +27,7 @@ from rubber_tile.bench.lock_timing import (
     time_all_outputs,
     time_lock,
 )
+from rubber_tile.evaluation.owner_data import DEFAULT_DATA_DIR
 
 
 def main(argv: list[str] | None = None) -> int:
