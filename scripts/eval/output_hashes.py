@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from rubber_tile.analyzer import measure_shares
+from rubber_tile.evaluation.owner_data import DEFAULT_DATA_DIR, MANIFEST_NAME, read_manifest
 from rubber_tile.lock import lock_colors
 from rubber_tile.mix import ColorMix, parse_mix
 from rubber_tile.output import save_tile
@@ -30,10 +31,7 @@ from rubber_tile.prompt import build_prompt
 from rubber_tile.request import TileRequest, make_request
 from rubber_tile.synthetic.granules import granule_image
 
-PROJECT_DIR = Path(__file__).resolve().parents[2]
-
 RECORD = Path(__file__).with_suffix(".json")
-SHARED_DATA = PROJECT_DIR.parent / "shared" / "data"
 MIXES = (
     "100% red",
     "50% red, 30% black, 20% pearl",
@@ -108,20 +106,16 @@ def analyzer_and_lock() -> dict[str, str]:
 
 
 def owner_outputs() -> dict[str, str]:
-    import csv
-
     from PIL import Image
 
-    manifest = SHARED_DATA / "manifest.csv"
-    if not manifest.is_file():
+    if not (DEFAULT_DATA_DIR / MANIFEST_NAME).is_file():
         return {}
     out = {}
-    with manifest.open(newline="") as handle:
-        rows = [row for row in csv.DictReader(handle) if row["file"].startswith("model_outputs/")][:6]
-    for row in rows:
-        image = Image.open(SHARED_DATA / row["file"]).convert("RGB")
-        result = lock_colors(image, parse_mix(row["mix"]))
-        out[f"owner lock {row['file']}"] = f"{image_hash(result.image)} {shares_text(result.shares_after)}"
+    entries = [entry for entry in read_manifest(DEFAULT_DATA_DIR) if entry.is_model_output][:6]
+    for entry in entries:
+        image = Image.open(DEFAULT_DATA_DIR / entry.file).convert("RGB")
+        result = lock_colors(image, parse_mix(entry.mix_text))
+        out[f"owner lock {entry.file}"] = f"{image_hash(result.image)} {shares_text(result.shares_after)}"
     return out
 
 
