@@ -62,6 +62,8 @@ _UNUSED_BY = {
     "preview": ("num_inference_steps", "guidance_scale", "negative_prompt", "color_lock"),
     "sdxl": ("grade", "framing"),
 }
+# Inputs a view does not use on any backend: a floor is always laid from full-frame top views.
+_UNUSED_IN_VIEW = {"installed": ("framing",)}
 
 
 def unused_inputs(request: TileRequest, backend: str) -> list[str]:
@@ -77,10 +79,8 @@ def unused_inputs(request: TileRequest, backend: str) -> list[str]:
         "grade": DEFAULT_GRADE,
         "framing": DEFAULT_FRAMING,
     }
-    unused = [name for name in _UNUSED_BY[backend] if getattr(request, name) != defaults[name]]
-    if backend == "preview" and request.view == "installed" and request.framing != DEFAULT_FRAMING:
-        unused.append("framing")  # a floor is always laid from full-frame top views
-    return unused
+    names = dict.fromkeys([*_UNUSED_BY[backend], *_UNUSED_IN_VIEW.get(request.view, ())])
+    return [name for name in names if getattr(request, name) != defaults[name]]
 
 
 def note_unused_inputs(request: TileRequest, backend: str, metadata: dict[str, str]) -> None:
