@@ -3,10 +3,10 @@ No timing is asserted."""
 
 from __future__ import annotations
 
-from rubber_tile.bench import cold_start, gpu, report
-from rubber_tile.bench.cold_start import LoadRun, WarmRead
-from rubber_tile.bench.phases import Phase
-from rubber_tile.bench.report import Section, Stamp
+from rubber_tile_dev.bench import cold_start, gpu, report
+from rubber_tile_dev.bench.cold_start import LoadRun, WarmRead
+from rubber_tile_dev.bench.phases import Phase
+from rubber_tile_dev.bench.report import Section, Stamp
 
 STAMP = Stamp(command="python scripts/bench/benchmark.py", machine="test machine", date="2026-01-01 00:00 UTC")
 

@@ -15,9 +15,9 @@ from rubber_tile.colors.palette import load_palette
 from rubber_tile.lock import ColorLockError, LockResult, NoGranulesError, lock_colors
 from rubber_tile.lock import lock as lock_module
 from rubber_tile.lock.recolor import recolor_pixels
-from rubber_tile.metrics import lightness_ssim
 from rubber_tile.mix import ColorMix, MixError, parse_mix
-from rubber_tile.synthetic.granules import granule_image
+from rubber_tile_dev.evaluation.metrics import lightness_ssim
+from rubber_tile_dev.synthetic.granules import granule_image
 
 
 def nearest_colour_shares(rgb: np.ndarray, names: list[str], mask: np.ndarray | None = None) -> dict[str, float]:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from rubber_tile.cog_server import CogServer, coglet_unavailable_reason, group_processes
+from rubber_tile_dev.cog_server import CogServer, coglet_unavailable_reason, group_processes
 
 pytestmark = pytest.mark.server
 

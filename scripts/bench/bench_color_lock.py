@@ -17,7 +17,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from rubber_tile.bench.lock_timing import (
+from rubber_tile_dev.bench.lock_timing import (
     REAL_OUTPUT,
     SIDES,
     ImageSource,
@@ -27,7 +27,7 @@ from rubber_tile.bench.lock_timing import (
     time_all_outputs,
     time_lock,
 )
-from rubber_tile.evaluation.owner_data import DEFAULT_DATA_DIR
+from rubber_tile_dev.evaluation.owner_data import DEFAULT_DATA_DIR
 
 
 def main(argv: list[str] | None = None) -> int:

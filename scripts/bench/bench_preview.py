@@ -17,7 +17,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from rubber_tile.bench.preview_timing import (
+from rubber_tile.preview.settings import FRAMINGS
+from rubber_tile_dev.bench.preview_timing import (
     BENCH_MIX,
     DEFAULT_SIZES,
     cost_split,
@@ -28,7 +29,6 @@ from rubber_tile.bench.preview_timing import (
     timings_table,
     verdict,
 )
-from rubber_tile.preview.settings import FRAMINGS
 
 
 def main(argv: list[str] | None = None) -> int:

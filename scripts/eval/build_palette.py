@@ -15,8 +15,8 @@ from pathlib import Path
 
 from rubber_tile.colors.palette import PALETTE_PATH, parse_palette
 from rubber_tile.colors.vocabulary import TILE_COLORS
-from rubber_tile.evaluation.owner_data import DEFAULT_PHOTOS_DIR
-from rubber_tile.evaluation.palette_fit import measure_color, palette_document
+from rubber_tile_dev.evaluation.owner_data import DEFAULT_PHOTOS_DIR
+from rubber_tile_dev.evaluation.palette_fit import measure_color, palette_document
 
 
 def build_palette(photos_dir: Path) -> dict:

@@ -17,11 +17,11 @@ import argparse
 import sys
 from pathlib import Path
 
-from rubber_tile.evaluation.owner_data import DEFAULT_DATA_DIR, MANIFEST_NAME, PROJECT_DIR
-from rubber_tile.evaluation.preview_blind import write_blind_pairs
-from rubber_tile.evaluation.preview_report import REPORT_TITLE
-from rubber_tile.evaluation.realism import realism_section
-from rubber_tile.evaluation.reports import write_generated_part
+from rubber_tile_dev.evaluation.owner_data import DEFAULT_DATA_DIR, MANIFEST_NAME, PROJECT_DIR
+from rubber_tile_dev.evaluation.preview_blind import write_blind_pairs
+from rubber_tile_dev.evaluation.preview_report import REPORT_TITLE
+from rubber_tile_dev.evaluation.realism import realism_section
+from rubber_tile_dev.evaluation.reports import write_generated_part
 
 REPORT_PATH = PROJECT_DIR / "docs" / "preview_quality.md"
 BEGIN_MARKER = "<!-- evaluate_realism.py: generated part begins -->"

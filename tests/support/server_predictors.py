@@ -57,5 +57,5 @@ class FaultInjectingPredictor(predict.Predictor):
         sdxl = getattr(self.generator, "sdxl", None)
         if flag and sdxl is not None:
             sdxl.pipe = OutOfMemoryOnFlag(sdxl.pipe, Path(flag))
-        # SdxlTileGenerator.sample looks the function up in its module on every call.
+        # SdxlBackend.sample looks the function up in its module on every call.
         backend.free_accelerator_memory = _logged_free_memory(backend.free_accelerator_memory)
