@@ -51,11 +51,11 @@ class TileBackend(Protocol):
         ...
 
 
-def common_metadata(request: TileRequest, backend: str, model: str, prompt: str) -> dict[str, str]:
-    """The metadata fields every backend writes into its image file. `prompt`: what the backend drew
-    from (the model's prompt, or the preview's canonical mix); `request`: the customer's text."""
+def common_metadata(request: TileRequest, backend: str, model: str, drawn_from: str) -> dict[str, str]:
+    """The metadata fields every backend writes into its image file: `prompt` is what the backend drew
+    from (SDXL: the model prompt; the preview: the canonical mix), `request` the customer's own text."""
     metadata = {
-        "prompt": prompt,
+        "prompt": drawn_from,
         "request": request.prompt,
         "seed": str(request.seed),
         "width": str(request.width),

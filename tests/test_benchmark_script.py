@@ -1,4 +1,4 @@
-"""scripts/bench/benchmark.py's light parts (rubber_tile/bench/): the markdown it writes from given numbers.
+"""scripts/bench/benchmark.py's light parts (rubber_tile_dev/bench/): the markdown it writes from given numbers.
 No timing is asserted."""
 
 from __future__ import annotations

@@ -24,7 +24,7 @@ def nearest_colour_shares(rgb: np.ndarray, names: list[str], mask: np.ndarray | 
     lab = srgb_to_lab(rgb.reshape(-1, 3) if mask is None else rgb[mask])
     distance = ((lab[:, None, :] - load_palette().lab_array(names)[None, :, :]) ** 2).sum(axis=2)
     counts = np.bincount(distance.argmin(axis=1), minlength=len(names))
-    return {name: 100.0 * count / counts.sum() for name, count in zip(names, counts, strict=False)}
+    return {name: 100.0 * count / counts.sum() for name, count in zip(names, counts, strict=True)}
 
 
 @pytest.fixture(scope="module")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from rubber_tile.generator import TileGenerator
 from rubber_tile.mix import ColorMix
@@ -18,18 +19,15 @@ def _request(**inputs):
     return make_request(MIX, seed=11, width=512, height=512, **inputs)
 
 
-def test_grade_and_framing_reach_the_renderer_and_the_metadata() -> None:
-    tile = TileGenerator(PreviewBackend()).generate(_request(grade="coarse", framing="product_photo"))
-    expected = render_tile(ColorMix({"red": 50, "black": 30, "pearl": 20}), size=512, seed=11, framing="product_photo", grade="coarse")
+@pytest.mark.parametrize(
+    "inputs, grade, framing",
+    [({}, "standard", "full_frame"), ({"grade": "coarse", "framing": "product_photo"}, "coarse", "product_photo")],
+)
+def test_grade_and_framing_reach_the_renderer_and_the_metadata(inputs: dict, grade: str, framing: str) -> None:
+    tile = TileGenerator(PreviewBackend()).generate(_request(**inputs))
+    expected = render_tile(ColorMix({"red": 50, "black": 30, "pearl": 20}), size=512, seed=11, framing=framing, grade=grade)
     assert tile.image.tobytes() == expected.tobytes()
-    assert (tile.metadata["view"], tile.metadata["grade"], tile.metadata["framing"]) == ("top", "coarse", "product_photo")
-
-
-def test_defaults_are_a_standard_full_frame_top_view() -> None:
-    tile = TileGenerator(PreviewBackend()).generate(_request())
-    expected = render_tile(ColorMix({"red": 50, "black": 30, "pearl": 20}), size=512, seed=11)
-    assert tile.image.tobytes() == expected.tobytes()
-    assert (tile.metadata["view"], tile.metadata["grade"], tile.metadata["framing"]) == ("top", "standard", "full_frame")
+    assert (tile.metadata["view"], tile.metadata["grade"], tile.metadata["framing"]) == ("top", grade, framing)
 
 
 def test_installed_view_is_a_floor_of_the_asked_size(monkeypatch) -> None:

@@ -60,20 +60,24 @@ class SdxlBackend:
         return embeddings
 
     def prepare_prompts(self, request: TileRequest) -> tuple[str, str]:
-        """The internal prompt and negative prompt, refused if CLIP would cut either short."""
-        prompt = request.prompt if request.full_prompt else prompt_for_mix(request.require_mix("a prompt"), self.ti_tokens)
+        """The model prompt (the customer's full prompt as sent, else the mix expanded as in training) and
+        the negative prompt, refused if CLIP would cut either short."""
+        if request.full_prompt:
+            model_prompt = request.prompt
+        else:
+            model_prompt = prompt_for_mix(request.require_mix("a prompt"), self.ti_tokens)
         for tokenizer in (self.pipe.tokenizer, self.pipe.tokenizer_2):
-            check_prompt_length(prompt, tokenizer, "prompt")
+            check_prompt_length(model_prompt, tokenizer, "prompt")
             check_prompt_length(request.negative_prompt, tokenizer, "negative_prompt")
-        return prompt, request.negative_prompt
+        return model_prompt, request.negative_prompt
 
     def top_view(self, request: TileRequest, on_step: ProgressCallback | None = None) -> TileImage:
         # 1. Prompts, refused before any GPU work if CLIP would cut them.
-        prompt, negative_prompt = self.prepare_prompts(request)
+        model_prompt, negative_prompt = self.prepare_prompts(request)
         # 2. Sample and decode.
-        image = self.sample(request, prompt, negative_prompt, on_step)
+        image = self.sample(request, model_prompt, negative_prompt, on_step)
         # 3. Metadata, then the colour lock.
-        metadata = common_metadata(request, self.backend, self.model_name, prompt)
+        metadata = common_metadata(request, self.backend, self.model_name, model_prompt)
         metadata.update(
             negative_prompt=negative_prompt,
             steps=str(request.num_inference_steps),
@@ -90,7 +94,7 @@ class SdxlBackend:
         textures = mosaic_textures(tile.image, IMAGE_FIELD_MM, INSTALLED_TILE_MM, count=FLOOR_TEXTURES, seed=request.seed)
         return FloorTextures(tuple(textures), tile.metadata)
 
-    def sample(self, request: TileRequest, prompt: str, negative_prompt: str, on_step: ProgressCallback | None):
+    def sample(self, request: TileRequest, model_prompt: str, negative_prompt: str, on_step: ProgressCallback | None):
         """The pipeline's image for this request; GpuMemoryError (memory freed) if the GPU ran out."""
         import torch
 
@@ -106,7 +110,7 @@ class SdxlBackend:
         try:
             with torch.inference_mode():
                 embeds, negative_embeds, pooled, negative_pooled = self.prompt_embeddings(
-                    prompt, negative_prompt, guided=request.guidance_scale > 1
+                    model_prompt, negative_prompt, guided=request.guidance_scale > 1
                 )
                 result = self.pipe(
                     prompt_embeds=embeds,

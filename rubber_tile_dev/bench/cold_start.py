@@ -196,7 +196,7 @@ def cold_start_markdown(
         "start, imports, load and read. Peak RSS is after the read (file pages included).\n",
         f"Every load ran {count} times, the order rotated, each after a warm-up read of its own files "
         f"({warm_read_summary(reads)}). Files: {'; '.join(notes)}. The LoRA is r={LORA_RANK} Eden/kohya format "
-        f"(rubber_tile/synthetic/lora_files.py), fused at 0.7; the textual inversion has {TI_ROWS} bf16 rows per "
+        f"(rubber_tile_dev/synthetic/lora_files.py), fused at 0.7; the textual inversion has {TI_ROWS} bf16 rows per "
         f"encoder; the tokenizers have the real 49408-token vocabulary size.\n",
     ]
     for kind in ("runtime", "baked"):

@@ -115,7 +115,7 @@ def components_markdown(stamp: Stamp, results: Sequence[ComponentResult], sizes:
             f"Median wall seconds of {repeats} calls per size after an untimed warm-up call, median CPU seconds of this "
             f"process in brackets (the figure to trust when the load average is above the core count). The timing "
             f"helpers and inputs are the other benchmark scripts' own: {', '.join(TIMING_HELPERS)} in scripts/bench/ "
-            f"(their timing code in rubber_tile/bench/).\n",
+            f"(their timing code in rubber_tile_dev/bench/).\n",
         ]
     )
 

@@ -23,7 +23,7 @@ class SyntheticTile:
 
     def true_shares(self) -> dict[str, float]:
         counts = np.bincount(self.granule_color[self.granule_color >= 0], minlength=len(self.colors))
-        return {name: 100.0 * c / counts.sum() for name, c in zip(self.colors, counts, strict=False)}
+        return {name: 100.0 * c / counts.sum() for name, c in zip(self.colors, counts, strict=True)}
 
 
 def sample_appearance(color: PaletteColor, count: int, rng: np.random.Generator) -> np.ndarray:

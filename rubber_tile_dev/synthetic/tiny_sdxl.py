@@ -38,7 +38,7 @@ def _bytes_to_unicode() -> dict[int, str]:
             printable.append(byte)
             codes.append(256 + extra)
             extra += 1
-    return {byte: chr(code) for byte, code in zip(printable, codes, strict=False)}
+    return {byte: chr(code) for byte, code in zip(printable, codes, strict=True)}
 
 
 def _prompt_words(extra: str) -> list[str]:

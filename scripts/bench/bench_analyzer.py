@@ -5,7 +5,7 @@
 Without --image it times a synthetic four-colour tile on a white background (the analyzer's
 worst case: a face to find and four colours to fit). The first call, which builds lookup
 tables once per process, is reported separately. The timing code is
-rubber_tile/bench/analyzer_timing.py.
+rubber_tile_dev/bench/analyzer_timing.py.
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ with the pixel count only), and the median time Pillow takes to encode that imag
 (default settings). The machine is shared: the load average is printed with the numbers, and
 CPU time is the figure to trust when the load is above the core count. The installed view is
 timed as the preview backend makes it (its top views included), square, at --installed-sizes. The timing code is
-rubber_tile/bench/preview_timing.py.
+rubber_tile_dev/bench/preview_timing.py.
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ Cold start uses the full-size SDXL 1.0 architecture with random weights, written
 --cache-dir (about 7 GB, plus a baked copy of the same size made by scripts/bake_weights.py), with a
 full-size r=32 Eden-format LoRA and a two-row textual inversion. Each load runs in a fresh process,
 after the same warm-up read of its files, in fp16 on the CPU. Sections not run this time keep their
-earlier text in BENCHMARKS.md. No test asserts on these numbers. The work is in rubber_tile/bench/.
+earlier text in BENCHMARKS.md. No test asserts on these numbers. The work is in rubber_tile_dev/bench/.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
     python scripts/eval/build_palette.py [--photos ../shared/data/photos] [--out rubber_tile/data/palette.json]
 
 Each colour's photo is <CODE>_top.jpg (e.g. PEARL_top.jpg). Only numbers are written, never pixels.
-The measurements are rubber_tile/evaluation/palette_fit.py.
+The measurements are rubber_tile_dev/evaluation/palette_fit.py.
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@
 Writes docs/images/color_lock_<output>.jpg (the output before and after the lock, side by side,
 with the asked mix and the analyzer's shares) and docs/images/color_lock_overview.jpg (all pairs,
 smaller). The sheets hold the owner's images: docs/images/.gitignore keeps them out of git.
-The drawing is rubber_tile/evaluation/sheets.py.
+The drawing is rubber_tile_dev/evaluation/sheets.py.
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ The sheets contain the owner's photos: docs/images/.gitignore keeps compare_*.jp
 Never commit them. Without the photos the script says so and does nothing.
 
 It also writes preview_examples.jpg, which holds previews only (no owner data), for the docs.
-The drawing is rubber_tile/evaluation/sheets.py.
+The drawing is rubber_tile_dev/evaluation/sheets.py.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ For every model output whose label is complete and names known colours: the anal
 and a plain nearest-palette count (every pixel, gaps included, to the nearest asked colour's
 palette colour) before and after the lock, SSIM of the CIELAB lightness between before and
 after (and its structure term alone), how even the result is over a 4 x 4 grid of blocks, and
-the lock's time (rubber_tile/evaluation/lock_quality.py). The generated part of the report sits
+the lock's time (rubber_tile_dev/evaluation/lock_quality.py). The generated part of the report sits
 between two marker lines; text outside them is kept when the report is written again.
 """
 

@@ -4,7 +4,7 @@
 
 Photos: the mix in the manifest is the truth (by mass). Model outputs: the mix that was asked;
 the report says how far the deployed model is from it. The measurements are
-rubber_tile/evaluation/color_accuracy.py and held_out.py; the text is color_accuracy_report.py.
+rubber_tile_dev/evaluation/color_accuracy.py and held_out.py; the text is color_accuracy_report.py.
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ Speed: scripts/bench/bench_preview.py at 512, 1024 and 2048 px.
 The parts that need the owner's photos are skipped, with the reason, where they are absent.
 Only numbers are written, never pixels. The generated part of docs/preview_quality.md sits
 between two marker lines; the hand-written text around it is kept. The measurements are
-rubber_tile/evaluation/preview_*.py.
+rubber_tile_dev/evaluation/preview_*.py.
 """
 
 from __future__ import annotations

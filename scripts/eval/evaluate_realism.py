@@ -4,7 +4,7 @@
                                             [--blind-pairs /tmp/blind_pairs --key /tmp/blind_pairs_key.json --pairs 32]
 
 A classifier two-sample test on texture features of photo patches vs render patches of the same
-mixes (rubber_tile/evaluation/realism.py), with the real-vs-real control; the numbers go into
+mixes (rubber_tile_dev/evaluation/realism.py), with the real-vs-real control; the numbers go into
 the report between their own marker lines. With --blind-pairs it also writes pairs of crops
 (photo | render, order random, labelled A and B) for a person to judge, and the answer key
 apart: keep both out of the repository (they hold the owner's photos).

@@ -22,10 +22,10 @@ from pathlib import Path
 import numpy as np
 
 from rubber_tile.analyzer import measure_shares
+from rubber_tile.generator import TileGenerator
 from rubber_tile.lock import lock_colors
 from rubber_tile.mix import ColorMix, parse_mix
 from rubber_tile.output import save_tile
-from rubber_tile.generator import TileGenerator
 from rubber_tile.preview.backend import PreviewBackend
 from rubber_tile.preview.render import render_tile
 from rubber_tile.prompt import build_prompt
