@@ -30,8 +30,9 @@ def test_the_shipped_library_is_well_formed() -> None:
         # Most granules lie wholly inside the sheet, and their centres inside it.
         assert sheet.whole.sum() > 0.8 * numbers[-1]
         assert np.all((sheet.centre_y[1:] >= 0) & (sheet.centre_y[1:] < library.sheet_px))
-        # Both shadow and lit levels occur: the texture carries deep gaps and lit faces.
-        assert (sheet.levels < SHADOW_LEVELS).any() and (sheet.levels >= SHADOW_LEVELS).mean() > 0.5
+        assert (sheet.levels >= SHADOW_LEVELS).mean() > 0.5  # mostly lit faces
+    # Deep gaps and shadows are kept (dark colours keep none: granule_levels.MIN_SHADOW_FLOOR).
+    assert sum(bool((sheet.levels < SHADOW_LEVELS).any()) for sheet in library.sheets) > len(library.sheets) // 2
 
 
 def _tiny_library(folder: Path) -> None:

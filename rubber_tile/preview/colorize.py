@@ -30,7 +30,8 @@ import numpy as np
 from ..colors.colorspace import lab_to_srgb, linear_to_srgb, srgb_to_linear
 from ..colors.palette import Palette
 from ..mix import ColorMix
-from .coloring import BACKGROUND_SRGB, GRANULE_VARIANTS, SHADE_LEVELS, binder_linear, color_rows
+from .coloring import BACKGROUND_SRGB, GRANULE_VARIANTS, SHADE_LEVELS, binder_linear
+from .granule_levels import variant_rows
 
 # How many granules past a colour's end are tried for the one that best fills its last gap.
 FILL_WINDOW = 256
@@ -79,7 +80,7 @@ def assign_colors(areas: np.ndarray, order: np.ndarray, fractions: np.ndarray) -
 def color_table(palette: Palette, name: str) -> np.ndarray:
     """(GRANULE_VARIANTS, SHADE_LEVELS, 3) float32 sRGB 0-255 of one colour: the same for every render."""
     rng = np.random.default_rng([VARIANT_STREAM, palette.names.index(name)])
-    lab = color_rows((name,), palette, rng)
+    lab = variant_rows(palette[name], palette.gap_lightness, rng)
     table = lab_to_srgb(lab).astype(np.float32)
     table.setflags(write=False)
     return table

@@ -16,11 +16,14 @@ from scipy import special
 from scipy.ndimage import gaussian_filter1d
 
 from ..colors.palette import PaletteColor
-from .coloring import appearance_lab_at_quantiles
+from .coloring import GRANULE_SPREAD_SHARE, GRANULE_VARIANTS, SHADE_LEVELS, appearance_lab_at_quantiles
 
-LEVELS = 64
+LEVELS = SHADE_LEVELS
 SHADOW_LEVELS = 16
 FLOOR_QUANTILE = 0.02
+# Colours whose floor is darker than this (black, dark grey, dark blue, brown, terracotta) keep no
+# shadow levels: their own body is as dark as a gap, and drawn in a light colour it would read as holes.
+MIN_SHADOW_FLOOR = 15.0
 # The a/b of neighbouring lit levels are smoothed over this many levels: the appearance model's
 # conditional chroma can jump between its components, which would speckle a granule.
 CHROMA_SMOOTHING_LEVELS = 3.0
@@ -49,7 +52,7 @@ def pixel_levels(lightness: np.ndarray, color: PaletteColor, gap_lightness: floa
     saturates where a photo's batch is lighter or darker than the palette's photo."""
     floor = floor_lightness(color, gap_lightness)
     levels = (np.clip(lightness / floor, 0.0, 0.9999) * SHADOW_LEVELS).astype(np.uint8)
-    lit = lightness >= floor
+    lit = lightness >= (floor if floor >= MIN_SHADOW_FLOOR else -1.0)
     if lit.any():
         values = lightness[lit]
         rank = np.empty(values.size, dtype=np.float64)
@@ -69,3 +72,15 @@ def level_lab(color: PaletteColor, gap_lightness: float) -> np.ndarray:
     depth = centres[:SHADOW_LEVELS] / SHADOW_LEVELS
     shadow = np.column_stack([depth * floor, np.outer(depth, base[1:])])
     return np.concatenate([shadow, lit])
+
+
+def variant_rows(color: PaletteColor, gap_lightness: float, rng: np.random.Generator) -> np.ndarray:
+    """(GRANULE_VARIANTS, LEVELS, 3) CIELAB: the colour's rows, each variant's chroma offset by a share of
+    the colour's measured spread between granules (less of it the deeper the shadow)."""
+    lab = level_lab(color, gap_lightness)
+    spread = GRANULE_SPREAD_SHARE * np.array([0.0, *color.lab_spread[1:]])
+    offsets = rng.standard_normal((GRANULE_VARIANTS, 3)) * spread
+    lit = np.minimum(1.0, lab[:, 0:1] / max(lab[SHADOW_LEVELS, 0], 1.0))
+    rows = lab[None] + offsets[:, None, :] * lit[None]
+    np.clip(rows[..., 0], 0.0, 100.0, out=rows[..., 0])
+    return rows
