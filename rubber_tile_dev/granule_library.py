@@ -19,6 +19,7 @@ import json
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 from PIL import Image
@@ -33,8 +34,6 @@ from rubber_tile.mix import ColorMix
 from rubber_tile.preview.granule_levels import pixel_levels
 from rubber_tile.preview.granule_library import IDS_NAME, INDEX_NAME, LEVELS_NAME, LIBRARY_VERSION
 
-from .evaluation.realism import PhotoCase
-
 SHEET_PX = 320
 FACE_MARGIN_PX = 6
 # Watershed: markers are h-maxima of this height over the smoothed lightness; colour edges lower
@@ -46,6 +45,16 @@ SMOOTHING_PX = 0.7
 MIN_GRANULE_PX = 15
 MIN_THICKNESS_PX = 2.0
 HELD_OUT_SEED = 19
+
+
+class PhotoCase(Protocol):
+    """An owner photo and the mix it shows (evaluation.realism.PhotoCase)."""
+
+    @property
+    def path(self) -> Path: ...
+
+    @property
+    def mix(self) -> ColorMix: ...
 
 
 @dataclass(frozen=True)
@@ -169,6 +178,15 @@ def build_sheets(cases: Sequence[PhotoCase], palette: Palette, leave_out: Collec
     """Every case's sheet but those named in leave_out, in name order (the build is reproducible)."""
     chosen = sorted((case for case in cases if case.path.name not in set(leave_out)), key=lambda case: case.path.name)
     return [cut_sheet(case, palette) for case in chosen]
+
+
+def build_library(cases: Sequence[PhotoCase], palette: Palette, folder: Path, leave_out: Collection[str] = ()) -> list[Path]:
+    """The library of every case but those in leave_out, written to folder (saying what it was made from)."""
+    sheets = build_sheets(cases, palette, leave_out)
+    made_from = f"{len(sheets)} of the owner's {len(cases)} top-view product photos (640 px)"
+    if leave_out:
+        made_from += f"; left out for the realism test: {', '.join(sorted(leave_out))}"
+    return write_library(sheets, folder, made_from)
 
 
 def write_library(sheets: Sequence[Sheet], folder: Path, made_from: str) -> list[Path]:

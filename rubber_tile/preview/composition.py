@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 from PIL import Image
 from scipy import ndimage
 
-from .granule_library import GranuleLibrary, GranuleSheet
+from .granule_library import GranuleLibrary, GranuleSheet, halved_library
 from .settings import GRADES, RenderSettings
 
 # The photos' scale (a 140 mm face 0.86 of 640 px wide) and the grade they show (standard: 2-4 mm).
@@ -64,20 +65,20 @@ def source_scale(settings: RenderSettings) -> float:
     return 1.0 if abs(scale - 1.0) < SNAP_SHARE else scale
 
 
-def cell_edges(length: int, rng: np.random.Generator) -> list[float]:
-    """Cut points from 0 past length, steps of BLOCK_PX give or take BLOCK_JITTER."""
+def cell_edges(length: int, block: float, rng: np.random.Generator) -> list[float]:
+    """Cut points from 0 past length, steps of block give or take BLOCK_JITTER."""
     edges = [0.0]
     while edges[-1] < length:
-        edges.append(edges[-1] + BLOCK_PX * rng.uniform(1.0 - BLOCK_JITTER, 1.0 + BLOCK_JITTER))
+        edges.append(edges[-1] + block * rng.uniform(1.0 - BLOCK_JITTER, 1.0 + BLOCK_JITTER))
     return edges
 
 
-def cells(side: int, rng: np.random.Generator) -> list[tuple[float, float, float, float]]:
+def cells(side: int, block: float, rng: np.random.Generator) -> list[tuple[float, float, float, float]]:
     """(top, bottom, left, right) of every cell: rows, each cut at its own places (no grid lines run through)."""
-    rows = cell_edges(side, rng)
+    rows = cell_edges(side, block, rng)
     found = []
     for top, bottom in zip(rows[:-1], rows[1:], strict=True):
-        columns = np.array(cell_edges(side + BLOCK_PX, rng)) - rng.uniform(0.0, BLOCK_PX)
+        columns = np.array(cell_edges(side + math.ceil(block), block, rng)) - rng.uniform(0.0, block)
         found += [(top, bottom, left, right) for left, right in zip(columns[:-1], columns[1:], strict=True)]
     return found
 
@@ -96,11 +97,13 @@ def turned_points(y: np.ndarray, x: np.ndarray, shape: tuple[int, int], turn: in
     return (y, width - 1 - x) if turn >= 4 else (y, x)
 
 
-def plan_block(sheet: GranuleSheet, cell: tuple[float, float, float, float], side: int, rng: np.random.Generator) -> Block | None:
+def plan_block(
+    sheet: GranuleSheet, cell: tuple[float, float, float, float], side: int, margin: int, rng: np.random.Generator
+) -> Block | None:
     """The block for one cell: a random window of the sheet, turned, and which of its granules it keeps."""
     top, bottom, left, right = cell
-    row0, column0 = max(0, int(top) - MARGIN_PX), max(0, int(left) - MARGIN_PX)
-    row1, column1 = min(side, math.ceil(bottom) + MARGIN_PX), min(side, math.ceil(right) + MARGIN_PX)
+    row0, column0 = max(0, int(top) - margin), max(0, int(left) - margin)
+    row1, column1 = min(side, math.ceil(bottom) + margin), min(side, math.ceil(right) + margin)
     if row1 <= row0 or column1 <= column0:
         return None
     turn = int(rng.integers(TURNS))
@@ -149,12 +152,15 @@ def lay_blocks(blocks: list[Block], side: int) -> tuple[np.ndarray, np.ndarray, 
     return granules, levels, block_of, count
 
 
-def compose(library: GranuleLibrary, side: int, rng: np.random.Generator) -> Canvas:
-    """A side x side canvas of real granules (photo scale)."""
+def compose(library: GranuleLibrary, side: int, rng: np.random.Generator, halvings: int = 0) -> Canvas:
+    """A side x side canvas of real granules at the library's scale (photo scale halved `halvings` times)."""
+    # Blocks as wide in granules as at the photos' scale, but no wider than half a (halved) sheet.
+    block_px = min(BLOCK_PX, library.sheet_px / 2)
+    margin = max(3, MARGIN_PX >> halvings)
     blocks = []
-    for index in rng.permutation(len(all_cells := cells(side, rng))):
+    for index in rng.permutation(len(all_cells := cells(side, block_px, rng))):
         sheet = library.sheets[int(rng.integers(len(library.sheets)))]
-        block = plan_block(sheet, all_cells[index], side, rng)
+        block = plan_block(sheet, all_cells[index], side, margin, rng)
         if block is not None:
             blocks.append(block)
     granules, levels, block_of, count = lay_blocks(blocks, side)
@@ -186,9 +192,27 @@ def to_picture(canvas: Canvas, size: int, scale: float) -> tuple[np.ndarray, np.
     return granules.astype(np.int32), levels, seams
 
 
-def composed_face(library: GranuleLibrary, settings: RenderSettings, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray, int, float]:
-    """(granule index per pixel, level per pixel, seams, granule count, scale) of a face for these settings."""
+def halvings_for(scale: float) -> int:
+    """How many times to halve the library so that a picture at this scale is made from a canvas of
+    about its own size (within a factor 1.4 either way): small pictures, installed floors' top views."""
+    return max(0, math.floor(math.log2(1.0 / scale) + 0.5)) if scale < 1.0 else 0
+
+
+def composed_face(
+    folder: Path, settings: RenderSettings, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, int, float]:
+    """(granule index per pixel, level per pixel, seams, granule count, scale) of a face for these
+    settings, from the granule library in folder."""
     scale = source_scale(settings)
-    canvas = compose(library, math.ceil(settings.size / scale) + 2, rng)
-    granules, levels, seams = to_picture(canvas, settings.size, scale)
-    return np.ascontiguousarray(granules), np.ascontiguousarray(levels), np.ascontiguousarray(seams), canvas.count - 1, scale
+    halvings = halvings_for(scale)
+    library = halved_library(folder, halvings)
+    working = scale * 2**halvings
+    canvas = compose(library, math.ceil(settings.size / working) + 2, rng, halvings)
+    granules, levels, seams = to_picture(canvas, settings.size, working)
+    return (
+        np.ascontiguousarray(granules),
+        np.ascontiguousarray(levels),
+        np.ascontiguousarray(seams),
+        canvas.count - 1,
+        scale,
+    )

@@ -91,3 +91,23 @@ def read_library(folder: Path) -> GranuleLibrary:
 def load_granule_library(folder: Path = LIBRARY_DIR) -> GranuleLibrary:
     """The library, read once per process and folder."""
     return read_library(folder)
+
+
+def halved_sheet(sheet: GranuleSheet) -> GranuleSheet:
+    """The sheet at half its resolution: granule numbers sampled, levels averaged over 2 x 2 pixels."""
+    side = sheet.ids.shape[0] // 2 * 2
+    levels = sheet.levels[:side, :side].astype(np.uint16)
+    levels = (levels[0::2, 0::2] + levels[1::2, 0::2] + levels[0::2, 1::2] + levels[1::2, 1::2] + 2) // 4
+    ids = np.ascontiguousarray(sheet.ids[:side:2, :side:2])
+    _, numbered = np.unique(ids, return_inverse=True)  # granules too small to be sampled drop out
+    return sheet_from_arrays((numbered.reshape(ids.shape) + 1).astype(np.uint16), levels.astype(np.uint8))
+
+
+@lru_cache(maxsize=8)
+def halved_library(folder: Path, halvings: int) -> GranuleLibrary:
+    """The library at 1 / 2**halvings of its resolution (for pictures much smaller than the photos' scale)."""
+    library = load_granule_library(folder)
+    if halvings == 0:
+        return library
+    smaller = halved_library(folder, halvings - 1)
+    return GranuleLibrary(tuple(halved_sheet(sheet) for sheet in smaller.sheets), library.photos, smaller.sheet_px // 2)

@@ -15,7 +15,10 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 from PIL import Image
@@ -27,7 +30,7 @@ from .coloring import GRANULE_VARIANTS
 from .colorize import assign_colors, lookup, mix_fractions, mix_table, table_index
 from .composition import composed_face
 from .granule_levels import SHADOW_LEVELS
-from .granule_library import load_granule_library
+from .granule_library import LIBRARY_DIR
 from .settings import RenderSettings
 from .tile_edge import bevel_light, off_the_tile
 
@@ -103,6 +106,8 @@ class TileGeometry:
 GEOMETRY_CACHE_BYTES = 96 * 1024**2
 _geometry_cache: OrderedDict[RenderSettings, TileGeometry] = OrderedDict()
 _geometry_lock = threading.Lock()
+# The granule library layouts are made from (another one only for the held-out realism test).
+_library_folder = [LIBRARY_DIR]
 
 
 def tile_geometry(settings: RenderSettings) -> TileGeometry:
@@ -128,6 +133,19 @@ def forget_kept_layouts() -> None:
         _geometry_cache.clear()
 
 
+@contextmanager
+def use_granule_library(folder: Path) -> Iterator[None]:
+    """Within the block, layouts come from the granule library in folder (kept layouts forgotten on
+    the way in and out). For measuring: the realism test's library without its held-out photos."""
+    forget_kept_layouts()
+    _library_folder[0] = folder
+    try:
+        yield
+    finally:
+        _library_folder[0] = LIBRARY_DIR
+        forget_kept_layouts()
+
+
 def _geometry_bytes(geometry: TileGeometry) -> int:
     arrays = [geometry.labels, geometry.background, geometry.levels, geometry.order, geometry.variants]
     arrays += [array for array in vars(geometry.lens).values() if isinstance(array, np.ndarray)]
@@ -136,7 +154,7 @@ def _geometry_bytes(geometry: TileGeometry) -> int:
 
 def _make_geometry(settings: RenderSettings) -> TileGeometry:
     # Layout, edge, camera and colour order have random streams of their own: one seed, one layout, whatever the mix.
-    labels, levels, seams, count, scale = composed_face(load_granule_library(), settings, np.random.default_rng([settings.seed, 0]))
+    labels, levels, seams, count, scale = composed_face(_library_folder[0], settings, np.random.default_rng([settings.seed, 0]))
     photo = settings.framing == "product_photo"
     background = np.zeros(labels.shape, bool)
     if photo:

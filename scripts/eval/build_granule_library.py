@@ -18,7 +18,7 @@ from rubber_tile.colors.palette import load_palette
 from rubber_tile.preview.granule_library import LIBRARY_DIR
 from rubber_tile_dev.evaluation.owner_data import DEFAULT_DATA_DIR, MANIFEST_NAME
 from rubber_tile_dev.evaluation.realism import photo_cases
-from rubber_tile_dev.granule_library import build_sheets, held_out_photos, write_library
+from rubber_tile_dev.granule_library import build_library, held_out_photos
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -32,11 +32,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     cases = photo_cases(args.data)
     leave_out = held_out_photos(cases) if args.leave_out_test_quarter else []
-    sheets = build_sheets(cases, load_palette(), leave_out)
-    made_from = f"{len(sheets)} of the owner's {len(cases)} top-view product photos (640 px)"
-    if leave_out:
-        made_from += f"; left out for the realism test: {', '.join(leave_out)}"
-    for path in write_library(sheets, args.out, made_from):
+    for path in build_library(cases, load_palette(), args.out, leave_out):
         print(f"wrote {path} ({path.stat().st_size / 1e6:.2f} MB)")
     return 0
 
