@@ -21,6 +21,7 @@ import numpy as np
 from PIL import Image
 from scipy import ndimage
 
+from .granule_levels import LEVELS
 from .granule_library import GranuleLibrary, GranuleSheet, halved_library
 from .settings import GRADES, RenderSettings
 
@@ -34,6 +35,8 @@ MARGIN_PX = 10
 # A scale this close to the photos' is taken as theirs: pixels copied 1:1, no resampling blur.
 SNAP_SHARE = 0.03
 TURNS = 8
+# From this enlargement on, granule outlines are softened (camera.py) like block seams.
+SOFT_OUTLINE_SCALE = 1.5
 
 
 @dataclass(frozen=True)
@@ -187,9 +190,26 @@ def to_picture(canvas: Canvas, size: int, scale: float) -> tuple[np.ndarray, np.
     box = (0.0, 0.0, size / scale, size / scale)
     nearest = Image.Resampling.NEAREST
     granules = np.asarray(Image.fromarray(canvas.granules).resize((size, size), nearest, box=box)) - 1
-    levels = np.asarray(Image.fromarray(canvas.levels).resize((size, size), Image.Resampling.BILINEAR, box=box))
+    # Bicubic keeps the enlarged grain sharper than bilinear; its overshoot is cut back to the levels' range.
+    levels = np.asarray(Image.fromarray(canvas.levels).resize((size, size), Image.Resampling.BICUBIC, box=box))
+    levels = np.minimum(levels, np.uint8(LEVELS - 1))
     seams = np.asarray(Image.fromarray(canvas.seams).resize((size, size), nearest, box=box))
+    if scale >= SOFT_OUTLINE_SCALE:
+        # Granule outlines enlarged this much step visibly by whole photo pixels: soften them like seams.
+        seams = seams | outlines(granules)
     return granules.astype(np.int32), levels, seams
+
+
+def outlines(granules: np.ndarray) -> np.ndarray:
+    """HxW bool: pixels with a 4-neighbour of another granule."""
+    edge = np.zeros(granules.shape, bool)
+    across = granules[:, 1:] != granules[:, :-1]
+    edge[:, 1:] |= across
+    edge[:, :-1] |= across
+    along = granules[1:] != granules[:-1]
+    edge[1:] |= along
+    edge[:-1] |= along
+    return edge
 
 
 def halvings_for(scale: float) -> int:
