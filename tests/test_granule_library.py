@@ -88,3 +88,52 @@ def test_levels_keep_shadow_depth_and_lit_rank() -> None:
     assert lit_counts.max() - lit_counts.min() <= 2  # lit levels split the lit pixels evenly
     lab = level_lab(red, 8.0)
     assert lab.shape == (LEVELS, 3) and np.all(np.diff(lab[:, 0]) > 0)
+
+
+def _synthetic_data(folder: Path) -> Path:
+    """Four single-colour product photos of made-up granules on white, with their manifest."""
+    from PIL import Image
+
+    from rubber_tile_dev.synthetic.palette_tiles import make_tile
+
+    (folder / "photos").mkdir(parents=True)
+    lines = ["file,kind,mix,complete"]
+    for seed, name in enumerate(("red", "white", "blue", "yellow")):
+        tile = make_tile({name: 100}, face_side=400, border=40, seed=seed)
+        Image.fromarray(tile.rgb).save(folder / "photos" / f"{name.upper()}_top.png")
+        lines.append(f"photos/{name.upper()}_top.png,photo,100% {name},yes")
+    (folder / "manifest.csv").write_text("\n".join(lines) + "\n")
+    return folder
+
+
+def test_the_build_script_is_reproducible_and_can_leave_the_test_quarter_out(tmp_path: Path, capsys) -> None:
+    import runpy
+
+    main = runpy.run_path(str(Path(__file__).resolve().parent.parent / "scripts/eval/build_granule_library.py"), run_name="build")["main"]
+    data = _synthetic_data(tmp_path / "data")
+    assert main(["--data", str(data), "--out", str(tmp_path / "a")]) == 0
+    assert main(["--data", str(data), "--out", str(tmp_path / "b")]) == 0
+    for name in ("granule_ids.png", "granule_levels.png", INDEX_NAME):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+    assert len(read_library(tmp_path / "a").sheets) == 4
+    assert main(["--data", str(data), "--out", str(tmp_path / "c"), "--leave-out-test-quarter"]) == 0
+    library = read_library(tmp_path / "c")
+    assert len(library.sheets) == 3 and "left out for the realism test" in (tmp_path / "c" / INDEX_NAME).read_text()
+    assert main(["--data", str(tmp_path / "nowhere"), "--out", str(tmp_path / "d")]) == 1
+    assert "owner's data is not at" in capsys.readouterr().out
+
+
+def test_layouts_come_from_the_library_in_use(tmp_path: Path) -> None:
+    from rubber_tile.preview.render import render_layers, use_granule_library
+    from rubber_tile.preview.settings import RenderSettings
+
+    shipped = load_granule_library()
+    write_library([Sheet(name, sheet.ids, sheet.levels) for name, sheet in zip(shipped.photos[:2], shipped.sheets[:2], strict=True)], tmp_path, "two sheets")
+    settings = RenderSettings(size=256, seed=4)
+    mix = ColorMix({"red": 60, "white": 40})
+    before = render_layers(mix, settings)
+    with use_granule_library(tmp_path):
+        other = render_layers(mix, settings)
+    after = render_layers(mix, settings)
+    assert not np.array_equal(before.levels, other.levels)
+    np.testing.assert_array_equal(before.levels, after.levels)  # the shipped library again, the same layout
