@@ -16,9 +16,9 @@ import numpy as np
 from PIL import Image
 from scipy import ndimage
 
-# Softening: each pixel moves this share of the way to its 1-2-1 blur (all of the way on a seam).
-SOFTENING = 0.2
-SEAM_SOFTENING = 1.0
+# Softening: each pixel moves this share of the way to its 1-2-1 blur, by softness class
+# (composition.py: plain, an enlarged granule outline, a block seam).
+SOFTENING_BY_CLASS = (0.2, 0.5, 1.0)
 # Sensor noise (sigma, sRGB levels, luminance) where the photos' pixels are enlarged this much or more.
 ENLARGED_SCALE = 1.2
 SENSOR_NOISE_LEVELS = 2.5
@@ -80,13 +80,15 @@ class Camera:
     light: np.ndarray | None  # HxW float32 light factor (product photo: bevel and drop shadow)
 
 
-def camera(seams: np.ndarray, scale: float, face: np.ndarray | None, bevel: np.ndarray | None, rng: np.random.Generator) -> Camera:
-    """The camera for a picture with these block seams at this scale; face and bevel: product photo only."""
-    softening = np.where(seams, np.float32(SEAM_SOFTENING), np.float32(SOFTENING))
+def camera(
+    softness: np.ndarray, scale: float, face: np.ndarray | None, bevel: np.ndarray | None, rng: np.random.Generator
+) -> Camera:
+    """The camera for a picture with these softness classes at this scale; face and bevel: product photo only."""
+    softening = np.array(SOFTENING_BY_CLASS, dtype=np.float32)[softness]
     noise = None
     if scale >= ENLARGED_SCALE:
         # Uniform noise (sigma 0.289 of its width; a normal draw costs six times as much).
-        noise = (rng.random(seams.shape, dtype=np.float32) - np.float32(0.5)) * np.float32(SENSOR_NOISE_LEVELS / 0.2887)
+        noise = (rng.random(softness.shape, dtype=np.float32) - np.float32(0.5)) * np.float32(SENSOR_NOISE_LEVELS / 0.2887)
         if face is not None:
             noise *= face
     light = None

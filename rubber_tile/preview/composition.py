@@ -35,8 +35,10 @@ MARGIN_PX = 10
 # A scale this close to the photos' is taken as theirs: pixels copied 1:1, no resampling blur.
 SNAP_SHARE = 0.03
 TURNS = 8
-# From this enlargement on, granule outlines are softened (camera.py) like block seams.
+# From this enlargement on, granule outlines are softened (camera.py), less than block seams.
 SOFT_OUTLINE_SCALE = 1.5
+# Softness classes of the picture's pixels, for the camera: plain, an enlarged granule outline, a block seam.
+PLAIN, OUTLINE, SEAM = 0, 1, 2
 
 
 @dataclass(frozen=True)
@@ -184,19 +186,19 @@ def compose(library: GranuleLibrary, side: int, rng: np.random.Generator, halvin
 
 
 def to_picture(canvas: Canvas, size: int, scale: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(granule index from 0, level, seam) at the picture's size: nearest for numbers, smooth for levels."""
+    """(granule index from 0, level, softness class) at the picture's size: nearest for numbers, smooth for levels."""
     if scale == 1.0:
-        return canvas.granules[:size, :size] - 1, canvas.levels[:size, :size], canvas.seams[:size, :size]
+        return canvas.granules[:size, :size] - 1, canvas.levels[:size, :size], canvas.seams[:size, :size].astype(np.uint8) * SEAM
     box = (0.0, 0.0, size / scale, size / scale)
     nearest = Image.Resampling.NEAREST
     granules = np.asarray(Image.fromarray(canvas.granules).resize((size, size), nearest, box=box)) - 1
     # Bicubic keeps the enlarged grain sharper than bilinear; its overshoot is cut back to the levels' range.
     levels = np.asarray(Image.fromarray(canvas.levels).resize((size, size), Image.Resampling.BICUBIC, box=box))
     levels = np.minimum(levels, np.uint8(LEVELS - 1))
-    seams = np.asarray(Image.fromarray(canvas.seams).resize((size, size), nearest, box=box))
+    seams = np.asarray(Image.fromarray(canvas.seams).resize((size, size), nearest, box=box)).astype(np.uint8) * SEAM
     if scale >= SOFT_OUTLINE_SCALE:
-        # Granule outlines enlarged this much step visibly by whole photo pixels: soften them like seams.
-        seams = seams | outlines(granules)
+        # Granule outlines enlarged this much step visibly by whole photo pixels.
+        seams = np.maximum(seams, outlines(granules).astype(np.uint8) * OUTLINE)
     return granules.astype(np.int32), levels, seams
 
 
@@ -221,7 +223,7 @@ def halvings_for(scale: float) -> int:
 def composed_face(
     folder: Path, settings: RenderSettings, rng: np.random.Generator
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, int, float]:
-    """(granule index per pixel, level per pixel, seams, granule count, scale) of a face for these
+    """(granule index per pixel, level per pixel, softness class per pixel, granule count, scale) of a face for these
     settings, from the granule library in folder."""
     scale = source_scale(settings)
     halvings = halvings_for(scale)

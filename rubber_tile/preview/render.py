@@ -154,7 +154,7 @@ def _geometry_bytes(geometry: TileGeometry) -> int:
 
 def _make_geometry(settings: RenderSettings) -> TileGeometry:
     # Layout, edge, camera and colour order have random streams of their own: one seed, one layout, whatever the mix.
-    labels, levels, seams, count, scale = composed_face(_library_folder[0], settings, np.random.default_rng([settings.seed, 0]))
+    labels, levels, softness, count, scale = composed_face(_library_folder[0], settings, np.random.default_rng([settings.seed, 0]))
     photo = settings.framing == "product_photo"
     background = np.zeros(labels.shape, bool)
     if photo:
@@ -162,7 +162,7 @@ def _make_geometry(settings: RenderSettings) -> TileGeometry:
         labels[background] = NO_GRANULE
     areas = np.bincount(labels[settings.kept].ravel() + 1, minlength=count + 1)[1:]
     face = ~background if photo else None
-    lens = camera(seams, scale, face, bevel_light(settings) if photo else None, np.random.default_rng([settings.seed, 3]))
+    lens = camera(softness, scale, face, bevel_light(settings) if photo else None, np.random.default_rng([settings.seed, 3]))
     coloring = np.random.default_rng([settings.seed, 1])
     order = coloring.permutation(count).astype(np.int32)
     variants = coloring.integers(0, GRANULE_VARIANTS, count).astype(np.int32)
