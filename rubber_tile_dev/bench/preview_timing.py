@@ -91,7 +91,8 @@ def time_installed(size: int, repeats: int) -> RenderTiming:
         return make_request(BENCH_MIX.describe(), seed=seed, width=size, height=size, view="installed")
 
     generator.generate(request(0))  # warm-up
-    requests = {seed: request(seed) for seed in range(1, repeats + 1)}  # checked outside the timing
+    # Seeds of their own per size: the kept layouts of another size's top views are not reused.
+    requests = {seed: request(size * 1000 + seed) for seed in range(1, repeats + 1)}  # checked outside the timing
     return _timed(lambda seed: generator.generate(requests[seed]).image, size, repeats)
 
 
