@@ -12,7 +12,7 @@ import secrets
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 from limits import parse_many
@@ -74,6 +74,8 @@ class WebSettings(BaseSettings):
     replicate_model_version: Text = env("REPLICATE_MODEL_VERSION", "")
     replicate_webhook_secret: Text = env("REPLICATE_WEBHOOK_SECRET", "")
     replicate_delivery_host: Text = env("REPLICATE_DELIVERY_HOST", "replicate.delivery")
+    # What the Cog server draws, for /api/health (`make web` sets it when it starts the server itself).
+    cog_render_backend: Literal["preview", "sdxl", "unknown"] = env("RENDER_BACKEND", "unknown")
     render_workers: int = env("WEB_RENDER_WORKERS", default_factory=lambda: os.cpu_count() or 1, ge=0)
     material_crumb_kg_per_m2: Number = env("MATERIAL_CRUMB_KG_PER_M2", MaterialConstants.crumb_kg_per_m2)
     material_binder_percent: Number = env("MATERIAL_BINDER_PERCENT", MaterialConstants.binder_percent)
@@ -133,6 +135,11 @@ class WebSettings(BaseSettings):
         return "replicate" if self.uses_replicate else "cog"
 
     @property
+    def render_backend(self) -> str:
+        """Contract B: preview, sdxl, replicate or unknown."""
+        return "replicate" if self.uses_replicate else self.cog_render_backend
+
+    @property
     def webhook_base_url(self) -> str:
         return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
 
@@ -188,7 +195,7 @@ def check_settings(settings: WebSettings) -> None:
     if not settings.database_url.startswith(("sqlite://", "postgresql")):
         raise ValueError(f"DATABASE_URL must be sqlite:///path or postgresql+psycopg://..., got {settings.database_url!r}")
     try:
-        settings.materials
+        _ = settings.materials
     except InputError as error:
         raise ValueError(f"MATERIAL_CRUMB_KG_PER_M2 / MATERIAL_BINDER_PERCENT: {error}") from None
 
