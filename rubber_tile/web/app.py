@@ -110,6 +110,7 @@ def create_app(settings: WebSettings | None = None, backend: RenderBackend | Non
             yield
         finally:
             await supervisor.stop()
+            await state.dispatcher.close()
             await state.backend.close()
             await asyncio.to_thread(state.previews.stop)
             await asyncio.to_thread(state.book.store.close)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from .backends import ReadError, RenderBackend, SendResult, ServerHealth
@@ -39,6 +39,7 @@ BROKEN_STATES = ("UNHEALTHY", "DEFUNCT", "SETUP_FAILED")
 class Watch:
     """What this process has seen of one order in flight (timers restart with the process)."""
 
+    started: float = field(default_factory=time.monotonic)  # health read before this says nothing of it
     ready_since: float | None = None
     bad_since: float | None = None
     saw_down: bool = False
@@ -121,9 +122,13 @@ class Dispatcher:
                 return
         await self.book.wait(self.settings.health_interval_s)
 
-    async def server_health(self, max_age_s: float = 0.5) -> ServerHealth:
+    async def close(self) -> None:
+        await self.book.call(self.book.store.release_lease, self.backend.name, self.settings.instance)
+
+    async def server_health(self, max_age_s: float = 0.5, since: float = 0.0) -> ServerHealth:
+        """The render server's health, asked again when older than `max_age_s` or than `since`."""
         now = time.monotonic()
-        if self.health is None or now - self.health_at > max_age_s:
+        if self.health is None or now - self.health_at > max_age_s or self.health_at < since:
             self.health, self.health_at = await self.backend.health(), now
         return self.health
 
@@ -201,7 +206,8 @@ class Dispatcher:
         if order.sent_at is not None and time.time() - order.sent_at > self.settings.render_timeout_s:
             return "timed_out", "no result in time"
         if self.backend.name == "cog":
-            return judge_cog(order, watch, await self.server_health(), time.monotonic(), self.settings)
+            health = await self.server_health(since=watch.started)
+            return judge_cog(order, watch, health, time.monotonic(), self.settings)
         return await self._judge_by_reading(order, watch)
 
     async def _judge_by_reading(self, order: Order, watch: Watch) -> tuple[str, str] | None:
