@@ -81,6 +81,7 @@ def test_health_says_whether_the_render_server_answers_and_what_it_draws(tmp_pat
     with cog_app(tmp_path, fake, cog_render_backend="preview") as client:
         up = client.get("/api/health").json()
         fake.stop()
+        time.sleep(0.6)  # the app asks the render server at most every half second
         down = client.get("/api/health").json()
     assert up["render_server"] is True and up["render_backend"] == "preview" and up["status"] == "ok"
     assert down["render_server"] is False and down["status"] == "degraded"
