@@ -1,4 +1,4 @@
-"""The real coglet and the fake the web tests use (tests/support/fake_cog.py), asked the same things:
+"""The real coglet and the fake the web tests use (rubber_tile_dev/fake_cog.py), asked the same things:
 they must answer alike on every point the configurator relies on. Marked `server` (real coglet).
 
 Two servers on the preview backend behind tests/support/server_predictors.py:SlowPredictor (a slow
@@ -22,8 +22,8 @@ from typing import Any
 import httpx
 import pytest
 
-from rubber_tile.cog_server import HOST, CogServer, coglet_unavailable_reason, group_processes
-from tests.support.fake_cog import FakeCog
+from rubber_tile_dev.cog_server import HOST, CogServer, coglet_unavailable_reason, group_processes
+from rubber_tile_dev.fake_cog import FakeCog
 from tests.support.server_predictors import RENDER_DELAY_ENV, SETUP_DELAY_ENV
 
 pytestmark = pytest.mark.server

@@ -17,8 +17,9 @@ from rubber_tile.colors.palette import load_palette
 from rubber_tile.colors.vocabulary import COLOR_NAMES
 from rubber_tile.mix import ColorMix
 from rubber_tile.preview.coloring import binder_linear
+from rubber_tile.preview.colorize import assign_colors
 from rubber_tile.preview.geometry import FIRST_GRANULE_REGION, REGION_BACKGROUND, REGION_BINDER
-from rubber_tile.preview.render import SURFACE_TOP, assign_colors, render_layers
+from rubber_tile.preview.render import SURFACE_TOP, render_layers
 from rubber_tile.preview.render import render_tile as render_mix
 from rubber_tile.preview.settings import GRADES, MAX_SIZE, MIN_SIZE, RenderSettings
 
@@ -99,7 +100,8 @@ def test_assign_colors_hits_every_target_within_one_granule(
 ) -> None:
     area_array = np.array(areas, dtype=np.int64)
     fractions = np.array(raw_fractions) / sum(raw_fractions)
-    colours = assign_colors(area_array, fractions, np.random.default_rng(seed))
+    order = np.random.default_rng(seed).permutation(len(areas))
+    colours = assign_colors(area_array, order, fractions)
     assert colours.shape == area_array.shape
     assert colours.min() >= 0 and colours.max() < len(fractions)
     totals = np.bincount(colours, weights=area_array, minlength=len(fractions))
@@ -339,14 +341,14 @@ def test_slopes_at_a_granule_edge_are_each_granules_own() -> None:
 
 
 def test_a_kept_layout_gives_the_same_image_as_a_fresh_one_and_cannot_be_changed() -> None:
-    from rubber_tile.preview import render as render_module
+    from rubber_tile.preview.render import forget_kept_layouts, tile_geometry
 
     settings = RenderSettings(size=SMALL, seed=21)
-    render_module._geometry_cache.clear()
+    forget_kept_layouts()
     fresh = render_layers(ColorMix(MIX3), settings)
-    again = render_layers(ColorMix(MIX4), settings)  # same layout, another mix: from the cache
-    assert settings in render_module._geometry_cache and len(render_module._geometry_cache) == 1
-    render_module._geometry_cache.clear()
+    assert tile_geometry(settings) is tile_geometry(settings)  # kept, not made again
+    again = render_layers(ColorMix(MIX4), settings)  # same layout, another mix: the kept one
+    forget_kept_layouts()
     uncached = render_layers(ColorMix(MIX4), settings)
     np.testing.assert_array_equal(np.asarray(again.image), np.asarray(uncached.image))
     np.testing.assert_array_equal(fresh.labels, uncached.labels)

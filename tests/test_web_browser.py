@@ -9,11 +9,11 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from rubber_tile.cog_server import CogServer, coglet_unavailable_reason
-from rubber_tile.web.process import WebAppProcess
+from rubber_tile_dev.cog_server import CogServer, coglet_unavailable_reason
+from rubber_tile_dev.web_process import WebAppProcess
 from tests.support.browser import CHROMIUM_ARGS, browser_unavailable_reason, chromium_path
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.browser, pytest.mark.server, pytest.mark.slow]
 TIMEOUT_MS = 30_000
 RENDER_TIMEOUT_MS = 90_000
 # The bytes of the picture the page shows: fetched back from the img's blob URL inside the page.

@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 from rubber_tile.web import SettingsError, WebSettings
 from rubber_tile.web.backends import CogBackend
 from rubber_tile.web.limits import RequestTimeout
-from tests.support.fake_cog import FakeCog
+from rubber_tile_dev.fake_cog import FakeCog
 from tests.support.web import cog_app, finished, is_cyrillic, wait_for_order, web_settings
 
 ORDER = {"mix": "50% red, 50% white", "seed": 1, "language": "en"}

@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from rubber_tile.web import WebSettings
-from tests.support.fake_cog import FakeCog
+from rubber_tile_dev.fake_cog import FakeCog
 from tests.support.web import cog_app, finished, is_cyrillic, wait_for_order
 
 ORDER = {"mix": "50% red, 30% black, 20% pearl", "seed": 5, "language": "ru"}

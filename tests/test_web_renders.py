@@ -1,5 +1,5 @@
 """Render orders against a fake Cog server that forgets, retries and refuses as coglet does
-(tests/support/fake_cog.py): an order is queued, sent once, finished from its webhook and read from
+(rubber_tile_dev/fake_cog.py): an order is queued, sent once, finished from its webhook and read from
 the store; every webhook is checked against its order's token."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 from PIL import Image
 
-from tests.support.fake_cog import FakeCog, png_data_uri
+from rubber_tile_dev.fake_cog import FakeCog, png_data_uri
 from tests.support.web import PUBLIC_URL, cog_app, finished, is_cyrillic, wait_for_order
 
 ORDER = {"mix": "60% красный, 40% белый", "seed": 11, "grade": "fine", "view": "installed", "language": "ru"}

@@ -23,14 +23,12 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 
 from ..colors.russian import text_language
-from ..errors import InputError
-from ..request import make_request
-from .errors import ApiError, input_refusal
+from .errors import ApiError
 from .messages import message
 from .models import RenderOrder
 from .orders import Order, PayloadError
 from .ratelimits import client_key
-from .routes_tiles import read_mix
+from .routes_tiles import checked_request
 from .services import Services, services
 from .store import Admission, NewOrder, Refusal
 
@@ -60,16 +58,10 @@ def order_language(order: RenderOrder) -> str:
 
 def prediction_inputs(order: RenderOrder, language: str) -> tuple[dict[str, Any], dict[str, Any]]:
     """(what the customer asked, the predictor's inputs), checked by make_request as the predictor will."""
-    mix = read_mix(order.mix, language)
-    asked = {"mix": mix.describe(), "seed": order.seed, "grade": order.grade, "framing": order.framing,
+    mix = checked_request(order.mix, language, order.request_inputs()).require_mix("a render").describe()
+    asked = {"mix": mix, "seed": order.seed, "grade": order.grade, "framing": order.framing,
              "view": order.view, "size": order.size}
-    inputs = {"prompt": mix.describe(), "seed": order.seed, "width": order.size, "height": order.size,
-              "output_format": "png", "grade": order.grade, "framing": order.framing, "view": order.view}
-    try:
-        make_request(**inputs)
-    except InputError as error:
-        raise input_refusal(error) from None
-    return asked, inputs
+    return asked, {"prompt": mix, **order.request_inputs()}
 
 
 @router.post("/renders", status_code=202)

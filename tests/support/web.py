@@ -1,5 +1,5 @@
 """The configurator under test: settings with the order store in a temporary folder and limits out of
-the way unless a test is about them, and the app wired to a fake Cog server (tests/support/fake_cog.py)."""
+the way unless a test is about them, and the app wired to a fake Cog server (rubber_tile_dev/fake_cog.py)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 
 from rubber_tile.web import WebSettings, create_app
 from rubber_tile.web.backends import CogBackend
-from tests.support.fake_cog import FakeCog
+from rubber_tile_dev.fake_cog import FakeCog
 
 PUBLIC_URL = "http://configurator.test"
 GENEROUS = {
