@@ -174,5 +174,6 @@ async def health(state: Annotated[Services, Depends(services)]) -> dict[str, Any
         "render_server": server.reachable,
         "render_server_state": server.state,
         "render_problem": state.dispatcher.problem,
+        "render_waits": dict(state.dispatcher.waited_out),  # 409 / 503 / no connection waited out, since start
         "preview_workers": state.previews.workers,
     }
