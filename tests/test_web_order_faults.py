@@ -4,6 +4,7 @@ reply or a restart of either side fails or finishes each order exactly once, in 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Iterator
@@ -12,6 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from rubber_tile.web import WebSettings
+from rubber_tile.web.app import RESTART_AFTER_S, Supervisor
 from rubber_tile_dev.fake_cog import FakeCog
 from tests.support.web import cog_app, finished, is_cyrillic, wait_for_order
 
@@ -192,3 +194,24 @@ def test_the_default_thresholds_fail_an_order_within_30_seconds() -> None:
     assert defaults.render_server_dead_after_s + slack < 30
     assert defaults.render_lost_after_s + slack < 30
     assert defaults.render_stuck_after_s + slack < 30
+
+
+def test_a_supervised_task_that_dies_is_logged_and_started_again(caplog) -> None:
+    async def scenario() -> list[int]:
+        supervisor, calls = Supervisor(), []
+
+        async def flaky() -> None:
+            calls.append(1)
+            if len(calls) == 1:
+                raise RuntimeError("watcher died")
+            await asyncio.sleep(3600)
+
+        supervisor.start("watcher", flaky)
+        await asyncio.sleep(RESTART_AFTER_S + 0.3)
+        await supervisor.stop()
+        return calls
+
+    with caplog.at_level(logging.ERROR):
+        calls = asyncio.run(scenario())
+    assert len(calls) == 2 and "watcher stopped" in caplog.text and "watcher died" in caplog.text
+    assert "Task exception was never retrieved" not in caplog.text
