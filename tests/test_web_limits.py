@@ -158,3 +158,18 @@ def test_failed_orders_are_final_and_the_next_one_runs(tmp_path, fake: FakeCog) 
         first = wait_for_order(client, client.post("/api/renders", json=ORDER).json()["id"], finished)
         second = wait_for_order(client, client.post("/api/renders", json=ORDER | {"seed": 2}).json()["id"], finished)
     assert first["status"] == "failed" and second["status"] == "succeeded"
+
+
+def test_an_unexpected_error_is_still_json_the_page_can_read(tmp_path, fake: FakeCog) -> None:
+    # Problem 4: a submit that broke inside gave a plain-text 500.
+    with cog_app(tmp_path, fake) as client:
+        book = client.app.state.services.book
+
+        async def broken(*args) -> None:
+            raise RuntimeError("the store fell over")
+
+        book.add = broken
+        browser = TestClient(client.app, raise_server_exceptions=False)
+        reply = browser.post("/api/renders", json=ORDER)
+    assert reply.status_code == 500 and reply.json()["error"]["code"] == "internal"
+    assert "the store fell over" not in reply.text
