@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 
 from rubber_tile.web import WebSettings
 from rubber_tile.web.app import RESTART_AFTER_S, Supervisor
+from rubber_tile.web.store import Admission, NewOrder, OrderStore
 from rubber_tile_dev.fake_cog import FakeCog
 from tests.support.web import cog_app, finished, is_cyrillic, wait_for_order
 
@@ -215,3 +216,13 @@ def test_a_supervised_task_that_dies_is_logged_and_started_again(caplog) -> None
         calls = asyncio.run(scenario())
     assert len(calls) == 2 and "watcher stopped" in caplog.text and "watcher died" in caplog.text
     assert "Task exception was never retrieved" not in caplog.text
+
+
+def test_orders_left_for_another_backend_fail_with_a_reason_at_start(tmp_path, fake: FakeCog) -> None:
+    store = OrderStore(f"sqlite:///{tmp_path / 'orders.sqlite3'}")
+    store.migrate()
+    left = store.add(NewOrder("c", "en", "replicate", {"mix": "x"}, {"prompt": "x"}), Admission(10, 10, None))
+    store.close()
+    with cog_app(tmp_path, fake) as client:
+        failed = wait_for_order(client, left.id, finished)
+    assert failed["error"]["code"] == "render_server_down" and "cog" in failed["error"]["detail"]

@@ -241,6 +241,10 @@ class Dispatcher:
             self.problem = None
         now = time.monotonic()
         if now - self.purged_at >= PURGE_EVERY_S:
+            if not self.purged_at:  # the first step: orders left for a backend this app no longer uses
+                for order in await self.book.call(self.book.store.open_elsewhere, self.backend.name):
+                    await self.book.fail(order, customer_error("render_server_down", order.language,
+                                                               f"this app now renders on {self.backend.name}"))
             self.purged_at = now
             before = time.time() - self.settings.orders_keep_hours * 3600
             purged = await self.book.call(self.book.store.purge, before)

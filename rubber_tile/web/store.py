@@ -139,6 +139,11 @@ class OrderStore:
         with self.engine.connect() as connection:
             return _read_all(connection, where)
 
+    def open_elsewhere(self, backend: str) -> list[Order]:
+        """Open orders meant for another backend (the app was switched between Cog and Replicate)."""
+        with self.engine.connect() as connection:
+            return _read_all(connection, orders.c.status.in_(OPEN_STATUSES) & (orders.c.backend != backend))
+
     def update(self, order: Order, values: dict[str, Any], image: tuple[bytes, str] | None = None) -> Order | None:
         """Set `values` if nobody changed the order since it was read; the new order, or None."""
         encoded = {k: json.dumps(v) if k == "error" and v is not None else v for k, v in values.items()}
