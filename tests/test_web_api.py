@@ -16,8 +16,9 @@ from rubber_tile.colors.palette import load_palette
 from rubber_tile.colors.vocabulary import TILE_COLORS
 from rubber_tile.mix import MAX_COLORS, parse_mix
 from rubber_tile.output import read_tile_metadata
-from rubber_tile.web import WebSettings, create_app
+from rubber_tile.web import create_app
 from rubber_tile.web.routes_tiles import whole_parts
+from tests.support.web import web_settings
 
 MIX = "50% red, 30% black, 20% pearl"
 POST_ENDPOINTS = {
@@ -28,8 +29,8 @@ POST_ENDPOINTS = {
 
 
 @pytest.fixture(scope="module")
-def client() -> Iterator[TestClient]:
-    with TestClient(create_app(WebSettings(render_workers=0))) as test_client:
+def client(tmp_path_factory) -> Iterator[TestClient]:
+    with TestClient(create_app(web_settings(tmp_path_factory.mktemp("web")))) as test_client:
         yield test_client
 
 

@@ -45,8 +45,10 @@ def cog(tmp_path_factory) -> Iterator[CogServer]:
 
 @pytest.fixture(scope="module")
 def app(browser, cog: CogServer, tmp_path_factory) -> Iterator[WebAppProcess]:
-    env = {"COG_URL": f"http://127.0.0.1:{cog.port}", "WEB_RENDER_WORKERS": "1"}
-    with WebAppProcess(tmp_path_factory.mktemp("web") / "app.log", env) as process:
+    folder = tmp_path_factory.mktemp("web")
+    env = {"COG_URL": f"http://127.0.0.1:{cog.port}", "WEB_RENDER_WORKERS": "1",
+           "DATABASE_URL": f"sqlite:///{folder / 'orders.sqlite3'}"}
+    with WebAppProcess(folder / "app.log", env) as process:
         process.wait_until_ready()
         yield process
 

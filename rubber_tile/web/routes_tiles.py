@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -13,9 +14,11 @@ from ..errors import InputError
 from ..materials import THICKNESS_MAX_MM, THICKNESS_MIN_MM, MaterialConstants, estimate_materials
 from ..mix import MAX_COLORS, ColorMix, MixError, parse_mix
 from ..request import FRAMINGS, GRADES, SIZE_MAX, SIZE_MIN, VIEWS, TileRequest, make_request
-from .errors import input_refusal, mix_refusal
+from .errors import ApiError, input_refusal, mix_refusal
+from .messages import message
 from .models import EstimateOrder, MixCheck, PreviewQuery
 from .previews import media_type
+from .ratelimits import client_key, preview_cost
 from .services import Services, services
 
 __all__ = ["checked_request", "read_mix", "router", "whole_parts"]
@@ -96,9 +99,25 @@ def check_mix(order: MixCheck) -> dict[str, Any]:
     return mix_reply(read_mix(order.text, order.language))
 
 
+def check_preview_allowance(query: PreviewQuery, request: Request, state: Services) -> None:
+    """Sizes above the page's own need the preview key; every preview counts against the client's limit."""
+    language = query.language or "ru"
+    settings = state.settings
+    if query.size > settings.preview_free_size:
+        given = request.headers.get("x-preview-key", "")
+        if not settings.preview_key or not hmac.compare_digest(given.encode(), settings.preview_key.encode()):
+            raise ApiError(403, "preview_size_needs_key",
+                           message("preview_size_needs_key", language, size=settings.preview_free_size))
+    state.limits.take(state.limits.previews, client_key(request), language, cost=preview_cost(query.size))
+
+
 @router.get("/preview", response_class=Response)
-async def preview(query: Annotated[PreviewQuery, Query()], state: Annotated[Services, Depends(services)]) -> Response:
-    """The live preview (JPEG by default, PNG for download): the same query always gives the same image."""
+async def preview(
+    query: Annotated[PreviewQuery, Query()], http_request: Request, state: Annotated[Services, Depends(services)]
+) -> Response:
+    """The live preview (JPEG by default, PNG for download): the same query always gives the same image.
+    Sizes above PREVIEW_FREE_SIZE need the `X-Preview-Key` header; each client has a rate limit."""
+    check_preview_allowance(query, http_request, state)
     request = checked_request(query.mix, query.language, query.request_inputs() | {"preview": True})
     data = await state.previews.draw(request)
     headers = {
@@ -144,5 +163,17 @@ def estimate(order: EstimateOrder, state: Annotated[Services, Depends(services)]
 
 
 @router.get("/health")
-def health(request: Request, state: Annotated[Services, Depends(services)]) -> dict[str, Any]:
-    return {"status": "ok", "backend": state.settings.backend, "preview_workers": state.previews.workers}
+async def health(state: Annotated[Services, Depends(services)]) -> dict[str, Any]:
+    """Whether the render server answers (asked now, at most every half second) and what it renders."""
+    server = await state.dispatcher.server_health()
+    usable = server.state in ("READY", "BUSY")
+    return {
+        "status": "ok" if usable else "degraded",
+        "backend": state.settings.backend,
+        "render_backend": state.settings.render_backend,
+        "render_server": server.reachable,
+        "render_server_state": server.state,
+        "render_problem": state.dispatcher.problem,
+        "render_waits": dict(state.dispatcher.waited_out),  # 409 / 503 / no connection waited out, since start
+        "preview_workers": state.previews.workers,
+    }

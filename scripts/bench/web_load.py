@@ -190,7 +190,10 @@ def main(argv: list[str] | None = None) -> int:
             parts = urlsplit(args.url)
             host, port, app = parts.hostname or "127.0.0.1", parts.port or 80, None
         else:
-            app = WebAppProcess(Path(folder) / "app.log", {"WEB_RENDER_WORKERS": str(args.workers)}).start()
+            # Every simulated customer comes from 127.0.0.1: one client to the rate limit, so lift it here.
+            env = {"WEB_RENDER_WORKERS": str(args.workers), "PREVIEW_RATE_LIMIT": "100000/second",
+                   "DATABASE_URL": f"sqlite:///{Path(folder) / 'orders.sqlite3'}"}
+            app = WebAppProcess(Path(folder) / "app.log", env).start()
             print(f"configurator: {args.workers} preview workers, ready: {app.wait_until_ready()}")
             host, port = "127.0.0.1", app.port
         try:

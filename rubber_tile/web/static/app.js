@@ -274,7 +274,8 @@ function showRender(render) {
   const bar = $("render-progress");
   bar.max = Math.max(progress.total, 1);
   bar.value = render.status === "succeeded" ? bar.max : progress.done;
-  if (render.status === "processing") status.textContent = text(state.language, "render_processing", progress.done, progress.total);
+  if (render.status === "queued") status.textContent = text(state.language, "render_queued", render.queue_position);
+  else if (render.status === "processing") status.textContent = text(state.language, "render_processing", progress.done, progress.total);
   else if (render.status === "failed") status.textContent = text(state.language, "render_failed") + render.error.message;
   else status.textContent = text(state.language, `render_${render.status}`);
   if (render.status === "succeeded" && render.image_url) {
