@@ -13,7 +13,7 @@ from fastapi import FastAPI
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
-from . import routes_renders, routes_tiles
+from . import routes_quote, routes_renders, routes_tiles
 from .backends import RenderBackend, make_backend
 from .errors import install_error_handlers
 from .limits import BodySizeLimit
@@ -74,6 +74,7 @@ def create_app(settings: WebSettings | None = None, backend: RenderBackend | Non
     app.add_middleware(BodySizeLimit, limit=settings.max_body_bytes, larger=[("/api/webhooks/", settings.max_webhook_bytes)])
     app.include_router(routes_tiles.router)
     app.include_router(routes_renders.router)
+    app.include_router(routes_quote.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get("/", include_in_schema=False)

@@ -53,13 +53,15 @@ class RenderOrder(TileChoice):
 
 
 class EstimateOrder(StrictBody):
+    """Numbers may come as the customer typed them (`"12,5"`): the estimate reads them (materials.read_number)."""
+
     mix: str = Field(max_length=MAX_PROMPT_CHARS)
-    area_m2: float
-    thickness_mm: float
-    crumb_kg_per_m2: float | None = Field(
+    area_m2: float | str = Field(description="m2; a number or text such as '12,5'")
+    thickness_mm: float | str = Field(description="mm; a number or text such as '12,5'")
+    crumb_kg_per_m2: float | str | None = Field(
         default=None, description="kg of crumb per m2 per 10 mm; default the server's"
     )
-    binder_percent: float | None = Field(
+    binder_percent: float | str | None = Field(
         default=None, description="binder, percent of the crumb mass; default the server's"
     )
     language: Language = "ru"

@@ -1,4 +1,4 @@
-"""The page's instant answers: the colours, a typed mix read, the live preview, the material estimate."""
+"""The page's instant answers: the colours, a typed mix read, the live preview (the estimate: routes_quote.py)."""
 
 from __future__ import annotations
 
@@ -10,11 +10,11 @@ from fastapi.responses import Response
 from ..colors.palette import load_palette
 from ..colors.vocabulary import TILE_COLORS
 from ..errors import InputError
-from ..materials import THICKNESS_MAX_MM, THICKNESS_MIN_MM, MaterialConstants, estimate_materials
+from ..materials import THICKNESS_MAX_MM, THICKNESS_MIN_MM, THICKNESS_TABLE_MM
 from ..mix import MAX_COLORS, ColorMix, MixError, parse_mix
 from ..request import FRAMINGS, GRADES, SIZE_MAX, SIZE_MIN, VIEWS
 from .errors import input_refusal, mix_refusal
-from .models import EstimateOrder, MixCheck, PreviewQuery
+from .models import MixCheck, PreviewQuery
 from .previews import PreviewParams
 from .services import Services, services
 
@@ -72,7 +72,12 @@ def config(state: Annotated[Services, Depends(services)]) -> dict[str, Any]:
             "crumb_kg_per_m2": constants.crumb_kg_per_m2,
             "binder_percent": constants.binder_percent,
             "binder_bucket_kg": constants.binder_bucket_kg,
+            "binder_barrel_kg": constants.binder_barrel_kg,
+            "crumb_bag_kg": constants.crumb_bag_kg,
+            "tiles_per_m2": constants.tiles_per_m2,
             "thickness_mm": {"min": THICKNESS_MIN_MM, "max": THICKNESS_MAX_MM},
+            "thickness_table_mm": list(THICKNESS_TABLE_MM),
+            "currency": state.settings.prices.currency if state.settings.prices.any else None,
         },
         "backend": state.settings.backend,
     }
@@ -97,40 +102,6 @@ async def preview(query: Annotated[PreviewQuery, Query()], state: Annotated[Serv
         raise input_refusal(error) from None
     headers = {"Cache-Control": "public, max-age=3600", "X-Tile-Mix": params.prompt, "X-Tile-Seed": str(params.seed)}
     return Response(data, media_type=params.media_type, headers=headers)
-
-
-@router.post("/estimate")
-def estimate(order: EstimateOrder, state: Annotated[Services, Depends(services)]) -> dict[str, Any]:
-    """kg of each colour and of binder for an area and thickness (the owner's calculator's formula)."""
-    mix = read_mix(order.mix, order.language)
-    defaults = state.settings.materials
-    try:
-        constants = MaterialConstants(
-            crumb_kg_per_m2=defaults.crumb_kg_per_m2 if order.crumb_kg_per_m2 is None else order.crumb_kg_per_m2,
-            binder_percent=defaults.binder_percent if order.binder_percent is None else order.binder_percent,
-            binder_bucket_kg=defaults.binder_bucket_kg,
-            binder_barrel_kg=defaults.binder_barrel_kg,
-        )
-        result = estimate_materials(mix.normalized, order.area_m2, order.thickness_mm, constants)
-    except InputError as error:
-        raise input_refusal(error) from None
-    return {
-        "area_m2": result.area_m2,
-        "thickness_mm": result.thickness_mm,
-        "colors": [
-            {"name": name, "percent": round(mix.normalized[name], 4), "kg": round(kg, 2)}
-            for name, kg in result.color_kg.items()
-        ],
-        "crumb_kg": round(result.crumb_kg, 2),
-        "binder_kg": round(result.binder_kg, 2),
-        "total_kg": round(result.total_kg, 2),
-        "binder_buckets": result.binder_buckets,
-        "constants": {
-            "crumb_kg_per_m2": constants.crumb_kg_per_m2,
-            "binder_percent": constants.binder_percent,
-            "binder_bucket_kg": constants.binder_bucket_kg,
-        },
-    }
 
 
 @router.get("/health")

@@ -9,6 +9,9 @@
     WEB_RENDER_WORKERS         processes drawing previews (default: one per CPU; 0: threads in this process)
     MATERIAL_CRUMB_KG_PER_M2, MATERIAL_BINDER_PERCENT
                                the material estimate's constants (8 kg/m2 per 10 mm, 18%)
+    MATERIAL_PRICES, MATERIAL_CURRENCY
+                               optional prices per kg (`red=320, black=250, *=300, binder=450`) and
+                               their currency (RUB): the estimate then gives costs and a total
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from urllib.parse import urlsplit
 
 from ..errors import InputError
 from ..materials import MaterialConstants
+from .quote import MaterialPrices, PriceError
 
 __all__ = ["SettingsError", "WebSettings"]
 
@@ -44,6 +48,7 @@ class WebSettings:
     replicate_webhook_secret: str = ""
     render_workers: int = 0
     materials: MaterialConstants = MaterialConstants()
+    prices: MaterialPrices = MaterialPrices()
     max_body_bytes: int = 64 * 1024
     max_webhook_bytes: int = 64 * 1024 * 1024  # a 2048 px PNG as a data: URI is about 10 MB
     cog_busy_retry_s: float = 5.0  # coglet has one slot: it answers 409 while it draws, and just after
@@ -87,6 +92,10 @@ class WebSettings:
             )
         except InputError as error:
             raise SettingsError(f"MATERIAL_CRUMB_KG_PER_M2 / MATERIAL_BINDER_PERCENT: {error}") from None
+        try:
+            prices = MaterialPrices.parse(env.get("MATERIAL_PRICES", ""), env.get("MATERIAL_CURRENCY", "RUB"))
+        except PriceError as error:
+            raise SettingsError(str(error)) from None
         return cls(
             host=env.get("HOST", DEFAULT_HOST).strip() or DEFAULT_HOST,
             port=_whole(env, "PORT", DEFAULT_PORT),
@@ -97,6 +106,7 @@ class WebSettings:
             replicate_webhook_secret=env.get("REPLICATE_WEBHOOK_SECRET", "").strip(),
             render_workers=_whole(env, "WEB_RENDER_WORKERS", os.cpu_count() or 1),
             materials=materials,
+            prices=prices,
         )
 
 
