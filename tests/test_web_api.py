@@ -279,3 +279,39 @@ def test_without_a_language_a_refusal_speaks_the_language_of_the_text(client) ->
     assert english["mix"]["language"] == "en" and english["message"].startswith("no percentage given")
     russian = client.post("/api/mix", json={"text": "красный 50 белый"}).json()["error"]
     assert russian["mix"]["language"] == "ru" and russian["message"].startswith("не указана доля")
+
+
+def refusal(client: TestClient, text: str, language: str) -> dict:
+    reply = client.post("/api/mix", json={"text": text, "language": language})
+    assert reply.status_code == 422
+    return reply.json()["error"]["mix"]
+
+
+def test_a_repeated_colour_is_offered_merged_never_the_same_refusal_again(client: TestClient) -> None:
+    problem = refusal(client, "50% red 50% красный", "ru")["problems"][0]
+    assert problem["code"] == "duplicate_colour"
+    assert problem["fixes"] == [{"label": "100% красный", "text": "100% красный"}]
+    for fix in problem["fixes"]:
+        assert client.post("/api/mix", json={"text": fix["text"], "language": "ru"}).status_code == 200
+
+
+@pytest.mark.parametrize("text", ["60% red, 40% whte", "60% green, 40% white", "50% perl, 50% grean", "50% Перл, 50% Бирюзавый"])
+def test_every_fix_offered_takes_the_problem_away(client: TestClient, text: str) -> None:
+    mix = refusal(client, text, "en")
+    for problem in mix["problems"]:
+        for fix in problem["fixes"]:
+            after = client.post("/api/mix", json={"text": fix["text"], "language": "en"})
+            left = after.json()["error"]["mix"]["problems"] if after.status_code == 422 else []
+            assert len(left) < len(mix["problems"])
+            assert not any(p["code"] == problem["code"] and p["fragment"] == problem["fragment"] for p in left)
+
+
+def test_a_sum_that_was_scaled_says_what_the_shares_were_asked(client: TestClient) -> None:
+    body = client.post("/api/mix", json={"text": "33% red 33% black 33% white"}).json()
+    assert body["asked_total"] == 99 and [c["asked"] for c in body["colors"]] == [33, 33, 33]
+    assert [c["parts"] for c in body["colors"]] == [34, 33, 33]
+
+
+def test_a_text_that_does_not_read_comes_with_the_colours_in_the_pages_language(client: TestClient) -> None:
+    mix = refusal(client, "поровну", "en")
+    assert mix["code"] == "unreadable" and mix["footer"].startswith("Known colours: beige, black")

@@ -35,7 +35,15 @@ _SEPARATORS_ONLY = re.compile(r"[\s,;+&|/\\:=.\-]+")
 SHARE_DECIMALS = 2  # shares are read to the precision the prompt writes them (ColorMix.describe)
 MAX_PART_TOTAL = 20  # `3:1` is parts; `60:40` sums to 100; whole numbers summing to at most this are parts
 
-__all__ = ["MAX_PROMPT_CHARS", "MIX_EXAMPLE", "check_mix_text", "mix_from_prompt", "parse_color_list", "parse_mix"]
+__all__ = [
+    "MAX_PROMPT_CHARS",
+    "MIX_EXAMPLE",
+    "check_mix_text",
+    "merged_mix",
+    "mix_from_prompt",
+    "parse_color_list",
+    "parse_mix",
+]
 
 
 @dataclass(frozen=True)
@@ -259,6 +267,28 @@ def _check_mix(pairs: list[tuple[str, float]], complete: bool) -> list[MixProble
     if pairs and complete and in_range and abs(total - 100.0) > SUM_TOLERANCE_PP:
         problems.append(messages.bad_sum(total, SUM_TOLERANCE_PP))
     return problems
+
+
+def merged_mix(text: str) -> ColorMix | None:
+    """The mix with each repeated colour given once, its shares added up (`50% red, 50% красный` ->
+    100% red), where repeats are the text's only problem; else None. A fix to offer, never applied silently."""
+    try:
+        tokens = [token for token in tokenize(check_mix_text(text)) if token.kind != EQUAL]
+    except MixError:
+        return None
+    ratio = _ratio_items(tokens)
+    if isinstance(ratio, MixProblem):
+        return None
+    pairs, problems = _resolve(ratio or _listed_items(tokens))
+    if problems or len({name for name, _ in pairs}) == len(pairs):
+        return None
+    merged: dict[str, float] = {}
+    for name, share in pairs:
+        merged[name] = merged.get(name, 0.0) + share
+    try:
+        return _checked_mix((list(merged.items()), []), "en")
+    except MixError:
+        return None
 
 
 def parse_color_list(texts: Iterable[str]) -> tuple[str, ...]:

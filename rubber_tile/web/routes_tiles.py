@@ -14,6 +14,7 @@ from ..materials import THICKNESS_MAX_MM, THICKNESS_MIN_MM, THICKNESS_TABLE_MM
 from ..mix import MAX_COLORS, ColorMix, MixError, parse_mix
 from ..request import FRAMINGS, GRADES, SIZE_MAX, SIZE_MIN, VIEWS
 from .errors import input_refusal, mix_refusal
+from .mix_fixes import with_fixes
 from .models import MixCheck, PreviewQuery
 from .previews import PreviewParams
 from .services import Services, services
@@ -43,12 +44,16 @@ def whole_parts(mix: ColorMix) -> dict[str, int]:
 
 
 def mix_reply(mix: ColorMix) -> dict[str, Any]:
+    """The mix read: canonical text, per colour the share as asked, exact and in whole parts; `asked_total`
+    is what the shares as typed added up to (99 for 33 + 33 + 33: the page says what it became)."""
     parts = whole_parts(mix)
     return {
         "mix": mix.describe(),
         "colors": [
-            {"name": name, "percent": round(share, 4), "parts": parts[name]} for name, share in mix.normalized.items()
+            {"name": name, "asked": mix[name], "percent": round(share, 4), "parts": parts[name]}
+            for name, share in mix.normalized.items()
         ],
+        "asked_total": round(mix.total, 4),
         "note": mix.scaling_note(),
     }
 
@@ -85,8 +90,15 @@ def config(state: Annotated[Services, Depends(services)]) -> dict[str, Any]:
 
 @router.post("/mix")
 def check_mix(order: MixCheck) -> dict[str, Any]:
-    """A typed mix read by the project's parser: canonical shares and whole parts, or the structured error."""
-    return mix_reply(read_mix(order.text, order.language))
+    """A typed mix read by the project's parser: canonical shares and whole parts, or the structured error
+    with the fixes that were checked to read (mix_fixes.py)."""
+    try:
+        return mix_reply(parse_mix(order.text))
+    except MixError as error:
+        refusal = mix_refusal(error, order.language)
+        language = order.language or error.language
+        refusal.extra["mix"] = with_fixes(refusal.extra["mix"], order.text, error, language)
+        raise refusal from None
 
 
 @router.get("/preview", response_class=Response)
