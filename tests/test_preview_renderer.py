@@ -17,8 +17,9 @@ from rubber_tile.colors.palette import load_palette
 from rubber_tile.colors.vocabulary import COLOR_NAMES
 from rubber_tile.mix import ColorMix
 from rubber_tile.preview.coloring import binder_linear
+from rubber_tile.preview.colorize import assign_colors
 from rubber_tile.preview.geometry import FIRST_GRANULE_REGION, REGION_BACKGROUND, REGION_BINDER
-from rubber_tile.preview.render import SURFACE_TOP, assign_colors, render_layers
+from rubber_tile.preview.render import SURFACE_TOP, render_layers
 from rubber_tile.preview.render import render_tile as render_mix
 from rubber_tile.preview.settings import GRADES, MAX_SIZE, MIN_SIZE, RenderSettings
 
@@ -99,7 +100,8 @@ def test_assign_colors_hits_every_target_within_one_granule(
 ) -> None:
     area_array = np.array(areas, dtype=np.int64)
     fractions = np.array(raw_fractions) / sum(raw_fractions)
-    colours = assign_colors(area_array, fractions, np.random.default_rng(seed))
+    order = np.random.default_rng(seed).permutation(len(areas))
+    colours = assign_colors(area_array, order, fractions)
     assert colours.shape == area_array.shape
     assert colours.min() >= 0 and colours.max() < len(fractions)
     totals = np.bincount(colours, weights=area_array, minlength=len(fractions))

@@ -15,7 +15,6 @@ from __future__ import annotations
 import numpy as np
 from scipy import special
 
-from ..colors.colorspace import lab_to_srgb, linear_to_srgb
 from ..colors.palette import Palette, PaletteColor
 
 SHADE_LEVELS = 64
@@ -107,16 +106,3 @@ def color_rows(colors: tuple[str, ...], palette: Palette, rng: np.random.Generat
     lab = np.concatenate(rows)
     np.clip(lab[..., 0], palette.gap_lightness + 1.0, 100.0, out=lab[..., 0])
     return lab
-
-
-def srgb_table(granule_lab: np.ndarray, binder: np.ndarray) -> np.ndarray:
-    """(3, rows * SHADE_LEVELS) float32 sRGB 0-255 per channel: the granule rows, then binder, then background.
-
-    Binder darkens with the shade too (half as lit in the darkest level); the background is white.
-    """
-    granule_srgb = lab_to_srgb(granule_lab).reshape(-1, SHADE_LEVELS, 3)
-    binder_levels = np.linspace(0.5, 1.0, SHADE_LEVELS)[:, None] * binder[None, :]
-    binder_srgb = linear_to_srgb(np.clip(binder_levels, 0.0, 1.0))[None]
-    background = np.full((1, SHADE_LEVELS, 3), BACKGROUND_SRGB)
-    table = np.concatenate([granule_srgb, binder_srgb, background]).reshape(-1, 3)
-    return np.ascontiguousarray(table.T, dtype=np.float32)

@@ -2,10 +2,11 @@
 
 No model, no GPU: a fast stand-in for the SDXL image that shows what a mix looks like.
 geometry.py builds the granule surface (a height field and which granule each pixel shows),
-shading.py lights it, coloring.py colours it from each colour's real photo and camera.py adds
-the lens and the sensor. Here each granule gets one mix colour so that the summed visible
-granule area of each colour hits its share (by area, not by granule count; to about a pixel),
-chosen at random otherwise, so colours mix as random packing mixes them.
+shading.py lights it, and all of that is kept per settings as the layout (`TileGeometry`, which
+never depends on the mix). colorize.py colours a layout for a mix: each granule one mix colour so
+that the summed visible granule area of each colour hits its share (by area, not by granule
+count; to within half a granule), spread at random, with each colour's real photo at each shade
+(coloring.py); camera.py adds the lens and the sensor.
 """
 
 from __future__ import annotations
@@ -18,11 +19,11 @@ from functools import cached_property
 import numpy as np
 from PIL import Image
 
-from ..colors.colorspace import srgb_to_linear
 from ..colors.palette import Palette, load_palette
 from ..mix import ColorMix
 from .camera import Camera, camera, expose
-from .coloring import GRANULE_VARIANTS, SHADE_LEVELS, binder_linear, color_rows, shade_levels, srgb_table
+from .coloring import GRANULE_VARIANTS, shade_levels
+from .colorize import assign_colors, lookup, mix_fractions, mix_table, table_index
 from .geometry import (
     FIRST_GRANULE_REGION,
     NO_GRANULE,
@@ -86,45 +87,6 @@ class RenderedTile:
         return {name: 100.0 * int(c) / int(counts.sum()) for name, c in zip(self.colors, counts, strict=True)}
 
 
-def assign_colors(areas: np.ndarray, fractions: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """A colour index per granule such that summed areas per colour hit fractions * total area.
-
-    Starts from an independent random draw (well mixed, as random packing mixes) and then
-    recolours randomly chosen layout from the colour most over its target to the one most under,
-    finishing with the granule whose area best fits the rest. With many layout of all visible
-    sizes the result is exact to about a pixel; it is never off by more than one granule.
-    """
-    colour_count = len(fractions)
-    colours = rng.choice(colour_count, size=len(areas), p=fractions)
-    if colour_count == 1:
-        return colours
-    areas = areas.astype(np.float64)
-    targets = fractions * areas.sum()
-    order = rng.permutation(len(areas))
-    for _ in range(50 * colour_count):
-        totals = np.bincount(colours, weights=areas, minlength=colour_count)
-        shortfall = targets - totals
-        over, under = int(np.argmin(shortfall)), int(np.argmax(shortfall))
-        need = min(-shortfall[over], shortfall[under])
-        if need < 0.5:
-            break
-        candidates = order[(colours[order] == over) & (areas[order] > 0)]
-        running = np.cumsum(areas[candidates])
-        taken = int(np.searchsorted(running, need, side="right"))
-        colours[candidates[:taken]] = under
-        rest = need - (running[taken - 1] if taken else 0.0)
-        remaining = candidates[taken:]
-        moved_last = False
-        if rest >= 0.5 and remaining.size:
-            best = remaining[int(np.argmin(np.abs(areas[remaining] - rest)))]
-            if abs(areas[best] - rest) < rest:
-                colours[best] = under
-                moved_last = True
-        if taken == 0 and not moved_last:
-            break
-    return colours
-
-
 @dataclass(frozen=True)
 class TileGeometry:
     """Everything a render needs that does not depend on the mix: one per RenderSettings (read-only arrays)."""
@@ -134,6 +96,8 @@ class TileGeometry:
     background: np.ndarray
     areas: np.ndarray  # visible pixels per granule in the kept part of the image
     levels: np.ndarray  # HxW shade level of each pixel
+    order: np.ndarray  # the granules in the order colours are given out (colorize.assign_colors)
+    variants: np.ndarray  # per granule: which of its colour's GRANULE_VARIANTS rows it takes
     lens: Camera
 
 
@@ -162,7 +126,14 @@ def tile_geometry(settings: RenderSettings) -> TileGeometry:
 
 
 def _geometry_bytes(geometry: TileGeometry) -> int:
-    arrays = [geometry.background, geometry.levels, *vars(geometry.surface).values(), *vars(geometry.lens).values()]
+    arrays = [
+        geometry.background,
+        geometry.levels,
+        geometry.order,
+        geometry.variants,
+        *vars(geometry.surface).values(),
+        *vars(geometry.lens).values(),
+    ]
     return sum(array.nbytes for array in arrays if isinstance(array, np.ndarray))
 
 
@@ -181,48 +152,38 @@ def _make_geometry(settings: RenderSettings) -> TileGeometry:
         light += bevel_shade(settings)
     levels = shade_levels(light, labels != NO_GRANULE)
     lens = camera(labels.shape, ~background if photo else None, np.random.default_rng([settings.seed, 3]))
-    for array in (labels, background, areas, levels, *vars(surface).values(), *vars(lens).values()):
+    coloring = np.random.default_rng([settings.seed, 1])
+    order = coloring.permutation(layout.granule_count).astype(np.int32)
+    variants = coloring.integers(0, GRANULE_VARIANTS, layout.granule_count).astype(np.int32)
+    for array in (labels, background, areas, levels, order, variants, *vars(surface).values(), *vars(lens).values()):
         if isinstance(array, np.ndarray):
             array.setflags(write=False)
-    return TileGeometry(surface, labels, background, areas, levels, lens)
+    return TileGeometry(surface, labels, background, areas, levels, order, variants, lens)
 
 
 def render_layers(mix: ColorMix, settings: RenderSettings, palette: Palette | None = None) -> RenderedTile:
     """The render with its label and colour maps. See render_tile."""
     palette = load_palette() if palette is None else palette
-    shares = mix.normalized
-    colors = tuple(shares)
-    fractions = np.array([shares[name] for name in colors]) / sum(shares.values())
-    photo = settings.framing == "product_photo"
+    colors = mix.colors
 
-    # 1. Geometry and light: granules, their surface and shade levels (kept per settings).
+    # 1. Layout: granules, their surface, shade levels and colour order (kept per settings).
     geometry = tile_geometry(settings)
-    labels, background = geometry.labels, geometry.background
 
     # 2. Colours by visible area: shares are of what is seen (a wide or tall image keeps a part).
-    color_rng = np.random.default_rng([settings.seed, 1])
-    color_of_granule = assign_colors(geometry.areas, fractions, color_rng)
+    color_of_granule = assign_colors(geometry.areas, geometry.order, mix_fractions(mix))
 
-    # 3. Each colour's photo at each shade level.
-    binder = binder_linear(fractions @ srgb_to_linear(palette.srgb_array(list(colors))), palette.gap_lightness)
-    table = srgb_table(color_rows(colors, palette, color_rng), binder)
-    binder_row = len(colors) * GRANULE_VARIANTS
-    variants = color_rng.integers(0, GRANULE_VARIANTS, len(geometry.areas))
-    first_of_label = (np.append(color_of_granule * GRANULE_VARIANTS + variants, binder_row) * SHADE_LEVELS).astype(
-        np.int32
+    # 3. Each colour's photo at each shade level, one lookup per pixel.
+    index = table_index(
+        geometry.labels, geometry.background, geometry.levels, geometry.variants, color_of_granule, len(colors)
     )
-    index = first_of_label[labels]
-    if photo:
-        index[background] = (binder_row + 1) * SHADE_LEVELS
-    index += geometry.levels
+    channels = lookup(mix_table(mix, palette), index)
 
     # 4. The camera.
-    channels = (np.take(table[0], index), np.take(table[1], index), np.take(table[2], index))
     image = expose(channels, geometry.lens)
     return RenderedTile(
         image=image,
-        labels=labels,
-        background=background,
+        labels=geometry.labels,
+        background=geometry.background,
         granule_surface=geometry.surface,
         color_of_granule=color_of_granule,
         colors=colors,
@@ -241,7 +202,7 @@ def render_tile(
     """An RGB preview of a tile with this mix, `size` x `size` pixels (256-2048), or the centred
     `crop` = (width, height) of it, with the shares exact in what is kept.
 
-    mix: the visible granule area of each colour matches its share to about a pixel.
+    mix: the visible granule area of each colour matches its share to within half a granule.
     framing: "full_frame" (a close-up of the face edge to edge, like the SDXL outputs: 9.1 px/mm
     at 1024 px) or "product_photo" (the whole 140 mm tile with its edge on a white background,
     like the owner's photos: 3.9 px/mm at 640 px).

@@ -11,6 +11,7 @@ model outputs (when ../shared/data is there), and one tiny-SDXL image with its c
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import hashlib
 import json
 import sys
@@ -81,7 +82,14 @@ def saved_files() -> dict[str, str]:
             out[f"file {output_format}"] = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
         request = make_request(MIXES[2], seed=9, width=768, height=512)
         out["generate 768x512"] = image_hash(generator.generate(request).image)
+        request = make_request(MIXES[1], seed=5, width=640, height=512, view="installed", grade="coarse")
+        out["generate installed 640x512"] = tile_hash(generator.generate(request))
     return out
+
+
+def tile_hash(tile) -> str:
+    """The image's hash and the metadata, in key order (the file writes them in its own order)."""
+    return f"{image_hash(tile.image)} {sorted(tile.metadata.items())}"
 
 
 def prompts() -> dict[str, str]:
@@ -144,7 +152,11 @@ def tiny_sdxl() -> dict[str, str]:
             prompt=MIXES[1], mix=parse_mix(MIXES[1]), negative_prompt="blurry", seed=42, num_inference_steps=3, width=128, height=128
         )
         tile = tile_generator.generate(request)
-        return {"tiny sdxl + lock": f"{image_hash(tile.image)} {tile.metadata.get('color_lock')} {tile.metadata.get('shares_after')}"}
+        floor = tile_generator.generate(dataclasses.replace(request, view="installed", width=192, height=128))
+        return {
+            "tiny sdxl + lock": f"{image_hash(tile.image)} {tile.metadata.get('color_lock')} {tile.metadata.get('shares_after')}",
+            "tiny sdxl installed": tile_hash(floor),
+        }
 
 
 SECTIONS: tuple[Callable[[], dict[str, str]], ...] = (previews, saved_files, prompts, analyzer_and_lock, owner_outputs, tiny_sdxl)
