@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from ..mix import MAX_PROMPT_CHARS
 from ..request import DEFAULT_FRAMING, DEFAULT_GRADE, DEFAULT_VIEW, SEED_MAX
 
-__all__ = ["EstimateOrder", "Language", "MixCheck", "PreviewQuery", "RenderOrder"]
+__all__ = ["EstimateOrder", "Language", "LayoutQuery", "MixCheck", "PreviewQuery", "QuoteQuery", "RenderOrder"]
 
 Language = Literal["ru", "en"]
 PREVIEW_SIZE = 512
@@ -46,6 +46,33 @@ class PreviewQuery(TileChoice):
     model_config = ConfigDict(extra="forbid", strict=False)
     size: int = PREVIEW_SIZE
     format: Literal["jpg", "png"] = "jpg"
+
+
+class LayoutQuery(BaseModel):
+    """The query of GET /api/preview/layout: what a layout depends on (never the mix)."""
+
+    model_config = ConfigDict(extra="forbid")
+    seed: int = Field(ge=0, le=SEED_MAX)
+    grade: str = DEFAULT_GRADE
+    framing: str = DEFAULT_FRAMING
+    size: int = Field(default=PREVIEW_SIZE, ge=256, le=1024)
+    language: Language | None = None
+
+
+class QuoteQuery(BaseModel):
+    """The query of GET /api/quote.pdf: the share link's fields (the estimate's numbers as typed)."""
+
+    model_config = ConfigDict(extra="forbid")
+    mix: str = Field(max_length=MAX_PROMPT_CHARS)
+    seed: int = Field(ge=0, le=SEED_MAX)
+    grade: str = DEFAULT_GRADE
+    framing: str = DEFAULT_FRAMING
+    view: str = DEFAULT_VIEW
+    lang: Language = "ru"
+    area: str = Field(default="10", max_length=40)
+    thickness: str = Field(default="10", max_length=40)
+    crumb: str = Field(default="", max_length=40)
+    binder: str = Field(default="", max_length=40)
 
 
 class RenderOrder(TileChoice):

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
+from collections.abc import Callable
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass
+from typing import TypeVar
 
 from ..output import encode_tile
 from ..preview.backend import PreviewTileGenerator
@@ -19,6 +21,7 @@ from ..request import TileRequest, make_request
 __all__ = ["PreviewParams", "PreviewPool", "checked_request", "draw_preview"]
 
 MEDIA_TYPES = {"jpg": "image/jpeg", "png": "image/png"}
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -82,6 +85,11 @@ class PreviewPool:
         if self._executor is not None:
             self._executor.shutdown(wait=True, cancel_futures=True)
             self._executor = None
+
+    async def run(self, work: Callable[[T], bytes], argument: T) -> bytes:
+        """`work(argument)` in a worker (a module-level function and a picklable argument)."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, work, argument)
 
     async def draw(self, params: PreviewParams) -> bytes:
         checked_request(params)  # refuse bad input here, with its message, before a worker is used

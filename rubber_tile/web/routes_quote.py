@@ -1,17 +1,27 @@
-"""The material estimate as a buyer orders it (POST /api/estimate), in the page's language."""
+"""The material estimate as a buyer orders it (POST /api/estimate), and the PDF to send to the factory
+(GET /api/quote.pdf), both in the page's language."""
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
+from datetime import date
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response
 
+from ..colors.palette import load_palette
+from ..colors.vocabulary import display_name
+from ..errors import InputError
 from ..materials import MaterialError, read_number
 from ..mix import ColorMix
-from .errors import ApiError
-from .models import EstimateOrder
+from .errors import ApiError, input_refusal
+from .models import EstimateOrder, QuoteQuery
+from .previews import PreviewParams
 from .quote import Quote, make_quote
+from .quote_pdf import QuoteSheet, quote_pdf
 from .routes_tiles import read_mix
 from .services import Services, services
 
@@ -63,3 +73,44 @@ def estimate(order: EstimateOrder, state: Annotated[Services, Depends(services)]
         mix, order.area_m2, order.thickness_mm, order.crumb_kg_per_m2, order.binder_percent, order.language, state
     )
     return quote.to_dict(mix.normalized)
+
+
+SHARE_FIELDS = ("mix", "seed", "grade", "framing", "view", "lang", "area", "thickness", "crumb", "binder")
+PDF_PICTURE_SIZE = 768
+
+
+def share_link(base_url: str, query: QuoteQuery) -> str:
+    """The page's share link for this query (the same fields in the same order as static/page.js)."""
+    values = {name: str(getattr(query, name)) for name in SHARE_FIELDS}
+    return f"{base_url.rstrip('/')}/?{urlencode({k: v for k, v in values.items() if v != ''})}"
+
+
+@router.get("/quote.pdf", response_class=Response)
+async def quote_pdf_route(
+    query: Annotated[QuoteQuery, Query()], request: Request, state: Annotated[Services, Depends(services)]
+) -> Response:
+    """The mix, its picture, the estimate and the share link with its QR code, as an A4 PDF."""
+    mix = read_mix(query.mix, query.lang)
+    quote = quote_for(mix, query.area, query.thickness, query.crumb or None, query.binder or None, query.lang, state)
+    params = PreviewParams(mix.describe(), query.seed, PDF_PICTURE_SIZE, query.grade, query.framing, query.view)
+    try:
+        picture = await state.previews.draw(params)
+    except InputError as error:
+        raise input_refusal(error) from None
+    palette = load_palette()
+    sheet = QuoteSheet(
+        language=query.lang,
+        colors=[(display_name(name, query.lang), "#%02x%02x%02x" % palette[name].srgb, share) for name, share in mix.items()],
+        grade=query.grade,
+        view=query.view,
+        framing=query.framing,
+        seed=query.seed,
+        picture=picture,
+        estimate=quote.to_dict(mix.normalized),
+        color_names={name: display_name(name, query.lang) for name in mix},
+        link=share_link(str(request.base_url), query),
+        made_on=date.today(),
+    )
+    data = await asyncio.to_thread(quote_pdf, sheet)
+    headers = {"Content-Disposition": f'attachment; filename="tile-{query.seed}.pdf"', "Cache-Control": "no-store"}
+    return Response(data, media_type="application/pdf", headers=headers)

@@ -12,10 +12,12 @@ from ..colors.vocabulary import TILE_COLORS
 from ..errors import InputError
 from ..materials import THICKNESS_MAX_MM, THICKNESS_MIN_MM, THICKNESS_TABLE_MM
 from ..mix import MAX_COLORS, ColorMix, MixError, parse_mix
-from ..request import FRAMINGS, GRADES, SIZE_MAX, SIZE_MIN, VIEWS
+from ..preview.settings import RenderSettings
+from ..request import FRAMINGS, GRADES, SIZE_MAX, SIZE_MIN, VIEWS, make_request
 from .errors import input_refusal, mix_refusal
+from .layouts import layout_document, tables_document
 from .mix_fixes import with_fixes
-from .models import MixCheck, PreviewQuery
+from .models import LayoutQuery, MixCheck, PreviewQuery
 from .previews import PreviewParams
 from .services import Services, services
 
@@ -114,6 +116,26 @@ async def preview(query: Annotated[PreviewQuery, Query()], state: Annotated[Serv
         raise input_refusal(error) from None
     headers = {"Cache-Control": "public, max-age=3600", "X-Tile-Mix": params.prompt, "X-Tile-Seed": str(params.seed)}
     return Response(data, media_type=params.media_type, headers=headers)
+
+
+@router.get("/preview/layout", response_class=Response)
+async def preview_layout(query: Annotated[LayoutQuery, Query()], state: Annotated[Services, Depends(services)]) -> Response:
+    """A seed's layout for the page to colour itself (layouts.py; contract A stage 1), gzip-compressed."""
+    try:
+        make_request(prompt="100% red", seed=query.seed, width=query.size, height=query.size, preview=True,
+                     grade=query.grade, framing=query.framing)
+    except InputError as error:
+        raise input_refusal(error) from None
+    settings = RenderSettings(size=query.size, seed=query.seed, framing=query.framing, grade=query.grade)
+    data = await state.previews.run(layout_document, settings)
+    headers = {"Cache-Control": "public, max-age=3600", "Content-Encoding": "gzip"}
+    return Response(data, media_type="application/octet-stream", headers=headers)
+
+
+@router.get("/preview/tables", response_class=Response)
+def preview_tables() -> Response:
+    """Every colour's table rows and the binder's constants: the same for every layout and mix."""
+    return Response(tables_document(), media_type="application/octet-stream", headers={"Cache-Control": "public, max-age=3600"})
 
 
 @router.get("/health")
