@@ -24,9 +24,7 @@ function updateLinks(page) {
   const download = new URLSearchParams({ ...tileQuery(state), format: "png", size: String(DOWNLOAD_SIZE) });
   $("download").href = `/api/preview?${download}`;
   $("download").download = `tile-${state.seed}.png`;
-  const quote = shareQuery(state);
-  quote.set("link", url);
-  $("quote-pdf").href = `/api/quote.pdf?${quote}`;
+  $("quote-pdf").href = `/api/quote.pdf?${shareQuery(state)}`; // the server writes the same share link into it
   $("quote-pdf").download = `tile-${state.seed}.pdf`;
 }
 

@@ -115,12 +115,12 @@ export const TEXTS = {
     total_line: (money) => `Итого по ценам производителя: ${money}.`,
     total_missing: (names) => `Итог не посчитан: нет цены для: ${names}.`,
     binder: "связующее",
-    by_thickness: "Другие толщины на эту площадь",
+    by_thickness: "Другие толщины на эту площадь, кг",
     thickness_col: "Толщина",
     millimetres: (value) => `${value} мм`,
-    crumb_kg: "Крошка, кг",
-    binder_kg: "Связующее, кг",
-    total_kg: "Всего, кг",
+    crumb_kg: "Крошка",
+    binder_kg: "Связующее",
+    total_kg: "Всего",
     formula: (rate, percent, bag, bucket, barrel, tiles) =>
       `Расчёт: ${rate} кг/м² крошки на каждые 10 мм толщины, связующее ${percent}% от массы крошки. ` +
       `Крошка в мешках по ${bag} кг; связующее бочками по ${barrel} кг, остаток вёдрами по ${bucket} кг ` +
@@ -220,12 +220,12 @@ export const TEXTS = {
     total_line: (money) => `Total at the maker's prices: ${money}.`,
     total_missing: (names) => `No total: no price for ${names}.`,
     binder: "binder",
-    by_thickness: "Other thicknesses for this area",
+    by_thickness: "Other thicknesses for this area, kg",
     thickness_col: "Thickness",
     millimetres: (value) => `${value} mm`,
-    crumb_kg: "Crumb, kg",
-    binder_kg: "Binder, kg",
-    total_kg: "In all, kg",
+    crumb_kg: "Crumb",
+    binder_kg: "Binder",
+    total_kg: "In all",
     formula: (rate, percent, bag, bucket, barrel, tiles) =>
       `Estimate: ${rate} kg/m² of crumb per 10 mm of thickness, binder ${percent}% of the crumb mass. ` +
       `Crumb in bags of ${bag} kg; binder in barrels of ${barrel} kg and the rest in buckets of ${bucket} kg ` +

@@ -38,12 +38,12 @@ function build(page) {
   const collator = new Intl.Collator(LOCALES[page.state.language]);
   const groups = Object.entries(HUE_GROUPS).map(([group, names]) => {
     const sorted = names.filter((name) => page.byName.has(name)).sort((a, b) => collator.compare(colorName(page, a), colorName(page, b)));
-    const heading = element("p", { className: "swatch-group-name", id: `swatch-group-${group}` }, page.text("groups")[group]);
-    const list = element("div", { className: "swatch-group", role: "group", ariaLabelledby: `swatch-group-${group}` });
+    const heading = element("span", { className: "swatch-group-name", id: `swatch-group-${group}` }, page.text("groups")[group]);
+    const list = element("div", { className: "swatch-group", role: "group", ariaLabelledby: `swatch-group-${group}` }, heading);
     list.append(...sorted.map((name) => swatchButton(page, page.byName.get(name))));
-    return [heading, list];
+    return list;
   });
-  box.replaceChildren(...groups.flat());
+  box.replaceChildren(...groups);
   update(page);
 }
 
