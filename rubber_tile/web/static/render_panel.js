@@ -109,7 +109,10 @@ async function requestRender(page) {
 // Server-sent events carry each change; polling is the fallback where they cannot be used.
 function follow(page, news) {
   if (FINAL.includes(news.status)) return;
-  if (!("EventSource" in window) || !news.events_url) return poll(page, news.id);
+  if (!("EventSource" in window) || !news.events_url) {
+    setTimeout(() => poll(page, news.id), POLL_INTERVAL_MS);
+    return;
+  }
   events = new EventSource(news.events_url);
   events.addEventListener("status", (event) => {
     const fresh = JSON.parse(event.data);
