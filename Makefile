@@ -6,7 +6,7 @@ MIX ?= 50% red, 30% black, 20% pearl
 SEED ?= 42
 OUT ?= outputs/tile.png
 
-.PHONY: setup tile test serve deploy-check web
+.PHONY: setup tile test test-fast serve deploy-check web
 
 # The project itself is installed editable, so scripts and tests import `rubber_tile` with no path tricks.
 $(VENV)/.installed: requirements.txt requirements-dev.txt requirements-web.txt pyproject.toml
@@ -24,6 +24,10 @@ tile: setup
 
 test: setup
 	$(PY) -m pytest -q
+
+# The inner loop: everything but the tests that start servers (coglet, the web app) or a browser.
+test-fast: setup
+	$(PY) -m pytest -q -m "not server and not browser"
 
 # The real Cog server (coglet) without Docker: `make serve PORT=5001 TILE_BACKEND=preview`.
 serve: setup

@@ -8,7 +8,8 @@ from pathlib import Path as LocalPath
 
 from cog import BaseRunner, Input, Path
 
-from rubber_tile.generator import ProgressCallback, load_generator
+from rubber_tile.backend import ProgressCallback
+from rubber_tile.generator import load_generator
 from rubber_tile.mix import MixError
 from rubber_tile.output import save_tile
 from rubber_tile.request import make_request
@@ -23,7 +24,8 @@ def _log_step(done: int, total: int) -> None:
 # The Input() values below are single literals on purpose: `cog build` reads them from this file's source
 # without running it; it drops names imported from other modules (a dropped default makes the input
 # required), fails on computed choices and keeps the raw text of joined strings.
-# rubber_tile/request.py holds the same bounds; tests/test_openapi_schema.py fails if the two drift apart.
+# TileRequest's fields (rubber_tile/request.py) are the source of these values; tests/test_openapi_schema.py
+# fails if this table and that one differ in any name, default, bound, choice or description.
 # run() and BaseRunner (Cog >= 0.20): predict() and BasePredictor warn in every server log since Cog 0.23.
 class Predictor(BaseRunner):
     def setup(self) -> None:
@@ -73,22 +75,10 @@ class Predictor(BaseRunner):
             choices=["top", "installed"],
         ),
     ) -> Path:
+        inputs = dict(locals())  # exactly run()'s parameters, the inputs of TileRequest's table
+        del inputs["self"]
         try:
-            request = make_request(
-                prompt=prompt,
-                negative_prompt=negative_prompt,
-                seed=seed,
-                num_inference_steps=num_inference_steps,
-                guidance_scale=guidance_scale,
-                width=width,
-                height=height,
-                output_format=output_format,
-                preview=preview,
-                color_lock=color_lock,
-                grade=grade,
-                framing=framing,
-                view=view,
-            )
+            request = make_request(**inputs)
         except MixError as error:
             # The prediction's `error` is coglet's wrapping of the message; the logs carry the structure.
             log.error("mix refused: %s", json.dumps(error.to_dict(), ensure_ascii=False))

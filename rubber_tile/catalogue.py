@@ -23,8 +23,10 @@ from PIL import Image, ImageDraw, ImageFont
 
 from .analyzer import measure_shares
 from .errors import InputError
+from .generator import TileGenerator, load_generator
 from .mix import ColorMix, format_percent, parse_mix
-from .request import DEFAULT_FRAMING, DEFAULT_GRADE, DEFAULT_VIEW, SEED_MAX, TileRequest, make_request
+from .preview.backend import PreviewBackend
+from .request import SEED_MAX, TileRequest, input_default, make_request
 
 __all__ = [
     "CatalogueEntry",
@@ -61,9 +63,9 @@ class Recipe:
     name: str
     mix: ColorMix
     seed: int
-    grade: str = DEFAULT_GRADE
-    framing: str = DEFAULT_FRAMING
-    view: str = DEFAULT_VIEW
+    grade: str = input_default("grade")
+    framing: str = input_default("framing")
+    view: str = input_default("view")
 
     @property
     def file_stem(self) -> str:
@@ -155,8 +157,8 @@ def _recipe_of(row: dict[str, str | None], line: int, names: dict[str, int]) -> 
         if seed_text and not seed_text.isdigit():
             raise InputError(f"seed must be a whole number from 0 to {SEED_MAX}, got {seed_text!r}")
         recipe = Recipe(line, name, mix, int(seed_text) if seed_text else default_seed(name),
-                        grade=cells.get("grade") or DEFAULT_GRADE, framing=cells.get("framing") or DEFAULT_FRAMING,
-                        view=cells.get("view") or DEFAULT_VIEW)
+                        grade=cells.get("grade") or Recipe.grade, framing=cells.get("framing") or Recipe.framing,
+                        view=cells.get("view") or Recipe.view)
         recipe.request(size=1024, preview=True)  # every other value checked as a prediction checks it
     except InputError as error:
         return RecipeProblem(line, name, str(error))
@@ -258,9 +260,7 @@ class PreviewRenderer:
     backend = "preview"
 
     def __init__(self) -> None:
-        from .preview.backend import PreviewTileGenerator
-
-        self.generator = PreviewTileGenerator("catalogue")
+        self.generator = TileGenerator(PreviewBackend("catalogue"))
 
     def render(self, recipe: Recipe, size: int) -> Image.Image:
         return self.generator.generate(recipe.request(size, preview=True)).image
@@ -272,8 +272,6 @@ class SdxlRenderer:
     backend = "sdxl"
 
     def __init__(self, env: dict[str, str]) -> None:
-        from .generator import load_generator
-
         self.generator = load_generator({**env, "TILE_BACKEND": "sdxl"})
 
     def render(self, recipe: Recipe, size: int) -> Image.Image:

@@ -2,7 +2,7 @@
 
 `InputError` is any input of a tile request that is out of bounds or of the wrong kind; the mix
 has its own subclass, `MixError` (rubber_tile/mix/errors.py). Errors of the deployment (missing
-weights, a wrong backend setting) are not input errors: see sdxl/weight_files.py and generator.py.
+weights, a wrong backend setting) are not input errors: see sdxl/weight_files.py and backend.py.
 """
 
 from __future__ import annotations

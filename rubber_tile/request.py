@@ -1,69 +1,137 @@
-"""The inputs of one tile prediction: bounds declared once, every value checked, the mix read once.
+"""The inputs of one tile prediction: declared once, as TileRequest's fields, every value checked, the mix read once.
 
-Cog validates inputs only when a schema file is present, so these checks run in every path
-(Cog, the command line, tests) and turn mistakes into InputError (or MixError) messages people can
-act on. `make_request` is the one place a prediction's inputs are checked.
+Each input is a field of `TileRequest` with its default, description, bounds or choices
+(`InputSpec` in the field's metadata). That one table feeds `make_request` (the one place a
+prediction's inputs are checked), the command line (scripts/generate.py) and the web app;
+predict.py repeats it as literal Input() values, because `cog build` reads those without running
+the code, and tests/test_openapi_schema.py fails when the two differ. Cog validates inputs only
+when a schema file is present, so these checks run in every path (Cog, the command line, tests)
+and turn mistakes into InputError (or MixError) messages people can act on.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import random
-from dataclasses import dataclass
+import typing
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from types import MappingProxyType
+from typing import Any
 
 from .errors import InputError, check_plain_text
 from .mix import MAX_PROMPT_CHARS, ColorMix, MixError, check_mix_text, messages, mix_from_prompt, parse_mix
-from .preview.settings import FRAMINGS as PREVIEW_FRAMINGS
-from .preview.settings import GRADES as PREVIEW_GRADES
 from .prompt import DEFAULT_NEGATIVE_PROMPT, is_full_prompt
 
 log = logging.getLogger(__name__)
 
-DEFAULT_STEPS = 20
-STEPS_MIN, STEPS_MAX = 1, 100
-DEFAULT_GUIDANCE = 7.0
-GUIDANCE_MIN, GUIDANCE_MAX = 0.0, 20.0
-DEFAULT_SIZE = 1024
-SIZE_MIN, SIZE_MAX = 512, 2048
-SIZE_MULTIPLE = 8
-OUTPUT_FORMATS = ("png", "webp", "jpg")
-DEFAULT_OUTPUT_FORMAT = "png"
 SEED_MAX = 2**32 - 1
 RANDOM_SEED = -1
-# The crumb grade (sieve sizes in mm), the framing (preview/settings.py) and the view.
-GRADES = tuple(PREVIEW_GRADES)
-DEFAULT_GRADE = "standard"
-FRAMINGS = PREVIEW_FRAMINGS
-DEFAULT_FRAMING = "full_frame"
+SIZE_MIN, SIZE_MAX = 512, 2048
+OUTPUT_FORMATS = ("png", "webp", "jpg")
+FRAMINGS = ("full_frame", "product_photo")
 VIEWS = ("top", "installed")
-DEFAULT_VIEW = "top"
 
 
 @dataclass(frozen=True)
+class GranuleGrade:
+    """A crumb grade: granules pass a sieve between min_mm and max_mm."""
+
+    name: str
+    min_mm: float
+    max_mm: float
+
+
+GRADES: Mapping[str, GranuleGrade] = MappingProxyType(
+    {
+        "fine": GranuleGrade("fine", 1.0, 3.0),
+        "standard": GranuleGrade("standard", 2.0, 4.0),
+        "coarse": GranuleGrade("coarse", 3.0, 5.0),
+    }
+)
+
+
+@dataclass(frozen=True)
+class InputSpec:
+    """How a TileRequest field is given as an input (Cog's Input(), a command-line option, a web field)."""
+
+    description: str
+    minimum: float | None = None
+    maximum: float | None = None
+    choices: tuple[str, ...] | None = None
+    multiple_of: int | None = None
+    # The input's default where it is not the field's own: "" for the negative prompt (the field
+    # then holds the original's list). None: the field's default.
+    given_default: Any = None
+
+
+def _input(default: Any, description: str, **spec: Any) -> Any:
+    return field(default=default, metadata={"input": InputSpec(description, **spec)})
+
+
+@dataclass(frozen=True, kw_only=True)
 class TileRequest:
-    """One checked prediction.
+    """One checked prediction. The fields down to `view` are the inputs, in the order Cog shows them.
 
     prompt: as the customer sent it (stripped): a colour mix, or a full prompt with the trigger word.
     mix: the mix read from it; for a full prompt, the shares written inside it, or None where it
     has none that read (`mix_unread` then says why: the preview and the colour lock need a mix).
     """
 
-    prompt: str
-    mix: ColorMix | None
-    negative_prompt: str
-    seed: int
+    prompt: str = field(
+        metadata={
+            "input": InputSpec(
+                "Colour mix, e.g. '50% red, 30% black, 20% pearl' (up to 4 of the 29 tile colours, shares summing "
+                "to 100). A full prompt containing 'ohwx_rubber_tile' is used as it is."
+            )
+        }
+    )
+    negative_prompt: str = _input(
+        DEFAULT_NEGATIVE_PROMPT, "What to avoid; empty uses the model's default list.", given_default=""
+    )
+    seed: int = _input(
+        RANDOM_SEED,
+        "Seed 0..4294967295; -1 (or leaving it out) picks a random one, logged and stored in the image.",
+        minimum=RANDOM_SEED,
+        maximum=SEED_MAX,
+    )
+    num_inference_steps: int = _input(20, "Denoising steps.", minimum=1, maximum=100)
+    guidance_scale: float = _input(7.0, "Classifier-free guidance.", minimum=0.0, maximum=20.0)
+    width: int = _input(1024, "Width in pixels, a multiple of 8.", minimum=SIZE_MIN, maximum=SIZE_MAX, multiple_of=8)
+    height: int = _input(1024, "Height in pixels, a multiple of 8.", minimum=SIZE_MIN, maximum=SIZE_MAX, multiple_of=8)
+    output_format: str = _input("png", "Image file format.", choices=OUTPUT_FORMATS)
+    preview: bool = _input(
+        False, "Return the instant procedural preview (exact proportions) instead of the SDXL image."
+    )
+    color_lock: bool = _input(
+        True,
+        "Colour lock: recolour whole granules so the image shows the asked shares (the model alone misses by "
+        "about 20 points per colour). No effect on the preview.",
+    )
+    grade: str = _input(
+        "standard",
+        "Crumb grade of the preview: fine (1-3 mm), standard (2-4 mm), coarse (3-5 mm). The SDXL model was "
+        "trained on one grade and ignores it.",
+        choices=tuple(GRADES),
+    )
+    framing: str = _input(
+        "full_frame",
+        "Preview framing: full_frame (a close-up, like the SDXL image) or product_photo (the whole tile on "
+        "white). SDXL always draws a full frame.",
+        choices=FRAMINGS,
+    )
+    view: str = _input(
+        "top",
+        "top: the tile seen from above; installed: a floor laid with these tiles, in perspective (built from "
+        "the top view of either backend).",
+        choices=VIEWS,
+    )
+    # Read from the prompt by make_request, not inputs.
+    mix: ColorMix | None = None
     full_prompt: bool = False
     mix_unread: str = ""
-    num_inference_steps: int = DEFAULT_STEPS
-    guidance_scale: float = DEFAULT_GUIDANCE
-    width: int = DEFAULT_SIZE
-    height: int = DEFAULT_SIZE
-    output_format: str = DEFAULT_OUTPUT_FORMAT
-    preview: bool = False
-    color_lock: bool = True
-    grade: str = DEFAULT_GRADE
-    framing: str = DEFAULT_FRAMING
-    view: str = DEFAULT_VIEW
 
     def require_mix(self, needed_by: str) -> ColorMix:
         """The mix, or MixError saying why `needed_by` cannot run without one."""
@@ -72,50 +140,75 @@ class TileRequest:
         return self.mix
 
 
-def make_request(
-    prompt: object,
-    negative_prompt: object = None,
-    seed: object = None,
-    num_inference_steps: object = DEFAULT_STEPS,
-    guidance_scale: object = DEFAULT_GUIDANCE,
-    width: object = DEFAULT_SIZE,
-    height: object = DEFAULT_SIZE,
-    output_format: object = DEFAULT_OUTPUT_FORMAT,
-    preview: object = False,
-    color_lock: object = True,
-    grade: object = DEFAULT_GRADE,
-    framing: object = DEFAULT_FRAMING,
-    view: object = DEFAULT_VIEW,
-) -> TileRequest:
+@dataclass(frozen=True)
+class RequestInput:
+    """One input of the table: its name, Python type, default as given, and its spec."""
+
+    name: str
+    kind: type
+    default: Any  # dataclasses.MISSING for the required prompt
+    spec: InputSpec
+
+    @property
+    def required(self) -> bool:
+        return self.default is dataclasses.MISSING
+
+
+@cache
+def request_inputs() -> tuple[RequestInput, ...]:
+    """The inputs, in order: TileRequest's fields that carry an InputSpec."""
+    hints = typing.get_type_hints(TileRequest)
+    inputs = []
+    for item in dataclasses.fields(TileRequest):
+        spec = item.metadata.get("input")
+        if spec is not None:
+            given = spec.given_default if spec.given_default is not None else item.default
+            inputs.append(RequestInput(item.name, hints[item.name], given, spec))
+    return tuple(inputs)
+
+
+def input_names() -> tuple[str, ...]:
+    return tuple(item.name for item in request_inputs())
+
+
+def input_default(name: str) -> Any:
+    """The value a request holds when this input was left out (the negative prompt: the original's list)."""
+    item = next(item for item in dataclasses.fields(TileRequest) if item.name == name)
+    return item.default
+
+
+def make_request(prompt: object, **inputs: object) -> TileRequest:
     """Check every input and fill the defaults: empty negative prompt -> the original's list,
-    no seed or -1 -> a random 32-bit seed. A mix that does not read raises MixError here."""
+    no seed or -1 -> a random 32-bit seed. A mix that does not read raises MixError here; an
+    unknown input name, InputError naming the inputs there are."""
+    table = {item.name: item for item in request_inputs()}
+    if unknown := [name for name in inputs if name not in table or name == "prompt"]:
+        raise InputError(f"unknown input {', '.join(map(repr, unknown))}; the inputs are: {', '.join(table)}")
     prompt_text = check_mix_text(prompt, "prompt").strip()
     if not prompt_text:
         raise MixError([messages.empty("prompt")])
-    negative_text = check_plain_text(
-        negative_prompt if negative_prompt is not None else "", "negative_prompt", MAX_PROMPT_CHARS
-    ).strip()
     mix, full_prompt, mix_unread = read_prompt_mix(prompt_text)
     if mix is not None and (note := mix.scaling_note()):
         log.info("mix %s: %s", mix.describe(), note)
-    return TileRequest(
-        prompt=prompt_text,
-        mix=mix,
-        negative_prompt=negative_text or DEFAULT_NEGATIVE_PROMPT,
-        seed=_seed(seed),
-        full_prompt=full_prompt,
-        mix_unread=mix_unread,
-        num_inference_steps=_integer("num_inference_steps", num_inference_steps, STEPS_MIN, STEPS_MAX),
-        guidance_scale=_number("guidance_scale", guidance_scale, GUIDANCE_MIN, GUIDANCE_MAX),
-        width=_size("width", width),
-        height=_size("height", height),
-        output_format=_output_format(output_format),
-        preview=_boolean("preview", preview),
-        color_lock=_boolean("color_lock", color_lock),
-        grade=_choice("grade", grade, GRADES),
-        framing=_choice("framing", framing, FRAMINGS),
-        view=_choice("view", view, VIEWS),
-    )
+    values = {
+        name: check_input(item, inputs.get(name, item.default)) for name, item in table.items() if name != "prompt"
+    }
+    return TileRequest(prompt=prompt_text, mix=mix, full_prompt=full_prompt, mix_unread=mix_unread, **values)
+
+
+def check_input(item: RequestInput, value: object) -> Any:
+    """The checked value of one input (InputError saying what is wrong and what is allowed)."""
+    if item.name in _SPECIAL_CHECKS:
+        return _SPECIAL_CHECKS[item.name](value)
+    spec = item.spec
+    if item.kind is bool:
+        return _boolean(item.name, value)
+    if item.kind is int:
+        number = _integer(item.name, value, int(spec.minimum), int(spec.maximum))
+        return _multiple_of(item.name, number, spec.multiple_of) if spec.multiple_of else number
+    if item.kind is float:
+        return _number(item.name, value, float(spec.minimum), float(spec.maximum))
+    return _choice(item.name, value, spec.choices or ())
 
 
 def read_prompt_mix(prompt: str) -> tuple[ColorMix | None, bool, str]:
@@ -127,6 +220,8 @@ def read_prompt_mix(prompt: str) -> tuple[ColorMix | None, bool, str]:
         return mix_from_prompt(prompt), True, ""
     except MixError as error:
         return None, True, str(error)
+
+
 def _integer(name: str, value: object, low: int, high: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         if isinstance(value, float) and value.is_integer():
@@ -146,12 +241,16 @@ def _number(name: str, value: object, low: float, high: float) -> float:
     return float(value)
 
 
-def _size(name: str, value: object) -> int:
-    size = _integer(name, value, SIZE_MIN, SIZE_MAX)
-    if size % SIZE_MULTIPLE:
-        lower = size - size % SIZE_MULTIPLE
-        raise InputError(f"{name} must be a multiple of {SIZE_MULTIPLE}, got {size}: use {lower} or {lower + SIZE_MULTIPLE}")
-    return size
+def _multiple_of(name: str, value: int, step: int) -> int:
+    if value % step:
+        lower = value - value % step
+        raise InputError(f"{name} must be a multiple of {step}, got {value}: use {lower} or {lower + step}")
+    return value
+
+
+def _negative_prompt(value: object) -> str:
+    text = check_plain_text(value if value is not None else "", "negative_prompt", MAX_PROMPT_CHARS).strip()
+    return text or DEFAULT_NEGATIVE_PROMPT
 
 
 def _seed(value: object) -> int:
@@ -181,3 +280,7 @@ def _choice(name: str, value: object, choices: tuple[str, ...]) -> str:
     if text not in choices:
         raise InputError(f"{name} must be one of {', '.join(choices)}, got {value!r}")
     return str(text)
+
+
+# Inputs whose check is more than their type and bounds.
+_SPECIAL_CHECKS = {"negative_prompt": _negative_prompt, "seed": _seed, "output_format": _output_format}

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from rubber_tile.backend import BackendError
 from rubber_tile.catalogue import (
     CatalogueError,
     PreviewRenderer,
@@ -30,7 +31,6 @@ from rubber_tile.catalogue import (
     render_catalogue,
     write_tables,
 )
-from rubber_tile.generator import BackendError
 from rubber_tile.request import SIZE_MAX, SIZE_MIN
 from rubber_tile.sdxl.weight_files import WeightsError
 

@@ -11,7 +11,7 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
-from rubber_tile.deploy import DeployReport, check_deploy
+from rubber_tile_dev.deploy import DeployReport, check_deploy
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
@@ -30,6 +30,8 @@ def folder_sizes(report: DeployReport) -> list[tuple[str, int, int]]:
 def format_report(report: DeployReport) -> str:
     lines = [f"The image will carry {len(report.image_files)} files, {report.image_bytes / 1e9:.2f} GB:"]
     lines += [f"  {size / 1e6:10.1f} MB  {count:5d} files  {name}" for name, count, size in folder_sizes(report)[:12]]
+    left_out = ", ".join(f"{name} ({count} file{'s' if count != 1 else ''})" for name, count in report.left_out)
+    lines.append(f"It leaves out (.dockerignore): {left_out}")
     lines.append(f"setup() will load {len(report.setup_reads)} files:")
     lines += [f"  {path}" for path in report.setup_reads[:12]]
     if len(report.setup_reads) > 12:

@@ -15,44 +15,40 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from rubber_tile.backend import BackendError
 from rubber_tile.errors import InputError
-from rubber_tile.generator import BackendError
-from rubber_tile.request import (
-    DEFAULT_FRAMING,
-    DEFAULT_GRADE,
-    DEFAULT_GUIDANCE,
-    DEFAULT_SIZE,
-    DEFAULT_STEPS,
-    DEFAULT_VIEW,
-    FRAMINGS,
-    GRADES,
-    OUTPUT_FORMATS,
-    VIEWS,
-)
+from rubber_tile.request import OUTPUT_FORMATS, RequestInput, request_inputs
 from rubber_tile.sdxl.weight_files import WeightsError
 
 DEFAULT_OUT = Path("outputs") / "tile.png"
+# Shorter names the command has always taken, beside the inputs' own (--num-inference-steps ...).
+SHORT_OPTIONS = {"num_inference_steps": "--steps", "guidance_scale": "--guidance", "output_format": "--format"}
+
+
+def add_input_option(parser: argparse.ArgumentParser, item: RequestInput) -> None:
+    """One option per prediction input, from TileRequest's table: type, default, bounds and choices."""
+    names = [f"--{item.name.replace('_', '-')}", *([SHORT_OPTIONS[item.name]] if item.name in SHORT_OPTIONS else [])]
+    spec = item.spec
+    help_text = spec.description.replace("%", "%%")
+    if item.kind is bool:
+        parser.add_argument(*names, action=argparse.BooleanOptionalAction, default=item.default, help=help_text)
+        return
+    if item.name == "output_format":  # taken from --out's suffix unless given
+        parser.add_argument(*names, choices=OUTPUT_FORMATS, default=None, help="default: from --out's suffix, which must agree")
+        return
+    default = None if item.name == "seed" else item.default  # make_request draws a random seed
+    if spec.minimum is not None and item.name != "seed":  # the seed's description gives its range
+        help_text += f" ({spec.minimum}..{spec.maximum})"
+    parser.add_argument(*names, type=item.kind, choices=spec.choices, default=default, help=help_text)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("prompt", help="colour mix, e.g. '50%% red, 30%% black, 20%% pearl'")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"output file (default {DEFAULT_OUT})")
-    parser.add_argument("--seed", type=int, default=None, help="seed; omitted or -1 = random")
-    parser.add_argument("--negative-prompt", default="")
-    parser.add_argument("--steps", type=int, default=DEFAULT_STEPS)
-    parser.add_argument("--guidance", type=float, default=DEFAULT_GUIDANCE)
-    parser.add_argument("--width", type=int, default=DEFAULT_SIZE)
-    parser.add_argument("--height", type=int, default=DEFAULT_SIZE)
-    parser.add_argument("--format", choices=OUTPUT_FORMATS, default=None, help="default: from --out's suffix, which must agree")
-    parser.add_argument("--preview", action="store_true", help="the instant procedural preview even if SDXL is loaded")
-    parser.add_argument(
-        "--no-color-lock", dest="color_lock", action="store_false",
-        help="keep the model's colours instead of recolouring granules to the asked shares",
-    )
-    parser.add_argument("--grade", choices=GRADES, default=DEFAULT_GRADE, help="crumb grade of the preview")
-    parser.add_argument("--framing", choices=FRAMINGS, default=DEFAULT_FRAMING, help="preview framing")
-    parser.add_argument("--view", choices=VIEWS, default=DEFAULT_VIEW, help="top view, or a floor laid with the tiles")
+    for item in request_inputs():
+        if item.name != "prompt":
+            add_input_option(parser, item)
     return parser.parse_args(argv)
 
 
@@ -92,7 +88,7 @@ def output_format_for(out: Path, requested: str | None) -> str:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     try:
-        output_format = output_format_for(args.out, args.format)
+        output_format = output_format_for(args.out, args.output_format)
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
@@ -103,21 +99,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         predictor.setup()
         predictor.on_step = StepBar()
-        output = predictor.run(
-            prompt=args.prompt,
-            negative_prompt=args.negative_prompt,
-            seed=args.seed,
-            num_inference_steps=args.steps,
-            guidance_scale=args.guidance,
-            width=args.width,
-            height=args.height,
-            output_format=output_format,
-            preview=args.preview,
-            color_lock=args.color_lock,
-            grade=args.grade,
-            framing=args.framing,
-            view=args.view,
-        )
+        inputs = {item.name: getattr(args, item.name) for item in request_inputs()}
+        output = predictor.run(**(inputs | {"output_format": output_format}))
     except (InputError, WeightsError, BackendError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -14,7 +14,7 @@ import json
 import sys
 from pathlib import Path
 
-from rubber_tile.cog_schema import SCHEMA_PATH, SchemaError, generate_schema, render, schema_differences
+from rubber_tile_dev.cog_schema import SCHEMA_PATH, SchemaError, generate_schema, render, schema_differences
 
 
 def main(argv: list[str] | None = None) -> int:

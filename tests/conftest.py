@@ -29,7 +29,7 @@ def real_embeddings_path() -> Path:
 @pytest.fixture(scope="session")
 def tiny_base_dir(tmp_path_factory) -> Path:
     """A tiny SDXL saved as a diffusers folder (random weights, real classes)."""
-    from rubber_tile.synthetic.tiny_sdxl import build_tiny_sdxl_pipeline
+    from rubber_tile_dev.synthetic.tiny_sdxl import build_tiny_sdxl_pipeline
 
     folder = tmp_path_factory.mktemp("tiny_sdxl") / "sdxl-base"
     build_tiny_sdxl_pipeline().save_pretrained(folder)
@@ -41,7 +41,7 @@ def eden_lora(tmp_path_factory, tiny_base_dir) -> Path:
     """A LoRA for the tiny UNet in the owner's trainer's kohya format."""
     from diffusers import UNet2DConditionModel
 
-    from rubber_tile.synthetic.lora_files import LoraSpec, write_lora
+    from rubber_tile_dev.synthetic.lora_files import LoraSpec, write_lora
 
     unet = UNet2DConditionModel.from_pretrained(tiny_base_dir / "unet")
     return write_lora(unet, tmp_path_factory.mktemp("lora") / "eden_lora.safetensors", LoraSpec())

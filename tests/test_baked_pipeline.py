@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from rubber_tile.sdxl.backend import SdxlTileGenerator
+from rubber_tile.sdxl.backend import SdxlBackend
 from rubber_tile.sdxl.bake import bake
 from rubber_tile.sdxl.paths import BAKE_RECORD_NAME, SdxlWeights, weights_from_env
 from rubber_tile.sdxl.pipeline import MODEL_NAME, assemble_pipeline
@@ -28,7 +28,7 @@ def baked_dir(tmp_path_factory, tiny_base_dir, eden_lora, tiny_embeddings) -> Pa
 
 def _image(pipe, tokens) -> np.ndarray:
     request = tiny_request("60% red, 40% white", seed=3, num_inference_steps=3)
-    return np.asarray(SdxlTileGenerator(pipe, tokens, MODEL_NAME).generate(request).image)
+    return np.asarray(SdxlBackend(pipe, tokens, MODEL_NAME).top_view(request).image)
 
 
 def test_baked_and_runtime_fused_pipelines_give_identical_images(baked_dir, assembled_pipe):

@@ -1,12 +1,12 @@
-"""scripts/bench/benchmark.py's light parts (rubber_tile/bench/): the markdown it writes from given numbers.
+"""scripts/bench/benchmark.py's light parts (rubber_tile_dev/bench/): the markdown it writes from given numbers.
 No timing is asserted."""
 
 from __future__ import annotations
 
-from rubber_tile.bench import cold_start, gpu, report
-from rubber_tile.bench.cold_start import LoadRun, WarmRead
-from rubber_tile.bench.phases import Phase
-from rubber_tile.bench.report import Section, Stamp
+from rubber_tile_dev.bench import cold_start, gpu, report
+from rubber_tile_dev.bench.cold_start import LoadRun, WarmRead
+from rubber_tile_dev.bench.phases import Phase
+from rubber_tile_dev.bench.report import Section, Stamp
 
 STAMP = Stamp(command="python scripts/bench/benchmark.py", machine="test machine", date="2026-01-01 00:00 UTC")
 

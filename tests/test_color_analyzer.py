@@ -13,7 +13,7 @@ from rubber_tile.analyzer import LABEL_BACKGROUND, LABEL_GAP, classify_pixels, f
 from rubber_tile.colors.vocabulary import TILE_COLORS
 from rubber_tile.images import as_rgb_array
 from rubber_tile.mix import parse_color_list
-from rubber_tile.synthetic.palette_tiles import make_tile
+from rubber_tile_dev.synthetic.palette_tiles import make_tile
 from tests.support.scripts import load_script
 
 

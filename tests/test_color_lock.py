@@ -15,16 +15,16 @@ from rubber_tile.colors.palette import load_palette
 from rubber_tile.lock import ColorLockError, LockResult, NoGranulesError, lock_colors
 from rubber_tile.lock import lock as lock_module
 from rubber_tile.lock.recolor import recolor_pixels
-from rubber_tile.metrics import lightness_ssim
 from rubber_tile.mix import ColorMix, MixError, parse_mix
-from rubber_tile.synthetic.granules import granule_image
+from rubber_tile_dev.evaluation.metrics import lightness_ssim
+from rubber_tile_dev.synthetic.granules import granule_image
 
 
 def nearest_colour_shares(rgb: np.ndarray, names: list[str], mask: np.ndarray | None = None) -> dict[str, float]:
     lab = srgb_to_lab(rgb.reshape(-1, 3) if mask is None else rgb[mask])
     distance = ((lab[:, None, :] - load_palette().lab_array(names)[None, :, :]) ** 2).sum(axis=2)
     counts = np.bincount(distance.argmin(axis=1), minlength=len(names))
-    return {name: 100.0 * count / counts.sum() for name, count in zip(names, counts, strict=False)}
+    return {name: 100.0 * count / counts.sum() for name, count in zip(names, counts, strict=True)}
 
 
 @pytest.fixture(scope="module")

@@ -9,9 +9,9 @@ import pytest
 import torch
 from safetensors.torch import save_file
 
-from rubber_tile.deploy import WEIGHT_FILE_BYTES, check_deploy
 from rubber_tile.sdxl.bake import move_sources_aside
 from rubber_tile.sdxl.paths import BAKE_RECORD_NAME, BakeRecord, weights_from_env
+from rubber_tile_dev.deploy import WEIGHT_FILE_BYTES, check_deploy
 from tests.support.scripts import load_script
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent

@@ -10,9 +10,9 @@ import numpy as np
 from PIL import Image
 
 from rubber_tile.colors.palette import load_palette
-from rubber_tile.evaluation.owner_data import mix_from_photo_name
-from rubber_tile.evaluation.palette_fit import face_lab, typical_color
-from rubber_tile.synthetic.palette_tiles import make_tile
+from rubber_tile_dev.evaluation.owner_data import mix_from_photo_name
+from rubber_tile_dev.evaluation.palette_fit import face_lab, typical_color
+from rubber_tile_dev.synthetic.palette_tiles import make_tile
 
 EVAL_SCRIPTS = Path(__file__).resolve().parent.parent / "scripts" / "eval"
 

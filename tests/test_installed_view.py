@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from rubber_tile.preview import installed
-from rubber_tile.preview.installed import floor_points, render_installed, tile_placements
+from rubber_tile import installed
+from rubber_tile.installed import floor_points, render_installed, tile_placements
 
 
 def _textures(count: int, side: int = 96) -> list[Image.Image]:

@@ -13,7 +13,7 @@ from safetensors.torch import load_file, save_file
 from rubber_tile.sdxl.lora import fuse_lora_file
 from rubber_tile.sdxl.paths import SdxlWeights
 from rubber_tile.sdxl.pipeline import load_base_pipeline
-from rubber_tile.synthetic.lora_files import LoraSpec, expected_delta, write_lora
+from rubber_tile_dev.synthetic.lora_files import LoraSpec, expected_delta, write_lora
 
 LORA_SCALE = 0.7
 _TARGET = re.compile(r"\.(to_k|to_q|to_v|to_out\.0|conv2)$")

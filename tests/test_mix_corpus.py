@@ -47,18 +47,19 @@ def test_every_refusal_speaks_the_customers_language(category: str, text: str, e
 
 
 def test_a_rounded_sum_is_scaled_to_100_and_said_so_in_the_log_and_metadata(caplog) -> None:
-    from rubber_tile.preview.backend import PreviewTileGenerator
+    from rubber_tile.generator import TileGenerator
+    from rubber_tile.preview.backend import PreviewBackend
     from rubber_tile.request import make_request
 
     caplog.set_level("INFO")
     request = make_request("33% red, 33% blue, 33% white", seed=1, width=512, height=512)
     assert request.mix.total == 99.0 and sum(request.mix.normalized.values()) == pytest.approx(100.0)
     assert "the shares added up to 99%; scaled to 100%" in caplog.text
-    tile = PreviewTileGenerator().generate(request)
+    tile = TileGenerator(PreviewBackend()).generate(request)
     assert tile.metadata["mix_note"] == "the shares added up to 99%; scaled to 100%"
     assert (
         "mix_note"
-        not in PreviewTileGenerator()
+        not in TileGenerator(PreviewBackend())
         .generate(make_request("50% red, 50% blue", seed=1, width=512, height=512))
         .metadata
     )

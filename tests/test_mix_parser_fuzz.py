@@ -55,7 +55,7 @@ def mix_like_items(draw) -> str:
 def mix_like_texts(draw) -> str:
     items = draw(st.lists(mix_like_items(), min_size=0, max_size=MAX_COLORS + 2))
     separators = draw(st.lists(st.sampled_from(SEPARATORS), min_size=len(items), max_size=len(items)))
-    text = "".join(item + separator for item, separator in zip(items, separators, strict=False))[: -1 or None]
+    text = "".join(item + separator for item, separator in zip(items, separators, strict=True))[: -1 or None]
     return draw(st.sampled_from([text, text.upper(), f"  {text}  ", text.replace(" ", "\t")]))
 
 
@@ -65,12 +65,12 @@ def valid_mixes(draw) -> tuple[list[tuple[str, int]], str]:
     count = draw(st.integers(min_value=1, max_value=MAX_COLORS))
     colors = draw(st.lists(st.sampled_from(TILE_COLORS), min_size=count, max_size=count, unique_by=lambda c: c.name))
     cuts = sorted(draw(st.lists(st.integers(1, 99), min_size=count - 1, max_size=count - 1, unique=True)))
-    shares = [b - a for a, b in zip([0, *cuts], [*cuts, 100], strict=False)]
+    shares = [b - a for a, b in zip([0, *cuts], [*cuts, 100], strict=True)]
     spelled = [draw(st.sampled_from([c.name, c.code, c.name.upper(), *c.aliases])) for c in colors]
     order_share_first = draw(st.booleans())
-    items = [f"{share}% {name}" if order_share_first else f"{name} {share}%" for name, share in zip(spelled, shares, strict=False)]
+    items = [f"{share}% {name}" if order_share_first else f"{name} {share}%" for name, share in zip(spelled, shares, strict=True)]
     separator = draw(st.sampled_from([", ", "; ", " + ", "\n"]))
-    return [(c.name, share) for c, share in zip(colors, shares, strict=False)], separator.join(items)
+    return [(c.name, share) for c, share in zip(colors, shares, strict=True)], separator.join(items)
 
 
 @st.composite

@@ -1,4 +1,4 @@
-"""The bundled schema (.cog/openapi_schema.json) states exactly what run() and rubber_tile.request accept."""
+"""The bundled schema (.cog/openapi_schema.json) states exactly what run() and TileRequest's table accept."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import json
 import pytest
 
 from predict import Predictor
-from rubber_tile import cog_schema as schema_writer
 from rubber_tile import request as tile_request
+from rubber_tile_dev import cog_schema as schema_writer
 from tests.support.scripts import load_script
 
 
@@ -84,46 +84,35 @@ def test_run_annotations_are_real_types():
     assert parameters["prompt"].annotation is str and parameters["seed"].annotation is int
 
 
-def test_defaults_and_bounds_match_the_request_checks(committed_schema, input_properties):
-    expected = {
-        "num_inference_steps": (tile_request.DEFAULT_STEPS, tile_request.STEPS_MIN, tile_request.STEPS_MAX),
-        "guidance_scale": (tile_request.DEFAULT_GUIDANCE, tile_request.GUIDANCE_MIN, tile_request.GUIDANCE_MAX),
-        "width": (tile_request.DEFAULT_SIZE, tile_request.SIZE_MIN, tile_request.SIZE_MAX),
-        "height": (tile_request.DEFAULT_SIZE, tile_request.SIZE_MIN, tile_request.SIZE_MAX),
-        "seed": (tile_request.RANDOM_SEED, tile_request.RANDOM_SEED, tile_request.SEED_MAX),
-    }
-    for name, (default, low, high) in expected.items():
-        prop = input_properties[name]
-        assert (prop["default"], prop["minimum"], prop["maximum"]) == (default, low, high), name
-    output_format = committed_schema["components"]["schemas"]["output_format"]
-    assert output_format["enum"] == list(tile_request.OUTPUT_FORMATS)
-    assert input_properties["output_format"]["default"] == tile_request.DEFAULT_OUTPUT_FORMAT
-    assert input_properties["preview"] == {**input_properties["preview"], "type": "boolean", "default": False}
+def test_every_input_states_what_the_request_table_states(committed_schema, input_properties):
+    # predict.py repeats TileRequest's table as literals (cog build reads them statically): nothing may drift.
+    schemas = committed_schema["components"]["schemas"]
+    table = tile_request.request_inputs()
+    assert list(input_properties) == [item.name for item in table]
+    for item in table:
+        prop = input_properties[item.name]
+        assert prop["description"] == item.spec.description, item.name
+        assert ("default" not in prop) if item.required else (prop["default"] == item.default), item.name
+        assert (prop.get("minimum"), prop.get("maximum")) == (item.spec.minimum, item.spec.maximum), item.name
+        choices = schemas[item.name]["enum"] if item.spec.choices else None
+        assert choices == (list(item.spec.choices) if item.spec.choices else None), item.name
+    assert input_properties["output_format"]["default"] == "png" and input_properties["preview"]["default"] is False
 
 
 def test_types_follow_the_annotations(input_properties, committed_schema):
+    json_types = {int: "integer", float: "number", bool: "boolean", str: "string"}
     types = {name: prop.get("type") for name, prop in input_properties.items()}
+    # An input with choices is an allOf reference to its enumeration, with no type of its own.
     assert types == {
-        "prompt": "string",
-        "negative_prompt": "string",
-        "seed": "integer",
-        "num_inference_steps": "integer",
-        "guidance_scale": "number",
-        "width": "integer",
-        "height": "integer",
-        "output_format": None,  # an allOf reference to the enumeration
-        "preview": "boolean",
-        "color_lock": "boolean",
-        "grade": None,
-        "framing": None,
-        "view": None,
+        item.name: None if item.spec.choices else json_types[item.kind] for item in tile_request.request_inputs()
     }
+    assert types["seed"] == "integer" and types["guidance_scale"] == "number" and types["grade"] is None
     assert committed_schema["components"]["schemas"]["Output"] == {"title": "Output", "type": "string", "format": "uri"}
 
 
 PREDICTOR_TEMPLATE = '''
 from cog import BaseRunner, Input, Path
-from rubber_tile.request import DEFAULT_STEPS, OUTPUT_FORMATS
+from rubber_tile.request import OUTPUT_FORMATS, SEED_MAX
 
 class Predictor(BaseRunner):
     def run(self, prompt: str = Input(description="p"), value: int = {value}) -> Path:
@@ -134,11 +123,11 @@ class Predictor(BaseRunner):
 @pytest.mark.parametrize(
     "value, message",
     [
-        ("Input(default=DEFAULT_STEPS)", r"not a literal"),
-        ("Input(default=20, ge=STEPS_MIN)", r"not a literal"),
+        ("Input(default=SEED_MAX)", r"not a literal"),
+        ("Input(default=20, ge=SEED_MAX)", r"not a literal"),
         ('Input(description="one " "two")', r"one plain string literal"),
         ('Input(description="tab\\there")', r"one plain string literal"),
-        ('Input(description=f"{DEFAULT_STEPS}")', r"not a literal"),
+        ('Input(description=f"{SEED_MAX}")', r"not a literal"),
         ("Input(default=1, choices=list(OUTPUT_FORMATS))", r"not a literal"),
         ("Input(default=1, choices=(1, 2))", r"list literal"),
         ('Input(default=1, ge="1")', r"number literal"),

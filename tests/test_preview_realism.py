@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rubber_tile.evaluation.realism import (
+from rubber_tile.mix import ColorMix
+from rubber_tile_dev.evaluation.realism import (
     FEATURE_NAMES,
     PatchSet,
     as_photographed,
@@ -14,7 +15,6 @@ from rubber_tile.evaluation.realism import (
     real_halves,
     two_sample_accuracy,
 )
-from rubber_tile.mix import ColorMix
 
 pytest.importorskip("sklearn", reason="scikit-learn (requirements-dev.txt) runs the two-sample test")
 

@@ -341,14 +341,14 @@ def test_slopes_at_a_granule_edge_are_each_granules_own() -> None:
 
 
 def test_a_kept_layout_gives_the_same_image_as_a_fresh_one_and_cannot_be_changed() -> None:
-    from rubber_tile.preview import render as render_module
+    from rubber_tile.preview.render import forget_kept_layouts, tile_geometry
 
     settings = RenderSettings(size=SMALL, seed=21)
-    render_module._geometry_cache.clear()
+    forget_kept_layouts()
     fresh = render_layers(ColorMix(MIX3), settings)
-    again = render_layers(ColorMix(MIX4), settings)  # same layout, another mix: from the cache
-    assert settings in render_module._geometry_cache and len(render_module._geometry_cache) == 1
-    render_module._geometry_cache.clear()
+    assert tile_geometry(settings) is tile_geometry(settings)  # kept, not made again
+    again = render_layers(ColorMix(MIX4), settings)  # same layout, another mix: the kept one
+    forget_kept_layouts()
     uncached = render_layers(ColorMix(MIX4), settings)
     np.testing.assert_array_equal(np.asarray(again.image), np.asarray(uncached.image))
     np.testing.assert_array_equal(fresh.labels, uncached.labels)

@@ -15,7 +15,7 @@ from prompt_builder import (
     parse_mix,
 )
 from rubber_tile.colors.vocabulary import COLOR_NAMES, TILE_COLORS
-from rubber_tile.synthetic.tiny_sdxl import build_clip_tokenizer
+from rubber_tile_dev.synthetic.tiny_sdxl import build_clip_tokenizer
 
 ORIGINAL_PROMPT = (
     "ohwx_rubber_tile <s0><s1>, 50% red, 30% black, 20% pearl, "

@@ -19,9 +19,15 @@ from rubber_tile.sdxl.paths import SdxlWeights
 from rubber_tile.sdxl.pipeline import assemble_pipeline, configure_sampler, load_base_pipeline
 from rubber_tile.sdxl.textual_inversion import load_textual_inversion
 from rubber_tile.sdxl.weight_files import WeightsError
-from rubber_tile.synthetic.lora_files import EDEN_TARGET_MODULES, LoraSpec, expected_delta, to_eden_kohya, write_lora
-from rubber_tile.synthetic.sdxl_architecture import build_sdxl_unet
-from rubber_tile.synthetic.tiny_sdxl import TinySdxlSpec, build_tiny_sdxl_pipeline
+from rubber_tile_dev.synthetic.lora_files import (
+    EDEN_TARGET_MODULES,
+    LoraSpec,
+    expected_delta,
+    to_eden_kohya,
+    write_lora,
+)
+from rubber_tile_dev.synthetic.sdxl_architecture import build_sdxl_unet
+from rubber_tile_dev.synthetic.tiny_sdxl import TinySdxlSpec, build_tiny_sdxl_pipeline
 
 CPU = torch.device("cpu")
 LORA_SCALE = 0.7

@@ -29,8 +29,8 @@ from diffusers.loaders.single_file_utils import (
 from safetensors.torch import load_file
 from transformers import CLIPTextConfig, CLIPTextModel, CLIPTextModelWithProjection
 
-from rubber_tile.synthetic.sdxl_architecture import CLIP_G_CONFIG, CLIP_L_CONFIG, SDXL_VAE_CONFIG, build_sdxl_unet
-from rubber_tile.synthetic.tiny_sdxl import TinySdxlSpec, build_tiny_sdxl_pipeline
+from rubber_tile_dev.synthetic.sdxl_architecture import CLIP_G_CONFIG, CLIP_L_CONFIG, SDXL_VAE_CONFIG, build_sdxl_unet
+from rubber_tile_dev.synthetic.tiny_sdxl import TinySdxlSpec, build_tiny_sdxl_pipeline
 from tests.support.sdxl_single_file import (
     CLIP_L_PREFIX,
     OPEN_CLIP_PREFIX,
@@ -212,7 +212,7 @@ def test_setup_path_loads_a_single_file_base_then_fuses_lora_and_embeddings(case
 
     from rubber_tile.sdxl.paths import SdxlWeights
     from rubber_tile.sdxl.pipeline import assemble_pipeline
-    from rubber_tile.synthetic.lora_files import LoraSpec, expected_delta, write_lora
+    from rubber_tile_dev.synthetic.lora_files import LoraSpec, expected_delta, write_lora
 
     lora_path = write_lora(copy.deepcopy(case.pipe.unet), tmp_path / "lora.safetensors", LoraSpec(seed=5))
     embeddings = tmp_path / "ti.safetensors"

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from rubber_tile.cog_server import (
+from rubber_tile_dev.cog_server import (
     CogServer,
     WebhookReceiver,
     coglet_unavailable_reason,

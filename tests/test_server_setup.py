@@ -1,6 +1,8 @@
-"""The real Cog server with broken weights: setup fails, and /health-check says which file and the fix.
+"""Broken weights: setup() fails naming the file and the fix, and the real Cog server shows it in /health-check.
 
-One short-lived server per broken weight file (`pytest -m server` runs these with the other server tests).
+Each kind of broken file is checked in this process (setup() is what reads them); one real server,
+given the worst of them (a pickle offered as weights, which its worker must never unpickle), shows
+what only a server can: SETUP_FAILED with the message, 503 for predictions, nothing left running.
 """
 
 from __future__ import annotations
@@ -11,19 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from rubber_tile.cog_server import CogServer, coglet_unavailable_reason, group_processes
-
-pytestmark = pytest.mark.server
+from rubber_tile.generator import load_generator
+from rubber_tile.sdxl.weight_files import WeightsError
+from rubber_tile_dev.cog_server import CogServer, coglet_unavailable_reason, group_processes
 
 MIX = "50% red, 30% black, 20% pearl"
-
-
-@pytest.fixture(scope="module", autouse=True)
-def coglet_runs_here() -> None:
-    reason = coglet_unavailable_reason()
-    if reason:
-        pytest.skip(reason)
-
 
 
 class RunsCodeWhenUnpickled:
@@ -87,30 +81,10 @@ def _weight_faults(folder: Path, eden_lora: Path, marker: Path) -> dict[str, tup
 
 
 @pytest.fixture(scope="module")
-def never_unpickled_marker(tmp_path_factory) -> Path:
-    return tmp_path_factory.mktemp("marker") / "unpickled"
-
-
-@pytest.fixture(scope="module")
-def setup_failures(tmp_path_factory, tiny_weights_env, eden_lora, never_unpickled_marker) -> dict[str, tuple]:
-    """Every broken-weights server started at once (setup is mostly imports), then each health-check read."""
+def broken_weights(tmp_path_factory, eden_lora) -> tuple[dict[str, tuple[str, Path, list[str]]], Path]:
     folder = tmp_path_factory.mktemp("broken_weights")
-    faults = _weight_faults(folder, eden_lora, never_unpickled_marker)
-    servers: dict[str, CogServer] = {}
-    results: dict[str, tuple] = {}
-    try:
-        for index, (fault, (variable, path, _)) in enumerate(faults.items()):
-            env = tiny_weights_env | {"TILE_BACKEND": "sdxl", variable: str(path)}
-            servers[fault] = CogServer(folder / f"server{index}.log", env).start()
-        for fault, server in servers.items():
-            health = server.wait_for_status("READY", "SETUP_FAILED")
-            prediction = server.predict({"prompt": MIX}, timeout=30)
-            results[fault] = (health, prediction, faults[fault])
-    finally:
-        for server in servers.values():
-            server.stop()
-    results["left running after stop"] = [pid for s in servers.values() for pid in group_processes(s.group_id)]
-    return results
+    marker = folder / "unpickled"
+    return _weight_faults(folder, eden_lora, marker), marker
 
 
 FAULTS = [
@@ -124,20 +98,38 @@ FAULTS = [
 
 
 @pytest.mark.parametrize("fault", FAULTS)
-def test_broken_weights_fail_setup_with_the_file_and_the_fix_in_health_check(setup_failures, fault):
-    health, prediction, (variable, path, patterns) = setup_failures[fault]
+def test_broken_weights_fail_setup_with_the_file_and_the_fix(broken_weights, tiny_weights_env, fault):
+    faults, marker = broken_weights
+    variable, path, patterns = faults[fault]
+    with pytest.raises(WeightsError) as raised:
+        load_generator(tiny_weights_env | {"TILE_BACKEND": "sdxl", variable: str(path)})
+    message = str(raised.value)
+    assert str(path) in message
+    for pattern in patterns:
+        assert re.search(pattern, message), f"{pattern!r} not in {message!r}"
+    assert not marker.exists()  # the pickle was refused without being unpickled
+
+
+@pytest.mark.server
+def test_the_cog_server_reports_a_failed_setup_refuses_predictions_and_stops_cleanly(
+    broken_weights, tiny_weights_env, tmp_path
+):
+    if reason := coglet_unavailable_reason():
+        pytest.skip(reason)
+    faults, marker = broken_weights
+    variable, path, patterns = faults["pickle offered as weights"]
+    server = CogServer(tmp_path / "server.log", tiny_weights_env | {"TILE_BACKEND": "sdxl", variable: str(path)})
+    try:
+        server.start()
+        health = server.wait_for_status("READY", "SETUP_FAILED")
+        prediction = server.predict({"prompt": MIX}, timeout=30)
+    finally:
+        server.stop()
     assert health["status"] == "SETUP_FAILED" and health["setup"]["status"] == "failed"
     message = health["setup"]["logs"]
     assert "WeightsError" in message and str(path) in message
     for pattern in patterns:
         assert re.search(pattern, message), f"{pattern!r} not in {message!r}"
     assert prediction.status == 503, prediction.text  # coglet refuses predictions after a failed setup
-
-
-def test_the_pickle_was_refused_without_being_unpickled(setup_failures, never_unpickled_marker):
-    assert "pickle offered as weights" in setup_failures
-    assert not never_unpickled_marker.exists()
-
-
-def test_stopped_servers_leave_no_process_behind(setup_failures):
-    assert setup_failures["left running after stop"] == []
+    assert not marker.exists()  # nor did the server's worker unpickle it
+    assert list(group_processes(server.group_id)) == []

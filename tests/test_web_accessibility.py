@@ -8,7 +8,7 @@ import pytest
 from tests.support.web_pages import DESKTOP, PHONE, OpenPage, browser, web_app  # noqa: F401
 from tests.test_web_page_states import RenderStub, order
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.browser, pytest.mark.server, pytest.mark.slow]
 BLOCKING = ("serious", "critical")
 
 

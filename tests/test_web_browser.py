@@ -10,11 +10,11 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from rubber_tile.cog_server import CogServer, coglet_unavailable_reason
-from rubber_tile.web.process import WebAppProcess
+from rubber_tile_dev.cog_server import CogServer, coglet_unavailable_reason
+from rubber_tile_dev.web_process import WebAppProcess
 from tests.support.web_pages import DESKTOP, PHONE, OpenPage, browser, share_numbers, wait_for_mix  # noqa: F401
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.browser, pytest.mark.server, pytest.mark.slow]
 RENDER_TIMEOUT_MS = 90_000
 CANVAS_PIXELS_JS = "() => Array.from(document.getElementById('preview-canvas').getContext('2d').getImageData(0, 0, 512, 512).data.filter((_, i) => i % 97 === 0)).join(',')"
 

@@ -74,6 +74,8 @@ def test_a_bad_layout_query_is_refused_with_a_message(client) -> None:
     assert client.get("/api/preview/layout", params={"seed": -1}).status_code == 422
 
 
+@pytest.mark.browser
+@pytest.mark.server
 @pytest.mark.slow
 def test_the_browser_draws_the_servers_picture_with_the_same_shares(browser, web_app) -> None:  # noqa: F811
     tab = OpenPage(browser, web_app.url, PHONE)

@@ -12,7 +12,7 @@ from PIL import Image
 
 from tests.support.web_pages import DESKTOP, PHONE, OpenPage, browser, share_numbers, web_app  # noqa: F401
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.browser, pytest.mark.server, pytest.mark.slow]
 MIX = "seed=3&mix=50%25+red%2C+30%25+black%2C+20%25+pearl"
 
 

@@ -183,7 +183,7 @@ def _find_present_colors(
     counts = np.bincount(bins[pixels], minlength=BIN_COUNT)
     occupied = np.flatnonzero(counts)
     first = fit_fixed_weights(palette_bin_log_likelihood(palette)[occupied], counts[occupied].astype(np.float64))
-    candidates = tuple(name for name, w in zip(palette.names, first, strict=False) if w >= _CANDIDATE_SHARE)
+    candidates = tuple(name for name, w in zip(palette.names, first, strict=True) if w >= _CANDIDATE_SHARE)
     if not candidates:
         candidates = (palette.names[int(np.argmax(first))],)
     sparse = _fit_colors(
@@ -261,10 +261,10 @@ def _analyse(
 def _shares(segmentation: _Segmentation, names: tuple[str, ...], fit: MixtureFit) -> ColorShares:
     face_pixels = int(segmentation.face.sum())
     return ColorShares(
-        shares={name: float(100.0 * w) for name, w in zip(names, fit.weights, strict=False)},
+        shares={name: float(100.0 * w) for name, w in zip(names, fit.weights, strict=True)},
         face_fraction=face_pixels / segmentation.face.size,
         gap_fraction=1.0 - int(segmentation.counts.sum()) / face_pixels,
-        shifts={name: (float(s[0]), float(s[1]), float(s[2])) for name, s in zip(names, fit.shifts, strict=False)},
+        shifts={name: (float(s[0]), float(s[1]), float(s[2])) for name, s in zip(names, fit.shifts, strict=True)},
     )
 
 

@@ -121,4 +121,4 @@ def invented_colors(present: Mapping[str, float], asked: tuple[str, ...], palett
     asked_lab = palette_lab[[palette.names.index(name) for name in asked]]
     candidate_lab = palette_lab[[palette.names.index(name) for name in candidates]]
     far = shading_distance(candidate_lab, asked_lab).min(axis=1) > _INVENTED_MIN_DISTANCE
-    return tuple(name for name, keep in zip(candidates, far, strict=False) if keep)
+    return tuple(name for name, keep in zip(candidates, far, strict=True) if keep)

@@ -26,7 +26,7 @@ from .appearance import Appearance, appearance, color_references, invented_color
 from .errors import NoGranulesError
 from .granules import WORK_SIDE, Granules, find_granules
 from .recolor import HALO_WIDTH_PX, redraw_granules, redrawn_granules, remove_halos
-from .selection import granule_layout, reassign
+from .selection import granule_cells, reassign
 
 # The lock has done its job when every colour is this close to the mix (percentage points of
 # the granule area, as the analyzer measures it).
@@ -142,7 +142,7 @@ def _read_scene(rgb: np.ndarray, names: tuple[str, ...], palette: Palette) -> _S
     classes = np.where(pixel_labels.labels >= 0, class_index[np.maximum(pixel_labels.labels, 0)], -1)
     granules = find_granules(rgb, classes)
     # Unasked colours, judged against the asked colours as the analyzer fitted them here.
-    fitted = np.array([palette_lab[i] + np.array(before.shifts[name]) for i, name in zip(asked_index, names, strict=False)])
+    fitted = np.array([palette_lab[i] + np.array(before.shifts[name]) for i, name in zip(asked_index, names, strict=True)])
     unasked = unasked_granule_colors(granules.mean_lab, asked_index, fitted, palette_lab)
     unasked[0] = -1
     color = np.where(unasked >= 0, unasked, granules.color)
@@ -166,8 +166,8 @@ def lock_colors(image: object, mix: ColorMix, *, palette: Palette | None = None)
     granules, palette_size = scene.granules, len(palette.names)
     area = area_by_color(granules, granules.color, palette_size)
     total = area.sum()
-    want = {int(i): asked[name] / 100.0 for i, name in zip(scene.asked_index, scene.names, strict=False)}
-    layout = granule_layout(granules, rgb.shape[:2])
+    want = {int(i): asked[name] / 100.0 for i, name in zip(scene.asked_index, scene.names, strict=True)}
+    cells = granule_cells(granules, rgb.shape[:2])
     # Checking every other pixel of a large image measures the same shares in a quarter of the time.
     step = max(1, min(rgb.shape[:2]) // WORK_SIDE)
 
@@ -179,7 +179,7 @@ def lock_colors(image: object, mix: ColorMix, *, palette: Palette | None = None)
     shares_after = dict(scene.before.shares)
     rounds = 0
     for round_number in range(1, _MAX_ROUNDS + 1):
-        new_color = reassign(color, granules, layout, change, want)
+        new_color = reassign(color, granules, cells, change, want)
         changed = np.union1d(np.flatnonzero(new_color != color), pending)
         pending = pending[:0]
         if changed.size == 0:
@@ -193,7 +193,7 @@ def lock_colors(image: object, mix: ColorMix, *, palette: Palette | None = None)
         errors = {name: shares_after[name] - asked[name] for name in scene.names}
         if max(abs(e) for e in errors.values()) <= _ROUND_TOLERANCE_PP:
             break
-        change = {int(i): -errors[name] / 100.0 * total for i, name in zip(scene.asked_index, scene.names, strict=False)}
+        change = {int(i): -errors[name] / 100.0 * total for i, name in zip(scene.asked_index, scene.names, strict=True)}
 
     return LockResult(
         image=Image.fromarray(out),

@@ -78,6 +78,10 @@ class ColorMix(Mapping[str, float]):
     def __hash__(self) -> int:
         return hash(tuple(self._percent.items()))
 
+    def __reduce__(self) -> tuple[type[ColorMix], tuple[tuple[tuple[str, float], ...]]]:
+        # Pickled as its shares (the web app sends requests to its preview workers), checked again on the way in.
+        return (ColorMix, (tuple(self._percent.items()),))
+
     @property
     def colors(self) -> tuple[str, ...]:
         return tuple(self._percent)

@@ -1,23 +1,22 @@
-"""The preview backend: the procedural renderer behind the generator interface.
+"""The preview backend: the procedural renderer behind the backend interface (backend.py).
 
-The request's grade and framing go to the renderer; view `installed` renders INSTALLED_TEXTURES
-top views of one tile face (new seeds) at the floor's scale and lays them as a floor
-(installed.py). The image's metadata says which view, grade and framing made it.
+The request's grade and framing go to the renderer. For the installed view it renders
+INSTALLED_TEXTURES top views of one whole tile face (new seeds) at the floor's scale, which
+installed.py lays as a floor. The image's metadata says which view, grade and framing made it.
 """
 
 from __future__ import annotations
 
 from PIL import Image
 
-from ..generator import ProgressCallback, TileImage, common_metadata, note_unused_inputs
+from ..backend import FloorTextures, ProgressCallback, TileImage, common_metadata, note_unused_inputs
+from ..installed import INSTALLED_TILE_MM
 from ..mix import ColorMix
 from ..request import TileRequest
-from .installed import render_installed
 from .render import render_layers, render_tile
 from .settings import FULL_FRAME_FIELD_SHARE, MAX_SIZE, MIN_SIZE, RenderSettings
 
 PREVIEW_MODEL_NAME = "preview renderer"
-INSTALLED_TILE_MM = 500.0
 # Top views an installed floor is laid from, and their size in px (one spans a whole tile: a
 # near tile covers about this many pixels of a 1024 px picture).
 INSTALLED_TEXTURES = 2
@@ -30,22 +29,22 @@ def installed_textures(mix: ColorMix, grade: str, seed: int, count: int = INSTAL
     # A full frame shows FULL_FRAME_FIELD_SHARE of its tile: ask for a tile that much larger.
     tile_mm = INSTALLED_TILE_MM / FULL_FRAME_FIELD_SHARE
     return [
-        render_layers(mix, RenderSettings(size=INSTALLED_TEXTURE_PX, seed=(seed + 7919 * k) % SEED_LIMIT, grade=grade, tile_mm=tile_mm)).image
+        render_layers(
+            mix,
+            RenderSettings(size=INSTALLED_TEXTURE_PX, seed=(seed + 7919 * k) % SEED_LIMIT, grade=grade, tile_mm=tile_mm),
+        ).image
         for k in range(1, count + 1)
     ]
 
 
-def render_request(request: TileRequest, mix: ColorMix) -> Image.Image:
-    """The picture the request asks for: a top view in its framing, or the installed floor."""
-    if request.view == "installed":
-        textures = installed_textures(mix, request.grade, request.seed)
-        return render_installed(textures, width=request.width, height=request.height, seed=request.seed, tile_mm=INSTALLED_TILE_MM)
+def render_top_view(request: TileRequest, mix: ColorMix) -> Image.Image:
+    """The top view the request asks for, in its framing, cut to its width and height."""
     side = min(MAX_SIZE, max(MIN_SIZE, request.width, request.height))
     crop = None if request.width == request.height else (request.width, request.height)
     return render_tile(mix, size=side, seed=request.seed, framing=request.framing, grade=request.grade, crop=crop)
 
 
-class PreviewTileGenerator:
+class PreviewBackend:
     """The procedural renderer: the exact mix, in milliseconds, with no model weights."""
 
     backend = "preview"
@@ -53,18 +52,24 @@ class PreviewTileGenerator:
     def __init__(self, reason: str = "") -> None:
         self.reason = reason
 
-    def generate(self, request: TileRequest, on_step: ProgressCallback | None = None) -> TileImage:
-        mix = request.require_mix("the preview")
-        image = render_request(request, mix)
+    def top_view(self, request: TileRequest, on_step: ProgressCallback | None = None) -> TileImage:
+        image = render_top_view(request, request.require_mix("the preview"))
         if on_step is not None:
             on_step(1, 1)
-        metadata = common_metadata(request, self.backend, PREVIEW_MODEL_NAME, mix.describe())
+        return TileImage(image, self.metadata(request))
+
+    def floor_textures(self, request: TileRequest, on_step: ProgressCallback | None = None) -> FloorTextures:
+        textures = installed_textures(request.require_mix("the preview"), request.grade, request.seed)
+        if on_step is not None:
+            on_step(1, 1)
+        return FloorTextures(tuple(textures), self.metadata(request))
+
+    def metadata(self, request: TileRequest) -> dict[str, str]:
+        metadata = common_metadata(request, self.backend, PREVIEW_MODEL_NAME, request.require_mix("the preview").describe())
         metadata["view"] = request.view
         metadata["grade"] = request.grade
         metadata["framing"] = request.framing
-        if request.view == "installed":
-            metadata["installed_tile_mm"] = f"{INSTALLED_TILE_MM:g}"
         note_unused_inputs(request, self.backend, metadata)
         if self.reason:
             metadata["backend_reason"] = self.reason
-        return TileImage(image, metadata)
+        return metadata

@@ -125,6 +125,12 @@ def tile_geometry(settings: RenderSettings) -> TileGeometry:
     return geometry
 
 
+def forget_kept_layouts() -> None:
+    """Drop every kept layout (their memory is freed; the next render of each makes it again)."""
+    with _geometry_lock:
+        _geometry_cache.clear()
+
+
 def _geometry_bytes(geometry: TileGeometry) -> int:
     arrays = [
         geometry.background,

@@ -1,5 +1,7 @@
 """What a preview render depends on besides the mix: size, seed, framing, grade, and the scale in mm.
 
+The grades (sieve sizes) and framings are the request's choices (request.py).
+
 Scale: grades are sieve sizes in mm; granules lie one to a grid cell GRANULE_CELL_FACTOR times
 the grade's mean sieve size wide (so a visible granule is about that wide).
 `RenderSettings.tile_mm` (default 140 mm) is the tile face width the owner's photos show (a 500 mm
@@ -11,31 +13,12 @@ docs/preview_quality.md has the calibration against the photos and the SDXL outp
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
-from types import MappingProxyType
+
+from ..request import FRAMINGS, GRADES
 
 MIN_SIZE = 256
 MAX_SIZE = 2048
-FRAMINGS = ("full_frame", "product_photo")
-
-
-@dataclass(frozen=True)
-class GranuleGrade:
-    """A crumb grade: granules pass a sieve between min_mm and max_mm."""
-
-    name: str
-    min_mm: float
-    max_mm: float
-
-
-GRADES: Mapping[str, GranuleGrade] = MappingProxyType(
-    {
-        "fine": GranuleGrade("fine", 1.0, 3.0),
-        "standard": GranuleGrade("standard", 2.0, 4.0),
-        "coarse": GranuleGrade("coarse", 3.0, 5.0),
-    }
-)
 
 # Grid cell (one granule each) / mean sieve size of the grade. Calibrated so that granule patches
 # at the standard grade match the owner's photos at their scale (scripts/eval/evaluate_preview.py).

@@ -1,6 +1,7 @@
 """The SDXL backend: prepare prompt -> sample -> decode -> colour lock -> metadata.
 
 The pipeline comes in assembled (sdxl/pipeline.py); this module only runs it for one request.
+For the installed view it tiles its one close-up into whole-tile textures (installed.py lays them).
 """
 
 from __future__ import annotations
@@ -9,7 +10,9 @@ import logging
 from collections import OrderedDict
 from collections.abc import Mapping
 
-from ..generator import ProgressCallback, TileImage, common_metadata, note_unused_inputs
+from ..backend import FloorTextures, ProgressCallback, TileImage, common_metadata, note_unused_inputs
+from ..installed import INSTALLED_TILE_MM, mosaic_textures
+from ..lock import NoGranulesError, lock_colors
 from ..prompt import check_prompt_length, prompt_for_mix
 from ..request import TileRequest
 
@@ -17,13 +20,17 @@ log = logging.getLogger(__name__)
 
 PROMPT_CACHE_SIZE = 64
 SAMPLER_NAME = "DPM++ 2M Karras"
+# How much tile face (mm) one SDXL image shows: its granules look as large as in a close-up of 0.87 of
+# the 140 mm face the owner's photos show (docs/preview_quality.md, Scale).
+IMAGE_FIELD_MM = 140.0 * 0.87
+FLOOR_TEXTURES = 3
 
 
 class GpuMemoryError(RuntimeError):
     """The GPU ran out of memory for this request; memory was freed and the next one can run."""
 
 
-class SdxlTileGenerator:
+class SdxlBackend:
     """SDXL + fused LoRA + textual inversion, sampled with DPM++ 2M Karras."""
 
     backend = "sdxl"
@@ -53,20 +60,24 @@ class SdxlTileGenerator:
         return embeddings
 
     def prepare_prompts(self, request: TileRequest) -> tuple[str, str]:
-        """The internal prompt and negative prompt, refused if CLIP would cut either short."""
-        prompt = request.prompt if request.full_prompt else prompt_for_mix(request.require_mix("a prompt"), self.ti_tokens)
+        """The model prompt (the customer's full prompt as sent, else the mix expanded as in training) and
+        the negative prompt, refused if CLIP would cut either short."""
+        if request.full_prompt:
+            model_prompt = request.prompt
+        else:
+            model_prompt = prompt_for_mix(request.require_mix("a prompt"), self.ti_tokens)
         for tokenizer in (self.pipe.tokenizer, self.pipe.tokenizer_2):
-            check_prompt_length(prompt, tokenizer, "prompt")
+            check_prompt_length(model_prompt, tokenizer, "prompt")
             check_prompt_length(request.negative_prompt, tokenizer, "negative_prompt")
-        return prompt, request.negative_prompt
+        return model_prompt, request.negative_prompt
 
-    def generate(self, request: TileRequest, on_step: ProgressCallback | None = None) -> TileImage:
+    def top_view(self, request: TileRequest, on_step: ProgressCallback | None = None) -> TileImage:
         # 1. Prompts, refused before any GPU work if CLIP would cut them.
-        prompt, negative_prompt = self.prepare_prompts(request)
+        model_prompt, negative_prompt = self.prepare_prompts(request)
         # 2. Sample and decode.
-        image = self.sample(request, prompt, negative_prompt, on_step)
+        image = self.sample(request, model_prompt, negative_prompt, on_step)
         # 3. Metadata, then the colour lock.
-        metadata = common_metadata(request, self.backend, self.model_name, prompt)
+        metadata = common_metadata(request, self.backend, self.model_name, model_prompt)
         metadata.update(
             negative_prompt=negative_prompt,
             steps=str(request.num_inference_steps),
@@ -75,10 +86,15 @@ class SdxlTileGenerator:
         )
         note_unused_inputs(request, self.backend, metadata)  # grade and framing: one grade, full frame
         tile = TileImage(image, metadata)
-        tile = lock_tile_colors(tile, request) if request.color_lock else tile
-        return installed_floor(tile, request) if request.view == "installed" else tile
+        return lock_tile_colors(tile, request) if request.color_lock else tile
 
-    def sample(self, request: TileRequest, prompt: str, negative_prompt: str, on_step: ProgressCallback | None):
+    def floor_textures(self, request: TileRequest, on_step: ProgressCallback | None = None) -> FloorTextures:
+        """Mosaics of the (colour-locked) top view, each as large as a whole floor tile."""
+        tile = self.top_view(request, on_step)
+        textures = mosaic_textures(tile.image, IMAGE_FIELD_MM, INSTALLED_TILE_MM, count=FLOOR_TEXTURES, seed=request.seed)
+        return FloorTextures(tuple(textures), tile.metadata)
+
+    def sample(self, request: TileRequest, model_prompt: str, negative_prompt: str, on_step: ProgressCallback | None):
         """The pipeline's image for this request; GpuMemoryError (memory freed) if the GPU ran out."""
         import torch
 
@@ -94,7 +110,7 @@ class SdxlTileGenerator:
         try:
             with torch.inference_mode():
                 embeds, negative_embeds, pooled, negative_pooled = self.prompt_embeddings(
-                    prompt, negative_prompt, guided=request.guidance_scale > 1
+                    model_prompt, negative_prompt, guided=request.guidance_scale > 1
                 )
                 result = self.pipe(
                     prompt_embeds=embeds,
@@ -129,8 +145,6 @@ def lock_tile_colors(tile: TileImage, request: TileRequest) -> TileImage:
     A request without shares (a full prompt without them), or an image without granules, keeps
     the model's image (logged).
     """
-    from ..lock import NoGranulesError, lock_colors
-
     if request.mix is None:
         log.warning("colour lock skipped: %s", request.mix_unread)
         return TileImage(tile.image, tile.metadata | {"color_lock": f"skipped: {request.mix_unread}"})
@@ -148,19 +162,6 @@ def lock_tile_colors(tile: TileImage, request: TileRequest) -> TileImage:
         "shares_after": _describe_shares(result.shares_after),
     }
     return TileImage(result.image, metadata)
-
-
-def installed_floor(tile: TileImage, request: TileRequest) -> TileImage:
-    """A floor laid with tiles of this (colour-locked) top view, in perspective, at the request's size."""
-    from ..preview.backend import INSTALLED_TILE_MM
-    from ..preview.installed import mosaic_textures, render_installed
-    from ..preview.settings import FULL_FRAME_FIELD_SHARE, RenderSettings
-
-    # The SDXL close-up shows as much of the face as the preview's full frame of a product-photo tile.
-    field_mm = RenderSettings().tile_mm * FULL_FRAME_FIELD_SHARE
-    textures = mosaic_textures(tile.image, field_mm, INSTALLED_TILE_MM, count=3, seed=request.seed)
-    floor = render_installed(textures, width=request.width, height=request.height, seed=request.seed, tile_mm=INSTALLED_TILE_MM)
-    return TileImage(floor, tile.metadata | {"view": "installed", "installed_tile_mm": f"{INSTALLED_TILE_MM:g}"})
 
 
 def _describe_shares(shares: Mapping[str, float]) -> str:

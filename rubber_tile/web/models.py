@@ -6,12 +6,12 @@ the project's own `parse_mix` and `make_request`, as for every other caller.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..mix import MAX_PROMPT_CHARS
-from ..request import DEFAULT_FRAMING, DEFAULT_GRADE, DEFAULT_VIEW, SEED_MAX
+from ..request import SEED_MAX, input_default, input_names
 
 __all__ = ["EstimateOrder", "Language", "LayoutQuery", "MixCheck", "PreviewQuery", "QuoteQuery", "RenderOrder"]
 
@@ -34,10 +34,15 @@ class MixCheck(StrictBody):
 class TileChoice(StrictBody):
     mix: str = Field(max_length=MAX_PROMPT_CHARS, description="The mix, e.g. '50% red, 30% black, 20% pearl'")
     seed: int = Field(ge=0, le=SEED_MAX, description="Granule layout; the same seed and mix give the same picture")
-    grade: str = DEFAULT_GRADE
-    framing: str = DEFAULT_FRAMING
-    view: str = DEFAULT_VIEW
+    grade: str = input_default("grade")
+    framing: str = input_default("framing")
+    view: str = input_default("view")
     language: Language | None = None  # the page's language; without it, the text's (Russian when Cyrillic)
+
+    def request_inputs(self) -> dict[str, Any]:
+        """The prediction inputs (TileRequest's names) this body sets; the mix is passed apart, as the prompt."""
+        names = set(input_names()) - {"prompt"}
+        return {name: value for name, value in self.model_dump().items() if name in names}
 
 
 class PreviewQuery(TileChoice):
@@ -47,14 +52,17 @@ class PreviewQuery(TileChoice):
     size: int = PREVIEW_SIZE
     format: Literal["jpg", "png"] = "jpg"
 
+    def request_inputs(self) -> dict[str, Any]:
+        return super().request_inputs() | {"width": self.size, "height": self.size, "output_format": self.format}
+
 
 class LayoutQuery(BaseModel):
     """The query of GET /api/preview/layout: what a layout depends on (never the mix)."""
 
     model_config = ConfigDict(extra="forbid")
     seed: int = Field(ge=0, le=SEED_MAX)
-    grade: str = DEFAULT_GRADE
-    framing: str = DEFAULT_FRAMING
+    grade: str = input_default("grade")
+    framing: str = input_default("framing")
     size: int = Field(default=PREVIEW_SIZE, ge=256, le=1024)
     language: Language | None = None
 
@@ -65,9 +73,9 @@ class QuoteQuery(BaseModel):
     model_config = ConfigDict(extra="forbid")
     mix: str = Field(max_length=MAX_PROMPT_CHARS)
     seed: int = Field(ge=0, le=SEED_MAX)
-    grade: str = DEFAULT_GRADE
-    framing: str = DEFAULT_FRAMING
-    view: str = DEFAULT_VIEW
+    grade: str = input_default("grade")
+    framing: str = input_default("framing")
+    view: str = input_default("view")
     lang: Language = "ru"
     area: str = Field(default="10", max_length=40)
     thickness: str = Field(default="10", max_length=40)
@@ -77,6 +85,9 @@ class QuoteQuery(BaseModel):
 
 class RenderOrder(TileChoice):
     size: int = RENDER_SIZE
+
+    def request_inputs(self) -> dict[str, Any]:
+        return super().request_inputs() | {"width": self.size, "height": self.size, "output_format": "png"}
 
 
 class EstimateOrder(StrictBody):

@@ -2,7 +2,7 @@
 
 Drawing a preview is CPU work that holds the GIL for much of its time, so previews are drawn in a
 pool of worker processes (WEB_RENDER_WORKERS, one per CPU by default) and the event loop stays
-free for other customers. Only a small frozen dataclass goes in and bytes come back.
+free for other customers. The checked TileRequest goes in (its mix already read) and bytes come back.
 """
 
 from __future__ import annotations
@@ -11,60 +11,32 @@ import asyncio
 import multiprocessing
 from collections.abc import Callable
 from concurrent.futures import Executor, ProcessPoolExecutor
-from dataclasses import dataclass
 from typing import TypeVar
 
+from ..generator import TileGenerator
 from ..output import encode_tile
-from ..preview.backend import PreviewTileGenerator
+from ..preview.backend import PreviewBackend
 from ..request import TileRequest, make_request
 
-__all__ = ["PreviewParams", "PreviewPool", "checked_request", "draw_preview"]
+__all__ = ["PreviewPool", "draw_preview", "media_type"]
 
 MEDIA_TYPES = {"jpg": "image/jpeg", "png": "image/png"}
 T = TypeVar("T")
 
 
-@dataclass(frozen=True)
-class PreviewParams:
-    """Everything a preview depends on; `prompt` is a mix the parser has read (its canonical form)."""
-
-    prompt: str
-    seed: int
-    size: int
-    grade: str
-    framing: str
-    view: str
-    image_format: str = "jpg"
-
-    @property
-    def media_type(self) -> str:
-        return MEDIA_TYPES[self.image_format]
+def media_type(request: TileRequest) -> str:
+    return MEDIA_TYPES[request.output_format]
 
 
-def checked_request(params: PreviewParams) -> TileRequest:
-    """The preview's TileRequest; InputError or MixError for anything out of bounds."""
-    return make_request(
-        prompt=params.prompt,
-        seed=params.seed,
-        width=params.size,
-        height=params.size,
-        output_format=params.image_format,
-        preview=True,
-        grade=params.grade,
-        framing=params.framing,
-        view=params.view,
-    )
-
-
-def draw_preview(params: PreviewParams) -> bytes:
+def draw_preview(request: TileRequest) -> bytes:
     """The preview as file bytes (with save_tile's metadata: mix, seed, size, backend)."""
-    tile = PreviewTileGenerator("web configurator preview").generate(checked_request(params))
-    return encode_tile(tile, params.image_format)
+    tile = TileGenerator(PreviewBackend("web configurator preview")).generate(request)
+    return encode_tile(tile, request.output_format)
 
 
 def _warm_up(_: int) -> int:
     """Imports and one small render in a worker, so that the first customer does not wait for them."""
-    return len(draw_preview(PreviewParams("100% red", 0, 512, "standard", "full_frame", "top")))
+    return len(draw_preview(make_request("100% red", seed=0, width=512, height=512, output_format="jpg", preview=True)))
 
 
 class PreviewPool:
@@ -91,7 +63,7 @@ class PreviewPool:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._executor, work, argument)
 
-    async def draw(self, params: PreviewParams) -> bytes:
-        checked_request(params)  # refuse bad input here, with its message, before a worker is used
+    async def draw(self, request: TileRequest) -> bytes:
+        """The request (checked, its mix read: it goes to the worker as it is, pickled) drawn as file bytes."""
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, draw_preview, params)
+        return await loop.run_in_executor(self._executor, draw_preview, request)

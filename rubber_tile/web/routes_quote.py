@@ -14,15 +14,13 @@ from fastapi.responses import Response
 
 from ..colors.palette import load_palette
 from ..colors.vocabulary import display_name
-from ..errors import InputError
 from ..materials import MaterialError, read_number
 from ..mix import ColorMix
-from .errors import ApiError, input_refusal
+from .errors import ApiError
 from .models import EstimateOrder, QuoteQuery
-from .previews import PreviewParams
 from .quote import Quote, make_quote
 from .quote_pdf import QuoteSheet, quote_pdf
-from .routes_tiles import read_mix
+from .routes_tiles import checked_request, read_mix
 from .services import Services, services
 
 __all__ = ["estimate_refusal", "quote_for", "router"]
@@ -92,11 +90,9 @@ async def quote_pdf_route(
     """The mix, its picture, the estimate and the share link with its QR code, as an A4 PDF."""
     mix = read_mix(query.mix, query.lang)
     quote = quote_for(mix, query.area, query.thickness, query.crumb or None, query.binder or None, query.lang, state)
-    params = PreviewParams(mix.describe(), query.seed, PDF_PICTURE_SIZE, query.grade, query.framing, query.view)
-    try:
-        picture = await state.previews.draw(params)
-    except InputError as error:
-        raise input_refusal(error) from None
+    inputs = {"seed": query.seed, "grade": query.grade, "framing": query.framing, "view": query.view, "preview": True,
+              "width": PDF_PICTURE_SIZE, "height": PDF_PICTURE_SIZE, "output_format": "jpg"}
+    picture = await state.previews.draw(checked_request(mix.describe(), query.lang, inputs))
     palette = load_palette()
     sheet = QuoteSheet(
         language=query.lang,

@@ -23,12 +23,10 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 
-from ..errors import InputError
-from ..request import make_request
-from .errors import ApiError, input_refusal
+from .errors import ApiError
 from .models import RenderOrder
 from .renders import Render
-from .routes_tiles import read_mix
+from .routes_tiles import checked_request
 from .services import Services, services
 from .webhooks import check_cog_token
 
@@ -48,22 +46,8 @@ def render_of(render_id: str, state: Annotated[Services, Depends(services)]) -> 
 
 def prediction_inputs(order: RenderOrder) -> dict[str, Any]:
     """The predictor's inputs for this order, checked by make_request as the predictor will check them."""
-    mix = read_mix(order.mix, order.language)
-    inputs = {
-        "prompt": mix.describe(),
-        "seed": order.seed,
-        "width": order.size,
-        "height": order.size,
-        "output_format": "png",
-        "grade": order.grade,
-        "framing": order.framing,
-        "view": order.view,
-    }
-    try:
-        make_request(**inputs)
-    except InputError as error:
-        raise input_refusal(error) from None
-    return inputs
+    request = checked_request(order.mix, order.language, order.request_inputs())
+    return {"prompt": request.require_mix("a render").describe(), **order.request_inputs()}
 
 
 @router.post("/renders", status_code=202)

@@ -13,15 +13,15 @@ from ..errors import InputError
 from ..materials import THICKNESS_MAX_MM, THICKNESS_MIN_MM, THICKNESS_TABLE_MM
 from ..mix import MAX_COLORS, ColorMix, MixError, parse_mix
 from ..preview.settings import RenderSettings
-from ..request import FRAMINGS, GRADES, SIZE_MAX, SIZE_MIN, VIEWS, make_request
+from ..request import FRAMINGS, GRADES, SIZE_MAX, SIZE_MIN, VIEWS, TileRequest, make_request
 from .errors import input_refusal, mix_refusal
 from .layouts import layout_document, tables_document
 from .mix_fixes import with_fixes
 from .models import LayoutQuery, MixCheck, PreviewQuery
-from .previews import PreviewParams
+from .previews import media_type
 from .services import Services, services
 
-__all__ = ["read_mix", "router", "whole_parts"]
+__all__ = ["checked_request", "read_mix", "router", "whole_parts"]
 
 router = APIRouter(prefix="/api")
 
@@ -32,6 +32,18 @@ def read_mix(text: str, language: str | None) -> ColorMix:
         return parse_mix(text)
     except MixError as error:
         raise mix_refusal(error, language) from None
+
+
+def checked_request(text: str, language: str | None, inputs: dict[str, Any]) -> TileRequest:
+    """make_request's request (the mix read once), or the 422 a customer reads in the page's language."""
+    try:
+        request = make_request(text, **inputs)
+        request.require_mix("the configurator")  # a full prompt without shares in it is no mix to draw
+        return request
+    except MixError as error:
+        raise mix_refusal(error, language) from None
+    except InputError as error:
+        raise input_refusal(error) from None
 
 
 def whole_parts(mix: ColorMix) -> dict[str, int]:
@@ -106,16 +118,14 @@ def check_mix(order: MixCheck) -> dict[str, Any]:
 @router.get("/preview", response_class=Response)
 async def preview(query: Annotated[PreviewQuery, Query()], state: Annotated[Services, Depends(services)]) -> Response:
     """The live preview (JPEG by default, PNG for download): the same query always gives the same image."""
-    mix = read_mix(query.mix, query.language)
-    params = PreviewParams(mix.describe(), query.seed, query.size, query.grade, query.framing, query.view, query.format)
-    try:
-        data = await state.previews.draw(params)
-    except MixError as error:
-        raise mix_refusal(error, query.language) from None
-    except InputError as error:
-        raise input_refusal(error) from None
-    headers = {"Cache-Control": "public, max-age=3600", "X-Tile-Mix": params.prompt, "X-Tile-Seed": str(params.seed)}
-    return Response(data, media_type=params.media_type, headers=headers)
+    request = checked_request(query.mix, query.language, query.request_inputs() | {"preview": True})
+    data = await state.previews.draw(request)
+    headers = {
+        "Cache-Control": "public, max-age=3600",
+        "X-Tile-Mix": request.require_mix("the preview").describe(),
+        "X-Tile-Seed": str(request.seed),
+    }
+    return Response(data, media_type=media_type(request), headers=headers)
 
 
 @router.get("/preview/layout", response_class=Response)

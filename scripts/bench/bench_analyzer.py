@@ -5,7 +5,7 @@
 Without --image it times a synthetic four-colour tile on a white background (the analyzer's
 worst case: a face to find and four colours to fit). The first call, which builds lookup
 tables once per process, is reported separately. The timing code is
-rubber_tile/bench/analyzer_timing.py.
+rubber_tile_dev/bench/analyzer_timing.py.
 """
 
 from __future__ import annotations
@@ -20,9 +20,9 @@ import numpy as np
 from PIL import Image
 
 from rubber_tile.analyzer import measure_shares
-from rubber_tile.bench.analyzer_timing import BENCH_COLORS, SIZES, summary, synthetic_tile, time_calls
 from rubber_tile.images import as_rgb_array
 from rubber_tile.mix import parse_mix
+from rubber_tile_dev.bench.analyzer_timing import BENCH_COLORS, SIZES, summary, synthetic_tile, time_calls
 
 
 def main(argv: list[str] | None = None) -> int:

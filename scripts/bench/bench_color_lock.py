@@ -8,7 +8,7 @@ always a procedural preview tile drawn 85% red / 15% white and locked to 60 / 40
 median wall time and the median CPU time of this process (the machine is shared; CPU time is
 what the lock itself costs on one core). --all-outputs also times every scorable model output of
 the manifest at 1024 px (best of 2 runs each) and prints the spread. The timing code is
-rubber_tile/bench/lock_timing.py.
+rubber_tile_dev/bench/lock_timing.py.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from rubber_tile.bench.lock_timing import (
+from rubber_tile_dev.bench.lock_timing import (
     REAL_OUTPUT,
     SIDES,
     ImageSource,
@@ -27,7 +27,7 @@ from rubber_tile.bench.lock_timing import (
     time_all_outputs,
     time_lock,
 )
-from rubber_tile.evaluation.owner_data import DEFAULT_DATA_DIR
+from rubber_tile_dev.evaluation.owner_data import DEFAULT_DATA_DIR
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -18,9 +18,9 @@ from pathlib import Path
 
 from PIL import Image
 
-from rubber_tile.evaluation.owner_data import DEFAULT_DATA_DIR
 from rubber_tile.mix import parse_mix
 from rubber_tile.preview.render import render_tile
+from rubber_tile_dev.evaluation.owner_data import DEFAULT_DATA_DIR
 
 SETTINGS: dict[str, list[tuple[str, dict]]] = {
     "png": [(f"compress_level={level}", {"compress_level": level}) for level in (1, 3, 6, 9)],

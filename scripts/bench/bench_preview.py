@@ -9,7 +9,7 @@ with the pixel count only), and the median time Pillow takes to encode that imag
 (default settings). The machine is shared: the load average is printed with the numbers, and
 CPU time is the figure to trust when the load is above the core count. The installed view is
 timed as the preview backend makes it (its top views included), square, at --installed-sizes. The timing code is
-rubber_tile/bench/preview_timing.py.
+rubber_tile_dev/bench/preview_timing.py.
 """
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from rubber_tile.bench.preview_timing import (
+from rubber_tile.preview.settings import FRAMINGS
+from rubber_tile_dev.bench.preview_timing import (
     BENCH_MIX,
     DEFAULT_SIZES,
     cost_split,
@@ -28,7 +29,6 @@ from rubber_tile.bench.preview_timing import (
     timings_table,
     verdict,
 )
-from rubber_tile.preview.settings import FRAMINGS
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -9,7 +9,7 @@ Cold start uses the full-size SDXL 1.0 architecture with random weights, written
 --cache-dir (about 7 GB, plus a baked copy of the same size made by scripts/bake_weights.py), with a
 full-size r=32 Eden-format LoRA and a two-row textual inversion. Each load runs in a fresh process,
 after the same warm-up read of its files, in fp16 on the CPU. Sections not run this time keep their
-earlier text in BENCHMARKS.md. No test asserts on these numbers. The work is in rubber_tile/bench/.
+earlier text in BENCHMARKS.md. No test asserts on these numbers. The work is in rubber_tile_dev/bench/.
 """
 
 from __future__ import annotations
@@ -21,14 +21,14 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from rubber_tile.bench.cold_start import run_cold_start
-from rubber_tile.bench.components import run_components
-from rubber_tile.bench.fresh_load import print_load_result
-from rubber_tile.bench.gpu import run_gpu
-from rubber_tile.bench.machine import describe_machine
-from rubber_tile.bench.report import BENCHMARK_SCRIPT, SECTION_KEYS, Section, Stamp, merge_report
-from rubber_tile.bench.sdxl_assets import DEFAULT_CACHE_DIR, LOAD_KINDS
 from rubber_tile.sdxl.hub import switch_hub_offline
+from rubber_tile_dev.bench.cold_start import run_cold_start
+from rubber_tile_dev.bench.components import run_components
+from rubber_tile_dev.bench.fresh_load import print_load_result
+from rubber_tile_dev.bench.gpu import run_gpu
+from rubber_tile_dev.bench.machine import describe_machine
+from rubber_tile_dev.bench.report import BENCHMARK_SCRIPT, SECTION_KEYS, Section, Stamp, merge_report
+from rubber_tile_dev.bench.sdxl_assets import DEFAULT_CACHE_DIR, LOAD_KINDS
 
 DEFAULT_OUT = Path(__file__).resolve().parents[2] / "BENCHMARKS.md"
 
@@ -49,7 +49,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--gpu-size", type=int, default=1024)
     parser.add_argument("--no-compile", action="store_true", help="skip the torch.compile GPU variant")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="the markdown file (default BENCHMARKS.md)")
-    # One timed load, as the cold-start section runs it: `python -m rubber_tile.bench.fresh_load --load-once KIND`.
+    # One timed load, as the cold-start section runs it: `python -m rubber_tile_dev.bench.fresh_load --load-once KIND`.
     parser.add_argument("--load-once", choices=LOAD_KINDS, help=argparse.SUPPRESS)
     return parser.parse_args(argv)
 

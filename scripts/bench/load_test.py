@@ -23,7 +23,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from rubber_tile.cog_server import CogServer, WebhookReceiver, decode_data_uri, group_processes
+from rubber_tile_dev.cog_server import CogServer, WebhookReceiver, decode_data_uri, group_processes
 
 MIXES = ("50% red, 30% black, 20% pearl", "100% sand", "25% blue, 25% white, 25% yellow, 25% green apple", "70% gray, 30% beige")
 MAX_RSS_GROWTH_MB = 50.0

@@ -24,7 +24,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from rubber_tile.web.process import WebAppProcess
+from rubber_tile_dev.web_process import WebAppProcess
 
 CHROMIUM = Path("/usr/bin/chromium")  # Debian's; Playwright's own browser download cannot run here
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",

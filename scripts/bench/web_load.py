@@ -33,7 +33,7 @@ from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
 from rubber_tile.colors.vocabulary import COLOR_NAMES
-from rubber_tile.web.process import WebAppProcess
+from rubber_tile_dev.web_process import WebAppProcess
 
 P50_TARGET_MS = 150.0
 P95_TARGET_MS = 400.0

@@ -3,7 +3,7 @@
     python scripts/eval/build_palette.py [--photos ../shared/data/photos] [--out rubber_tile/data/palette.json]
 
 Each colour's photo is <CODE>_top.jpg (e.g. PEARL_top.jpg). Only numbers are written, never pixels.
-The measurements are rubber_tile/evaluation/palette_fit.py.
+The measurements are rubber_tile_dev/evaluation/palette_fit.py.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from pathlib import Path
 
 from rubber_tile.colors.palette import PALETTE_PATH, parse_palette
 from rubber_tile.colors.vocabulary import TILE_COLORS
-from rubber_tile.evaluation.owner_data import DEFAULT_PHOTOS_DIR
-from rubber_tile.evaluation.palette_fit import measure_color, palette_document
+from rubber_tile_dev.evaluation.owner_data import DEFAULT_PHOTOS_DIR
+from rubber_tile_dev.evaluation.palette_fit import measure_color, palette_document
 
 
 def build_palette(photos_dir: Path) -> dict:

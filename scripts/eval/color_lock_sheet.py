@@ -5,7 +5,7 @@
 Writes docs/images/color_lock_<output>.jpg (the output before and after the lock, side by side,
 with the asked mix and the analyzer's shares) and docs/images/color_lock_overview.jpg (all pairs,
 smaller). The sheets hold the owner's images: docs/images/.gitignore keeps them out of git.
-The drawing is rubber_tile/evaluation/sheets.py.
+The drawing is rubber_tile_dev/evaluation/sheets.py.
 """
 
 from __future__ import annotations
@@ -17,7 +17,9 @@ from pathlib import Path
 from PIL import Image
 
 from rubber_tile.cli import UserError
-from rubber_tile.evaluation.owner_data import (
+from rubber_tile.lock import ColorLockError, LockResult, lock_colors
+from rubber_tile.mix import MixError
+from rubber_tile_dev.evaluation.owner_data import (
     DEFAULT_DATA_DIR,
     LABEL_CUT_SHORT,
     PROJECT_DIR,
@@ -25,9 +27,7 @@ from rubber_tile.evaluation.owner_data import (
     asked_mix,
     read_manifest,
 )
-from rubber_tile.evaluation.sheets import lock_overview_sheet, lock_pair_sheet
-from rubber_tile.lock import ColorLockError, LockResult, lock_colors
-from rubber_tile.mix import MixError
+from rubber_tile_dev.evaluation.sheets import lock_overview_sheet, lock_pair_sheet
 
 DEFAULT_OUT_DIR = PROJECT_DIR / "docs" / "images"
 SHEET_PREFIX = "color_lock_"  # matched by docs/images/.gitignore

@@ -13,7 +13,7 @@ The sheets contain the owner's photos: docs/images/.gitignore keeps compare_*.jp
 Never commit them. Without the photos the script says so and does nothing.
 
 It also writes preview_examples.jpg, which holds previews only (no owner data), for the docs.
-The drawing is rubber_tile/evaluation/sheets.py.
+The drawing is rubber_tile_dev/evaluation/sheets.py.
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ import sys
 from pathlib import Path
 
 from rubber_tile.cli import UserError
-from rubber_tile.evaluation.owner_data import DEFAULT_PHOTOS_DIR, PROJECT_DIR, PhotoMix, asked_mix, read_manifest
-from rubber_tile.evaluation.sheets import comparison_sheet, examples_sheet, overview_sheet
+from rubber_tile_dev.evaluation.owner_data import DEFAULT_PHOTOS_DIR, PROJECT_DIR, PhotoMix, asked_mix, read_manifest
+from rubber_tile_dev.evaluation.sheets import comparison_sheet, examples_sheet, overview_sheet
 
 DEFAULT_OUT_DIR = PROJECT_DIR / "docs" / "images"
 

@@ -6,7 +6,7 @@ For every model output whose label is complete and names known colours: the anal
 and a plain nearest-palette count (every pixel, gaps included, to the nearest asked colour's
 palette colour) before and after the lock, SSIM of the CIELAB lightness between before and
 after (and its structure term alone), how even the result is over a 4 x 4 grid of blocks, and
-the lock's time (rubber_tile/evaluation/lock_quality.py). The generated part of the report sits
+the lock's time (rubber_tile_dev/evaluation/lock_quality.py). The generated part of the report sits
 between two marker lines; text outside them is kept when the report is written again.
 """
 
@@ -18,11 +18,11 @@ from pathlib import Path
 
 from rubber_tile.cli import UserError
 from rubber_tile.colors.palette import load_palette
-from rubber_tile.evaluation.lock_quality import lockable_outputs, score_lock
-from rubber_tile.evaluation.lock_report import BEGIN_MARKER, END_MARKER, REPORT_TITLE, render
-from rubber_tile.evaluation.owner_data import DEFAULT_DATA_DIR, PROJECT_DIR, read_manifest, require_files
-from rubber_tile.evaluation.reports import write_generated_part
-from rubber_tile.evaluation.scoring import mean_abs_error
+from rubber_tile_dev.evaluation.lock_quality import lockable_outputs, score_lock
+from rubber_tile_dev.evaluation.lock_report import BEGIN_MARKER, END_MARKER, REPORT_TITLE, render
+from rubber_tile_dev.evaluation.owner_data import DEFAULT_DATA_DIR, PROJECT_DIR, read_manifest, require_files
+from rubber_tile_dev.evaluation.reports import write_generated_part
+from rubber_tile_dev.evaluation.scoring import mean_abs_error
 
 DEFAULT_REPORT = PROJECT_DIR / "docs" / "color_lock.md"
 

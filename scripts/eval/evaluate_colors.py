@@ -4,7 +4,7 @@
 
 Photos: the mix in the manifest is the truth (by mass). Model outputs: the mix that was asked;
 the report says how far the deployed model is from it. The measurements are
-rubber_tile/evaluation/color_accuracy.py and held_out.py; the text is color_accuracy_report.py.
+rubber_tile_dev/evaluation/color_accuracy.py and held_out.py; the text is color_accuracy_report.py.
 """
 
 from __future__ import annotations
@@ -15,10 +15,10 @@ from pathlib import Path
 
 from rubber_tile.cli import UserError
 from rubber_tile.colors.palette import load_palette
-from rubber_tile.evaluation.color_accuracy import evaluate_entry
-from rubber_tile.evaluation.color_accuracy_report import render_report
-from rubber_tile.evaluation.held_out import held_out_check
-from rubber_tile.evaluation.owner_data import DEFAULT_DATA_DIR, PROJECT_DIR, read_manifest, require_files
+from rubber_tile_dev.evaluation.color_accuracy import evaluate_entry
+from rubber_tile_dev.evaluation.color_accuracy_report import render_report
+from rubber_tile_dev.evaluation.held_out import held_out_check
+from rubber_tile_dev.evaluation.owner_data import DEFAULT_DATA_DIR, PROJECT_DIR, read_manifest, require_files
 
 DEFAULT_REPORT = PROJECT_DIR / "docs" / "color_accuracy.md"
 

@@ -15,7 +15,7 @@ Speed: scripts/bench/bench_preview.py at 512, 1024 and 2048 px.
 The parts that need the owner's photos are skipped, with the reason, where they are absent.
 Only numbers are written, never pixels. The generated part of docs/preview_quality.md sits
 between two marker lines; the hand-written text around it is kept. The measurements are
-rubber_tile/evaluation/preview_*.py.
+rubber_tile_dev/evaluation/preview_*.py.
 """
 
 from __future__ import annotations
@@ -25,9 +25,9 @@ import sys
 from pathlib import Path
 
 from rubber_tile.colors.palette import load_palette
-from rubber_tile.evaluation.owner_data import DEFAULT_PHOTOS_DIR, PROJECT_DIR
-from rubber_tile.evaluation.preview_report import BEGIN_MARKER, END_MARKER, REPORT_TITLE, generated_lines
-from rubber_tile.evaluation.reports import write_generated_part
+from rubber_tile_dev.evaluation.owner_data import DEFAULT_PHOTOS_DIR, PROJECT_DIR
+from rubber_tile_dev.evaluation.preview_report import BEGIN_MARKER, END_MARKER, REPORT_TITLE, generated_lines
+from rubber_tile_dev.evaluation.reports import write_generated_part
 
 REPORT_PATH = PROJECT_DIR / "docs" / "preview_quality.md"
 

@@ -4,7 +4,7 @@
                                             [--blind-pairs /tmp/blind_pairs --key /tmp/blind_pairs_key.json --pairs 32]
 
 A classifier two-sample test on texture features of photo patches vs render patches of the same
-mixes (rubber_tile/evaluation/realism.py), with the real-vs-real control; the numbers go into
+mixes (rubber_tile_dev/evaluation/realism.py), with the real-vs-real control; the numbers go into
 the report between their own marker lines. With --blind-pairs it also writes pairs of crops
 (photo | render, order random, labelled A and B) for a person to judge, and the answer key
 apart: keep both out of the repository (they hold the owner's photos).
@@ -17,11 +17,11 @@ import argparse
 import sys
 from pathlib import Path
 
-from rubber_tile.evaluation.owner_data import DEFAULT_DATA_DIR, MANIFEST_NAME, PROJECT_DIR
-from rubber_tile.evaluation.preview_blind import write_blind_pairs
-from rubber_tile.evaluation.preview_report import REPORT_TITLE
-from rubber_tile.evaluation.realism import realism_section
-from rubber_tile.evaluation.reports import write_generated_part
+from rubber_tile_dev.evaluation.owner_data import DEFAULT_DATA_DIR, MANIFEST_NAME, PROJECT_DIR
+from rubber_tile_dev.evaluation.preview_blind import write_blind_pairs
+from rubber_tile_dev.evaluation.preview_report import REPORT_TITLE
+from rubber_tile_dev.evaluation.realism import realism_section
+from rubber_tile_dev.evaluation.reports import write_generated_part
 
 REPORT_PATH = PROJECT_DIR / "docs" / "preview_quality.md"
 BEGIN_MARKER = "<!-- evaluate_realism.py: generated part begins -->"

@@ -22,15 +22,16 @@ from pathlib import Path
 import numpy as np
 
 from rubber_tile.analyzer import measure_shares
-from rubber_tile.evaluation.owner_data import DEFAULT_DATA_DIR, MANIFEST_NAME, read_manifest
+from rubber_tile.generator import TileGenerator
 from rubber_tile.lock import lock_colors
 from rubber_tile.mix import ColorMix, parse_mix
 from rubber_tile.output import save_tile
-from rubber_tile.preview.backend import PreviewTileGenerator
+from rubber_tile.preview.backend import PreviewBackend
 from rubber_tile.preview.render import render_tile
 from rubber_tile.prompt import build_prompt
 from rubber_tile.request import TileRequest, make_request
-from rubber_tile.synthetic.granules import granule_image
+from rubber_tile_dev.evaluation.owner_data import DEFAULT_DATA_DIR, MANIFEST_NAME, read_manifest
+from rubber_tile_dev.synthetic.granules import granule_image
 
 RECORD = Path(__file__).with_suffix(".json")
 MIXES = (
@@ -74,7 +75,7 @@ def previews() -> dict[str, str]:
 
 def saved_files() -> dict[str, str]:
     out = {}
-    generator = PreviewTileGenerator("")
+    generator = TileGenerator(PreviewBackend(""))
     with tempfile.TemporaryDirectory() as folder:
         for output_format in ("png", "jpg", "webp"):
             request = make_request(MIXES[1], seed=5, width=512, height=512, output_format=output_format)
@@ -132,11 +133,11 @@ def tiny_sdxl() -> dict[str, str]:
     from diffusers import UNet2DConditionModel
     from safetensors.torch import save_file
 
-    from rubber_tile.sdxl.backend import SdxlTileGenerator
+    from rubber_tile.sdxl.backend import SdxlBackend
     from rubber_tile.sdxl.paths import SdxlWeights
     from rubber_tile.sdxl.pipeline import MODEL_NAME, assemble_pipeline
-    from rubber_tile.synthetic.lora_files import LoraSpec, write_lora
-    from rubber_tile.synthetic.tiny_sdxl import build_tiny_sdxl_pipeline
+    from rubber_tile_dev.synthetic.lora_files import LoraSpec, write_lora
+    from rubber_tile_dev.synthetic.tiny_sdxl import build_tiny_sdxl_pipeline
 
     with tempfile.TemporaryDirectory() as folder:
         base = Path(folder) / "base"
@@ -147,7 +148,7 @@ def tiny_sdxl() -> dict[str, str]:
         save_file({"clip_l": torch.randn(2, 32, generator=generator).bfloat16(),
                    "clip_g": torch.randn(2, 32, generator=generator).bfloat16()}, embeddings)
         pipe, report = assemble_pipeline(SdxlWeights(base=base, lora=lora, embeddings=embeddings), torch.device("cpu"), torch.float32)
-        tile_generator = SdxlTileGenerator(pipe, report.tokens, MODEL_NAME)
+        tile_generator = TileGenerator(SdxlBackend(pipe, report.tokens, MODEL_NAME))
         request = TileRequest(
             prompt=MIXES[1], mix=parse_mix(MIXES[1]), negative_prompt="blurry", seed=42, num_inference_steps=3, width=128, height=128
         )

@@ -54,8 +54,8 @@ class FaultInjectingPredictor(predict.Predictor):
     def setup(self) -> None:
         super().setup()
         flag = os.environ.get(OOM_FLAG_ENV)
-        sdxl = getattr(self.generator, "sdxl", None)
-        if flag and sdxl is not None:
+        if flag and self.generator.backend == "sdxl":
+            sdxl = self.generator.chosen
             sdxl.pipe = OutOfMemoryOnFlag(sdxl.pipe, Path(flag))
-        # SdxlTileGenerator.sample looks the function up in its module on every call.
+        # SdxlBackend.sample looks the function up in its module on every call.
         backend.free_accelerator_memory = _logged_free_memory(backend.free_accelerator_memory)

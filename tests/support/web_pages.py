@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from rubber_tile.web.process import WebAppProcess
+from rubber_tile_dev.web_process import WebAppProcess
 from tests.support.browser import CHROMIUM_ARGS, browser_unavailable_reason, chromium_path
 
 TIMEOUT_MS = 30_000
