@@ -37,13 +37,18 @@ def app(browser, cog: CogServer, tmp_path_factory) -> Iterator[WebAppProcess]:  
         yield process
 
 
-@pytest.fixture(params=[PHONE, DESKTOP], ids=["phone", "desktop"])
+# A phone by default; tests that matter on both sizes say so with BOTH_SIZES.
+BOTH_SIZES = pytest.mark.parametrize("tab", [PHONE, DESKTOP], ids=["phone", "desktop"], indirect=True)
+
+
+@pytest.fixture
 def tab(request, browser, app: WebAppProcess) -> Iterator[OpenPage]:  # noqa: F811
-    opened = OpenPage(browser, app.url, request.param)
+    opened = OpenPage(browser, app.url, getattr(request, "param", PHONE))
     yield opened
     opened.close()
 
 
+@BOTH_SIZES
 def test_pick_colours_move_a_slider_and_the_picture_follows_without_the_server(tab: OpenPage) -> None:
     page = tab.open("seed=3&mix=50%25+red%2C+50%25+white")
     wait_for_mix(page, "50% red, 50% white")
@@ -140,6 +145,7 @@ def test_what_customers_type_sets_the_sliders(browser, app: WebAppProcess, typed
         opened.close()
 
 
+@BOTH_SIZES
 def test_the_photoreal_picture_arrives_labelled_and_is_marked_when_the_mix_changes(tab: OpenPage, app) -> None:
     page = tab.open("seed=21&mix=40%25+emerald%2C+60%25+white&grade=fine")
     assert page.is_hidden("#render")  # nothing before it is asked

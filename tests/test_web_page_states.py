@@ -45,13 +45,18 @@ class RenderStub:
         route.fulfill(json=self.states[min(self.gets, len(self.states) - 1)])
 
 
-@pytest.fixture(params=[PHONE, DESKTOP], ids=["phone", "desktop"])
+# A phone by default; tests that matter on both sizes say so with BOTH_SIZES.
+BOTH_SIZES = pytest.mark.parametrize("tab", [PHONE, DESKTOP], ids=["phone", "desktop"], indirect=True)
+
+
+@pytest.fixture
 def tab(request, browser, web_app) -> Iterator[OpenPage]:  # noqa: F811
-    opened = OpenPage(browser, web_app.url, request.param)
+    opened = OpenPage(browser, web_app.url, getattr(request, "param", PHONE))
     yield opened
     opened.close()
 
 
+@BOTH_SIZES
 def test_a_waiting_order_shows_its_place_in_the_queue_and_nothing_empty(tab: OpenPage) -> None:
     page = tab.page
     RenderStub(page, [order("queued", queue_position=3), order("queued", queue_position=2), order("processing", progress={"done": 5, "total": 20}),
@@ -116,6 +121,7 @@ def test_a_preview_only_server_is_said_plainly(tab: OpenPage) -> None:
     assert "only draws previews" in page.inner_text("#render-backend-note")
 
 
+@BOTH_SIZES
 def test_the_estimate_reads_a_decimal_comma_and_gives_what_to_order(tab: OpenPage) -> None:
     page = tab.open(MIX)
     page.fill("#area", "12,5")
@@ -177,6 +183,7 @@ def test_space_and_enter_on_a_swatch_keep_the_focus_and_removing_moves_it_to_a_s
     assert sum(share_numbers(page)) == 100
 
 
+@BOTH_SIZES
 def test_every_control_is_reached_with_the_tab_key(tab: OpenPage) -> None:
     page = tab.open(MIX)
     page.click("details summary")
