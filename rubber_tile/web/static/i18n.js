@@ -127,6 +127,7 @@ export const TEXTS = {
       `(если на остаток ушло бы больше бочки, берём ещё бочку). Плиток 500 × 500 мм: ${tiles} на м². ` +
       "Норма производителя: EPDM 8 кг/м², SBR 7 кг/м² на 10 мм.",
     estimate_unavailable: "Расчёт сейчас недоступен: проверьте связь.",
+    offline: "Нет связи с сервером: проверьте интернет и попробуйте ещё раз.",
     language: "Язык",
   },
   en: {
@@ -232,6 +233,7 @@ export const TEXTS = {
       `(another barrel when the rest would take more than one). Tiles 500 × 500 mm: ${tiles} per m². ` +
       "The maker's rates: EPDM 8 kg/m², SBR 7 kg/m² per 10 mm.",
     estimate_unavailable: "The estimate is not available now: check the connection.",
+    offline: "No connection to the server: check the internet and try again.",
     language: "Language",
   },
 };

@@ -56,4 +56,3 @@ export function mount(page) {
   });
 }
 
-export { build as buildShareRows };

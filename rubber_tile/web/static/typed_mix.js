@@ -60,10 +60,16 @@ async function check(page) {
     showNote(page, null);
     return;
   }
-  const { ok, data } = await postJson("/api/mix", { text: typed, language: page.state.language });
+  let reply;
+  try {
+    reply = await postJson("/api/mix", { text: typed, language: page.state.language });
+  } catch {
+    reply = { ok: false, data: null };
+  }
+  const { ok, data } = reply;
   if (mine !== sequence) return; // the customer typed on
   if (!ok) {
-    showError(page, data ? data.error : { code: "unreadable", message: page.text("estimate_unavailable") });
+    showError(page, data ? data.error : { code: "offline", message: page.text("offline") });
     showNote(page, null);
     return;
   }
