@@ -311,6 +311,10 @@ def test_cog_webhook_urls_do_nothing_in_replicate_mode_and_replicate_ones_nothin
         ({"COG_URL": "localhost:5000"}, "COG_URL"),
         ({"MATERIAL_BINDER_PERCENT": "lots"}, "MATERIAL_BINDER_PERCENT"),
         ({"MATERIAL_CRUMB_KG_PER_M2": "-3"}, "crumb_kg_per_m2"),
+        ({"MATERIAL_PRICES": "red=cheap"}, "MATERIAL_PRICES"),
+        ({"MATERIAL_PRICES": "perl=300"}, "not a tile colour"),
+        ({"MATERIAL_PRICES": "red 300"}, "colour=price"),
+        ({"MATERIAL_PRICES": "red=300", "MATERIAL_CURRENCY": "рубли"}, "MATERIAL_CURRENCY"),
     ],
 )
 def test_settings_that_cannot_work_stop_the_start_with_a_message(env: dict[str, str], says: str) -> None:
@@ -324,6 +328,8 @@ def test_settings_read_from_the_environment() -> None:
             "PORT": "8100",
             "COG_URL": "http://10.0.0.5:5000",
             "MATERIAL_BINDER_PERCENT": "20,5",
+            "MATERIAL_PRICES": "red=320; жемчужный=410,5; *=300; binder=450",
+            "MATERIAL_CURRENCY": "eur",
             "WEB_RENDER_WORKERS": "3",
         }
     )
@@ -334,6 +340,9 @@ def test_settings_read_from_the_environment() -> None:
         "cog",
     )
     assert config.materials.binder_percent == 20.5
+    prices = config.prices
+    assert (prices.color_price("red"), prices.color_price("pearl"), prices.color_price("blue")) == (320, 410.5, 300)
+    assert (prices.binder_per_kg, prices.currency) == (450, "EUR")
     assert config.webhook_base_url == "http://127.0.0.1:8100"
     assert settings(Path("/nonexistent")).backend == "replicate"
 

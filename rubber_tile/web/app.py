@@ -14,7 +14,7 @@ from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.engine.url import make_url
 
-from . import routes_renders, routes_tiles
+from . import routes_quote, routes_renders, routes_tiles
 from .backends import RenderBackend, make_backend
 from .book import OrderBook
 from .dispatcher import Dispatcher
@@ -127,6 +127,7 @@ def create_app(settings: WebSettings | None = None, backend: RenderBackend | Non
     app.add_middleware(RequestTimeout, total_s=settings.request_timeout_s, body_s=settings.request_timeout_s / 2)
     app.include_router(routes_tiles.router)
     app.include_router(routes_renders.router)
+    app.include_router(routes_quote.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get("/", include_in_schema=False)

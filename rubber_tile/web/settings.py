@@ -22,6 +22,7 @@ from pydantic_settings.sources.utils import parse_env_vars
 
 from ..errors import InputError
 from ..materials import MaterialConstants
+from .quote import MaterialPrices, PriceError
 
 __all__ = ["SettingsError", "WebSettings"]
 
@@ -79,6 +80,9 @@ class WebSettings(BaseSettings):
     render_workers: int = env("WEB_RENDER_WORKERS", default_factory=lambda: os.cpu_count() or 1, ge=0)
     material_crumb_kg_per_m2: Number = env("MATERIAL_CRUMB_KG_PER_M2", MaterialConstants.crumb_kg_per_m2)
     material_binder_percent: Number = env("MATERIAL_BINDER_PERCENT", MaterialConstants.binder_percent)
+    # Optional prices per kg (`red=320, black=250, *=300, binder=450`) and their currency: the estimate's costs.
+    material_prices: Text = env("MATERIAL_PRICES", "")
+    material_currency: Text = env("MATERIAL_CURRENCY", "RUB")
     # The order store: SQLite in a file, or PostgreSQL (postgresql+psycopg://...) for several instances.
     database_url: Text = env("DATABASE_URL", "sqlite:///var/web/orders.sqlite3")
     orders_keep_hours: float = env("ORDERS_KEEP_HOURS", 72.0, gt=0)
@@ -125,6 +129,10 @@ class WebSettings(BaseSettings):
     @property
     def materials(self) -> MaterialConstants:
         return MaterialConstants(self.material_crumb_kg_per_m2, self.material_binder_percent)
+
+    @property
+    def prices(self) -> MaterialPrices:
+        return MaterialPrices.parse(self.material_prices, self.material_currency)
 
     @property
     def uses_replicate(self) -> bool:
@@ -198,6 +206,10 @@ def check_settings(settings: WebSettings) -> None:
         _ = settings.materials
     except InputError as error:
         raise ValueError(f"MATERIAL_CRUMB_KG_PER_M2 / MATERIAL_BINDER_PERCENT: {error}") from None
+    try:
+        _ = settings.prices
+    except PriceError as error:
+        raise ValueError(str(error)) from None
 
 
 def _check_url(name: str, url: str) -> None:
