@@ -32,8 +32,9 @@ trap 'exit 143' TERM
 if [[ -z "${COG_URL:-}" && -z "${REPLICATE_API_TOKEN:-}" ]]; then
     cog_port="${COG_PORT:-5000}"
     backend="${TILE_BACKEND:-preview}"
-    mkdir -p var/web
-    log="var/web/cog-$cog_port.log"
+    log_dir="${WEB_LOG_DIR:-var/web}"  # the Cog server's log
+    mkdir -p "$log_dir"
+    log="$log_dir/cog-$cog_port.log"
     echo "web.sh: starting the Cog server ($backend) on 127.0.0.1:$cog_port, log in $log" >&2
     PORT="$cog_port" TILE_BACKEND="$backend" setsid scripts/serve.sh >"$log" 2>&1 &
     cog_pid=$!

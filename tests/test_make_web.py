@@ -42,7 +42,7 @@ def test_make_web_starts_the_cog_server_and_stops_it_with_itself(tmp_path) -> No
     web_port, cog_port = free_port(), free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("COG_URL", "REPLICATE_API_TOKEN")} | {
         "PORT": str(web_port), "COG_PORT": str(cog_port), "WEB_RENDER_WORKERS": "0",
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'orders.sqlite3'}"}
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'orders.sqlite3'}", "WEB_LOG_DIR": str(tmp_path)}
     log = tmp_path / "web.log"
     with log.open("wb") as out:
         web = subprocess.Popen(["bash", "scripts/web.sh"], cwd=PROJECT_DIR, env=env, stdout=out,
