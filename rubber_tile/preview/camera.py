@@ -75,7 +75,8 @@ def drop_shadow(face: np.ndarray) -> np.ndarray:
 class Camera:
     """One picture's camera, none of which depends on the mix (the configurator's renders of one layout share it)."""
 
-    softening: np.ndarray  # HxW float32: share of the way to the 1-2-1 blur
+    softness: np.ndarray  # HxW uint8 softness class (composition.py)
+    softening: np.ndarray  # HxW float32: share of the way to the 1-2-1 blur (SOFTENING_BY_CLASS of softness)
     noise: np.ndarray | None  # HxW float32 sRGB levels, where the photos' pixels are enlarged
     light: np.ndarray | None  # HxW float32 light factor (product photo: bevel and drop shadow)
 
@@ -94,7 +95,7 @@ def camera(
     light = None
     if face is not None and bevel is not None:
         light = (np.float32(1.0) - drop_shadow(face) * ~face) * (np.float32(1.0) + bevel * face)
-    return Camera(softening, noise, light)
+    return Camera(softness, softening, noise, light)
 
 
 def expose(channels: tuple[np.ndarray, np.ndarray, np.ndarray], lens: Camera) -> Image.Image:

@@ -17,7 +17,7 @@ server (rubber_tile/web/static/):
    for the colour (its variants' offsets come from a stream of their own, not from the render).
 3. The binder row (`binder_row`): the mix's average colour in deep shadow, no lighter than the
    gap (coloring.binder_linear), half as lit at the darkest shade level; the background row white.
-4. One lookup per pixel, `row * SHADE_LEVELS + level`, then the camera (camera.expose: lens blur
+4. One lookup per pixel, `row * SHADE_LEVELS + level`, then the camera (camera.expose: softening
    and sensor noise, which the browser may leave out).
 """
 
