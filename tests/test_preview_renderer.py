@@ -140,6 +140,46 @@ def test_neighbouring_granules_are_not_sorted_by_colour() -> None:
     assert 0.4 < same < 0.6
 
 
+def test_edges_between_two_colours_blend_their_photo_boundary_instead_of_stepping() -> None:
+    from rubber_tile.preview.granule_library import ALPHA_FULL
+    from rubber_tile.preview.render import tile_geometry
+
+    settings = RenderSettings(size=SMALL, seed=8)
+    rendered = render_layers(ColorMix({"black": 50.0, "white": 50.0}), settings)
+    geometry = tile_geometry(settings)
+    colors = rendered.color_of_granule
+    edge = (geometry.alpha < ALPHA_FULL) & (geometry.partners >= 0)
+    assert np.all(geometry.partners[geometry.alpha < ALPHA_FULL] >= 0)  # a blend always has a partner
+    black_on_white = edge & (colors[geometry.labels] == 0) & (colors[geometry.partners] == 1)
+    assert black_on_white.mean() > 0.03
+    lightness = srgb_to_lab(np.asarray(rendered.image, dtype=np.float64))[..., 0]
+    inside_black = (geometry.alpha == ALPHA_FULL) & (colors[geometry.labels] == 0) & (geometry.levels == geometry.levels[black_on_white].min())
+    # A black pixel blended with a white partner is lighter than black at its own level would be.
+    by_level = {}
+    for level in np.unique(geometry.levels[black_on_white]):
+        plain = (geometry.alpha == ALPHA_FULL) & (colors[geometry.labels] == 0) & (geometry.levels == level)
+        if plain.sum() >= 5:
+            by_level[level] = (lightness[black_on_white & (geometry.levels == level)].mean(), lightness[plain].mean())
+    assert inside_black.any() or by_level
+    lighter = [blended > plain for blended, plain in by_level.values()]
+    assert len(lighter) >= 5 and np.mean(lighter) > 0.8
+
+
+def test_enlarged_edges_stay_as_narrow_as_the_photos() -> None:
+    from rubber_tile.preview.composition import Canvas, resampled_edges
+    from rubber_tile.preview.granule_library import ALPHA_FULL, edge_partners
+
+    ids = np.ones((40, 40), np.int32)
+    ids[:, 20:] = 2
+    partners, alpha = edge_partners(ids)
+    canvas = Canvas(ids, np.zeros((40, 40), np.uint8), partners, alpha, np.zeros((40, 40), bool), 3)
+    granules, found, shares = resampled_edges(canvas, 86, 2.15)
+    row = shares[40]
+    assert np.all(np.diff(granules[40].astype(int)) >= 0)  # one step from granule 1 to 2
+    assert 1 <= ((row > 0) & (row < ALPHA_FULL)).sum() <= 3  # a ramp of 1-3 pixels, not 4-5 (2.15 x 2 pixels)
+    assert np.all(found[40][row < ALPHA_FULL] > 0)
+
+
 # --- framings ----------------------------------------------------------------------------------
 
 
