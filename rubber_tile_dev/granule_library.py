@@ -36,7 +36,7 @@ from rubber_tile.analyzer import find_tile_face
 from rubber_tile.colors.colorspace import srgb_to_lab
 from rubber_tile.colors.palette import Palette
 from rubber_tile.mix import ColorMix
-from rubber_tile.preview.granule_levels import pixel_levels
+from rubber_tile.preview.granule_levels import MIN_SHADOW_FLOOR, floor_lightness, pixel_levels
 from rubber_tile.preview.granule_library import (
     ALPHA_FULL,
     EDGES_NAME,
@@ -267,16 +267,26 @@ def cut_sheet(case: PhotoCase, palette: Palette) -> Sheet:
     return Sheet(case.path.name, granules.astype(np.uint16), levels, partners.astype(np.uint16), alpha)
 
 
+def mostly_dark(mix: ColorMix, palette: Palette) -> bool:
+    """Whether most of a photo's mix is colours whose body is as dark as a gap (floor below MIN_SHADOW_FLOOR):
+    such a photo's shading cannot be told from its gaps, and drawn in another colour it reads flat and hatched."""
+    dark = sum(share for name, share in mix.items() if floor_lightness(palette[name], palette.gap_lightness) < MIN_SHADOW_FLOOR)
+    return dark > 0.5 * sum(mix.values())
+
+
 def build_sheets(cases: Sequence[PhotoCase], palette: Palette, leave_out: Collection[str] = ()) -> list[Sheet]:
-    """Every case's sheet but those named in leave_out, in name order (the build is reproducible)."""
-    chosen = sorted((case for case in cases if case.path.name not in set(leave_out)), key=lambda case: case.path.name)
-    return [cut_sheet(case, palette) for case in chosen]
+    """Every case's sheet but those named in leave_out and those mostly_dark, in name order (the build is reproducible)."""
+    chosen = [case for case in cases if case.path.name not in set(leave_out) and not mostly_dark(case.mix, palette)]
+    return [cut_sheet(case, palette) for case in sorted(chosen, key=lambda case: case.path.name)]
 
 
 def build_library(cases: Sequence[PhotoCase], palette: Palette, folder: Path, leave_out: Collection[str] = ()) -> list[Path]:
     """The library of every case but those in leave_out, written to folder (saying what it was made from)."""
     sheets = build_sheets(cases, palette, leave_out)
     made_from = f"{len(sheets)} of the owner's {len(cases)} top-view product photos (640 px)"
+    dark = sorted(case.path.name for case in cases if mostly_dark(case.mix, palette) and case.path.name not in set(leave_out))
+    if dark:
+        made_from += f"; left out as mostly dark colours: {', '.join(dark)}"
     if leave_out:
         made_from += f"; left out for the realism test: {', '.join(sorted(leave_out))}"
     return write_library(sheets, folder, made_from)

@@ -199,3 +199,12 @@ def test_a_region_far_larger_than_a_granule_is_split_at_its_lightness_maxima() -
     parts = split_merged(np.ones((20, 40), np.int32), lab, above=100, height=1.0)
     assert len(np.unique(parts)) == 2 and parts[10, 5] != parts[10, 35]
     assert len(np.unique(split_merged(np.ones((20, 40), np.int32), lab, above=1000, height=1.0))) == 1
+
+
+def test_photos_mostly_of_dark_colours_are_left_out() -> None:
+    from rubber_tile_dev.granule_library import mostly_dark
+
+    palette = load_palette()
+    assert mostly_dark(ColorMix({"black": 100}), palette) and mostly_dark(ColorMix({"black": 60, "white": 40}), palette)
+    assert not mostly_dark(ColorMix({"black": 40, "white": 60}), palette)
+    assert not mostly_dark(ColorMix({"red": 100}), palette) and not mostly_dark(ColorMix({"yellow": 100}), palette)

@@ -42,6 +42,8 @@ SNAP_SHARE = 0.03
 TURNS = 8
 # From this enlargement on, edges are resampled by their cover (resampled_edges) rather than taken from the nearest pixel.
 SOFT_EDGE_SCALE = 1.2
+# ... and their ramp steepened by the scale times this (the analyzer reads wider blends of two colours unevenly).
+ENLARGED_EDGE_STEEPENING = 2.0
 # Softness classes of the picture's pixels, for the camera: inside a granule, a block seam, a granule's edge.
 PLAIN, SEAM, EDGE = 0, 1, 2
 
@@ -271,7 +273,7 @@ def resampled_edges(canvas: Canvas, size: int, scale: float) -> tuple[np.ndarray
     """(granule, partner, alpha) at the picture's size: resampled_along the rows, then the columns. Enlarged, the
     blend stays as narrow as the photo's: its ramp is steepened by the scale once, not spread over the pixels it covers."""
     down = resampled_along(canvas.granules, canvas.partners, canvas.alpha, size, scale, 0, 1.0)
-    return resampled_along(*down, size, scale, 1, max(1.0, scale))
+    return resampled_along(*down, size, scale, 1, max(1.0, scale) * ENLARGED_EDGE_STEEPENING)
 
 
 def to_picture(canvas: Canvas, size: int, scale: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:

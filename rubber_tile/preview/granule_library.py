@@ -35,7 +35,7 @@ ALPHA_STEP = 17
 # with a granule across its side keeps this much of its own, across a corner only this. Crisper than
 # the photos' own boundaries measure (0.8 and 0.95 at black / white ones, lightness): a picture is
 # saved as JPEG too, which softens its edges again.
-SIDE_ALPHA = 13 * ALPHA_STEP
+SIDE_ALPHA = 14 * ALPHA_STEP
 CORNER_ALPHA = ALPHA_FULL
 SIDES = ((-1, 0), (1, 0), (0, -1), (0, 1))
 CORNERS = ((-1, -1), (-1, 1), (1, -1), (1, 1))
@@ -170,16 +170,20 @@ def sheet_from_arrays(ids: np.ndarray, levels: np.ndarray, partners: np.ndarray,
     return GranuleSheet(ids, levels, partners, alpha, centre_y, centre_x, whole)
 
 
+def read_png(path: Path, dtype: type) -> np.ndarray:
+    """A one-channel PNG as an array of dtype (not copied where it already is one)."""
+    with Image.open(path) as image:
+        array = np.asarray(image if image.mode in ("L", "I;16") else image.convert("L"))
+    return array if array.dtype == dtype else array.astype(dtype)
+
+
 def read_library(folder: Path) -> GranuleLibrary:
     """The library in folder; GranuleLibraryError saying what is wrong where it cannot be read."""
     try:
         index = json.loads((folder / INDEX_NAME).read_text(encoding="utf-8"))
-        with Image.open(folder / IDS_NAME) as image:
-            ids = np.asarray(image).astype(np.uint16)
-        with Image.open(folder / LEVELS_NAME) as image:
-            levels = np.asarray(image.convert("L"))
-        with Image.open(folder / EDGES_NAME) as image:
-            packed = np.asarray(image.convert("L"))
+        ids = read_png(folder / IDS_NAME, np.uint16)
+        levels = read_png(folder / LEVELS_NAME, np.uint8)
+        packed = read_png(folder / EDGES_NAME, np.uint8)
     except (OSError, ValueError) as error:
         raise GranuleLibraryError(f"cannot read the granule library in {folder}: {error}") from error
     if index.get("version") != LIBRARY_VERSION:
