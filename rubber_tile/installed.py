@@ -135,9 +135,8 @@ def pyramid(texture: Image.Image, levels: int) -> list[np.ndarray]:
 def bordered(copy: np.ndarray) -> np.ndarray:
     """(rows + 2, columns + 2) uint32 RGBA texels: the copy with its edge repeated round it, so that the bilinear
     taps half a texel past an edge read the edge texel."""
-    rgba = np.full((copy.shape[0] + 2, copy.shape[1] + 2, 4), 255, np.uint8)
-    rgba[..., :3] = np.pad(copy, ((1, 1), (1, 1), (0, 0)), mode="edge")
-    return rgba.view(np.uint32)[..., 0]
+    rgba = np.asarray(Image.fromarray(copy).convert("RGBA"))
+    return np.pad(rgba, ((1, 1), (1, 1), (0, 0)), mode="edge").view(np.uint32)[..., 0]
 
 
 @dataclass(frozen=True)
