@@ -175,9 +175,9 @@ def ground_occlusion(scene: Scene, points: np.ndarray) -> np.ndarray:
 Albedo = Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
 
 
-def render_rows(scene: Scene, rows: slice, ground_albedo: Albedo | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # long: one ray cast
-    """Linear RGB of these rows (before exposure), the ground's irradiance there (nan off the ground)
-    and the sun's visibility on the ground."""
+def render_rows(scene: Scene, rows: slice, ground_albedo: Albedo | None) -> tuple[np.ndarray, ...]:  # long: one ray cast
+    """Linear RGB of these rows (before exposure), the ground's irradiance there (nan off the ground),
+    the sun's visibility on the ground, and which pixels show a box (a wall, a bench, a post)."""
     camera = scene.camera
     directions = camera.rays(rows)
     origin = camera.origin
@@ -217,11 +217,12 @@ def render_rows(scene: Scene, rows: slice, ground_albedo: Albedo | None) -> tupl
         facing = np.clip(normal @ scene.sun_direction, 0.0, None)
         sky = np.where(face == 2, 1.0, 0.55)[:, None] * sky_tint
         color[on] = box_albedo(box.material, p, face) * (scene.sun * facing * seen)[:, None] + box_albedo(box.material, p, face) * sky
-    return color, irradiance_ground, visibility_ground
+    return color, irradiance_ground, visibility_ground, np.isfinite(distance) & (which >= 0)
 
 
 def render(scene: Scene, ground_albedo: Albedo | None = None, rows_per_pass: int = 64) -> dict[str, np.ndarray]:
-    """The photo (HxWx3 uint8) with its ground irradiance and sun visibility (HxW, nan off the ground).
+    """The photo (HxWx3 uint8) with its ground irradiance and sun visibility (HxW, nan off the ground)
+    and `objects` (HxW bool: a box is seen there).
 
     ground_albedo(x, y, albedo) -> albedo replaces the ground's where given (the ground truth of a
     surface laid there, lit by the same light)."""
@@ -229,10 +230,11 @@ def render(scene: Scene, ground_albedo: Albedo | None = None, rows_per_pass: int
     linear = np.zeros((camera.height, camera.width, 3))
     irradiance = np.zeros((camera.height, camera.width))
     visibility = np.zeros((camera.height, camera.width))
+    objects = np.zeros((camera.height, camera.width), bool)
     for top in range(0, camera.height, rows_per_pass):
         rows = slice(top, min(camera.height, top + rows_per_pass))
-        linear[rows], irradiance[rows], visibility[rows] = render_rows(scene, rows, ground_albedo)
-    return {"photo": expose(scene, linear), "irradiance": irradiance, "visibility": visibility}
+        linear[rows], irradiance[rows], visibility[rows], objects[rows] = render_rows(scene, rows, ground_albedo)
+    return {"photo": expose(scene, linear), "irradiance": irradiance, "visibility": visibility, "objects": objects}
 
 
 def expose(scene: Scene, linear: np.ndarray) -> np.ndarray:

@@ -5,12 +5,12 @@ from __future__ import annotations
 from .courtyard import Box, Camera, GroundArea, Scene
 
 
-def test_courtyard(width: int = 480, height: int = 360, seed: int = 0) -> Scene:
+def courtyard_for_tests(width: int = 480, height: int = 360, seed: int = 0, yaw_deg: float = 0.0) -> Scene:
     """Paving between a low brick wall on the left and a plastered wall behind, a bench standing in
     the area and a post beside it; the sun low on the left, so the wall's shadow covers the area's
     left part and the post's shadow crosses it."""
     return Scene(
-        camera=Camera(width, height, pitch_deg=30.0, yaw_deg=0.0),
+        camera=Camera(width, height, pitch_deg=30.0, yaw_deg=yaw_deg),
         area=GroundArea(origin=(-1.3, 2.5), width_m=3.2, depth_m=2.6, angle_deg=0.0),
         ground="paving",
         boxes=(
@@ -30,7 +30,7 @@ def test_courtyard(width: int = 480, height: int = 360, seed: int = 0) -> Scene:
 def courtyards(width: int = 1280, height: int = 960) -> dict[str, Scene]:
     """Six scenes for the blind look, each with the area a customer would mark."""
     return {
-        "paving_afternoon": test_courtyard(width, height, seed=1),
+        "paving_afternoon": courtyard_for_tests(width, height, seed=1),
         "asphalt_playground": Scene(
             camera=Camera(width, height, pitch_deg=30.0, yaw_deg=-12.0, height_m=1.7),
             area=GroundArea(origin=(-2.5, 3.0), width_m=6.0, depth_m=5.0, angle_deg=-8.0),
