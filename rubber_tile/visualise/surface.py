@@ -20,6 +20,7 @@ from .geometry import Point, hash01, photo_to_plane, signed_distance
 from .light import Crop, Light, estimate_light, radii, shade_at
 
 TILE_MM = 500.0
+PATCH_MM = 40.0  # the texture is laid in patches this far apart (patch_points)
 SEAM_MM = 3.0  # the groove between two tiles, bevels included
 SEAM_DARK = 0.45  # share of the light a seam takes
 TILE_TONE = 0.04  # each tile a little lighter or darker, up to this share
@@ -109,28 +110,57 @@ def mottle(X: np.ndarray, Y: np.ndarray, seed: int) -> np.ndarray:
     return (v(i, j) * (1 - fx) + v(i + 1, j) * fx) * (1 - fy) + (v(i, j + 1) * (1 - fx) + v(i + 1, j + 1) * fx) * fy
 
 
-def surface_points(point: dict[str, np.ndarray], seamless: bool, seed: int, field_mm: float) -> dict[str, np.ndarray]:
-    """Where each plane point falls on the texture (s, t in mm before folding), its tile's tone and its seam."""
-    period = 2 * field_mm
-    X, Y = point["X"], point["Y"]
-    if seamless:
-        zero = np.zeros(X.shape)
-        return {"s": X + hash01(0, 0, seed, 1) * period, "t": Y + hash01(0, 0, seed, 2) * period, "tone": zero + 1, "seam": zero}
-    i, j = np.floor(X / TILE_MM), np.floor(Y / TILE_MM)
-    u, v = X - i * TILE_MM, Y - j * TILE_MM
-    edge_x = np.minimum(X - i * TILE_MM, (i + 1) * TILE_MM - X)
-    edge_y = np.minimum(Y - j * TILE_MM, (j + 1) * TILE_MM - Y)
-    i, j = i.astype(np.int64), j.astype(np.int64)
-    way = np.floor(hash01(i, j, seed, 3) * 8).astype(np.int64)
-    u = np.where(way & 1, TILE_MM - u, u)
+def tile_salt(i: np.ndarray | int, j: np.ndarray | int, seed: int) -> np.ndarray:
+    """The salt of a tile's patches (and of the poured surface's: tile 0, 0)."""
+    return np.floor(hash01(i, j, seed, 30) * 4294967296.0).astype(np.int64)
+
+
+def _sharpen(weight: np.ndarray) -> np.ndarray:
+    square = weight * weight
+    return square * square
+
+
+def patch_points(u: np.ndarray, v: np.ndarray, salt: np.ndarray, field_mm: float, pick: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Where (u, v) mm of a surface (salted) falls on the texture (s, t in mm, within [0, field_mm]).
+
+    The surface is a lattice PATCH_MM apart; each lattice point draws its own turn or mirror (8 ways)
+    and place on the texture, and each pixel takes one of its cell's four points, `pick` (in [0, 1))
+    choosing in proportion to the sharpened bilinear weights: no repeat, mirror line or seam of the
+    texture shows, at one texture read a pixel."""
+    gx, gy = u / PATCH_MM, v / PATCH_MM
+    i, j = np.floor(gx), np.floor(gy)
+    fx, fy = gx - i, gy - j
+    w00, w10 = _sharpen((1 - fx) * (1 - fy)), _sharpen(fx * (1 - fy))
+    w01, w11 = _sharpen((1 - fx) * fy), _sharpen(fx * fy)
+    target = pick * (w00 + w10 + w01 + w11)
+    di = np.where(target < w00, 0, np.where(target < w00 + w10, 1, np.where(target < w00 + w10 + w01, 0, 1)))
+    dj = np.where(target < w00 + w10, 0, 1)
+    vi, vj = i.astype(np.int64) + di, j.astype(np.int64) + dj
+    x, y = u - vi * PATCH_MM, v - vj * PATCH_MM
+    way = np.floor(hash01(vi, vj, salt, 21) * 8).astype(np.int64)
+    x = np.where(way & 1, -x, x)
     for turn in (1, 2, 3):
         turned = (way >> 1) >= turn
-        u, v = np.where(turned, v, u), np.where(turned, TILE_MM - u, v)
-    cover_x = band_cover(edge_x, point["across_x"], SEAM_MM)
-    cover_y = band_cover(edge_y, point["across_y"], SEAM_MM)
+        x, y = np.where(turned, y, x), np.where(turned, -x, y)
+    room = field_mm - 2 * PATCH_MM
+    return x + PATCH_MM + hash01(vi, vj, salt, 22) * room, y + PATCH_MM + hash01(vi, vj, salt, 23) * room
+
+
+def surface_points(point: dict[str, np.ndarray], seamless: bool, seed: int, field_mm: float, pick: np.ndarray) -> dict[str, np.ndarray]:
+    """Where each plane point falls on the texture (s, t in mm), its tile's tone and its seam."""
+    X, Y = point["X"], point["Y"]
+    if seamless:
+        s, t = patch_points(X, Y, tile_salt(0, 0, seed), field_mm, pick)
+        return {"s": s, "t": t, "tone": np.ones(X.shape), "seam": np.zeros(X.shape)}
+    i, j = np.floor(X / TILE_MM), np.floor(Y / TILE_MM)
+    u, v = X - i * TILE_MM, Y - j * TILE_MM
+    i, j = i.astype(np.int64), j.astype(np.int64)
+    s, t = patch_points(u, v, tile_salt(i, j, seed), field_mm, pick)
+    cover_x = band_cover(np.minimum(u, TILE_MM - u), point["across_x"], SEAM_MM)
+    cover_y = band_cover(np.minimum(v, TILE_MM - v), point["across_y"], SEAM_MM)
     return {
-        "s": u + hash01(i, j, seed, 1) * period,
-        "t": v + hash01(i, j, seed, 2) * period,
+        "s": s,
+        "t": t,
         "tone": 1 + TILE_TONE * (2 * hash01(i, j, seed, 4) - 1),
         "seam": 1 - (1 - cover_x) * (1 - cover_y),
     }
@@ -173,11 +203,11 @@ def lay_out(photo: np.ndarray, area: Area, *, seamless: bool, seed: int, field_m
     part[edge] = darkened[edge]
     drawn = near & (alpha > 0)
     at = {key: value[drawn] for key, value in point.items()}
-    place = surface_points(at, seamless, seed, field_mm)
+    px, py = xs[drawn], ys[drawn]
+    place = surface_points(at, seamless, seed, field_mm, hash01(px, py, seed, 13))
     d, footprint = distance[drawn], at["footprint"]
     rim = 1 - RIM_DARK * np.exp(-np.maximum(0.0, d) * footprint / RIM_MM)
     common = place["tone"] * (1 - SEAM_DARK * place["seam"]) * rim * (1 + MOTTLE * mottle(at["X"], at["Y"], seed))
-    px, py = xs[drawn], ys[drawn]
     grain = (hash01(px, py, seed, 12) - 0.5) * (math.sqrt(12) * light.noise * GRAIN_KEEP)
     return Layout(
         width=width, height=height, seed=seed, field_mm=field_mm, background=background, light=light, crop=crop,

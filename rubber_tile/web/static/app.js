@@ -262,6 +262,10 @@ function settingsChanged() {
   $("download").download = `tile-${state.seed}.png`;
   drawPreviewSoon();
   estimateSoon();
+  // The visualiser panel (visualiser_panel.js) lays this mix on the customer's photo.
+  const detail = { mix: mixText(), seed: state.seed, grade: state.grade, language: state.language, displayMix: displayMixText() };
+  window.tileSettings = detail; // for a panel that mounts after this
+  document.dispatchEvent(new CustomEvent("tile-settings", { detail }));
 }
 
 // ------------------------------------------------------------ photoreal render

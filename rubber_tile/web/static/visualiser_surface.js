@@ -100,47 +100,79 @@ export function mottle(X, Y, seed, cell = {}) {
   return (cell.v00 * (1 - fx) + cell.v10 * fx) * (1 - fy) + (cell.v01 * (1 - fx) + cell.v11 * fx) * fy;
 }
 
-// A tile's own way of lying (8 turns and mirrors), texture offsets (mm) and tone; `tile` keeps the last.
-function tileDraw(i, j, seed, period, tile) {
-  if (tile.i === i && tile.j === j) return tile;
-  tile.i = i;
-  tile.j = j;
-  tile.way = Math.floor(hash01(i, j, seed, 3) * 8);
-  tile.offsetS = hash01(i, j, seed, 1) * period;
-  tile.offsetT = hash01(i, j, seed, 2) * period;
-  tile.tone = 1 + TILE_TONE * (2 * hash01(i, j, seed, 4) - 1);
-  return tile;
+// The texture is laid in patches: the plane (or each tile) is a lattice PATCH_MM apart, each lattice
+// point draws its own turn or mirror (8 ways) and place on the texture, and each pixel takes one of
+// its cell's four points, picked at random in proportion to its sharpened bilinear weight. So the
+// texture never shows a repeat, a mirror line or a seam of its own, and still costs one read a pixel.
+export const PATCH_MM = 40;
+
+// A weight to the fourth power: the pick favours the nearest lattice point, so patches meet in a narrow band.
+function sharpen(weight) {
+  const square = weight * weight;
+  return square * square;
 }
 
-// Where a plane point falls on the texture (s, t in mm before folding), its light factor and its
-// seam, written into `out`; `tile` keeps the last tile's draw.
-export function surfacePoint(point, seamless, seed, fieldMm, out = {}, tile = {}) {
-  const period = 2 * fieldMm;
+// The salt of a tile's patches (and of the poured surface's: tile 0, 0).
+export function tileSalt(i, j, seed) {
+  return Math.floor(hash01(i, j, seed, 30) * 4294967296);
+}
+
+// Where (u, v) mm of a surface (salted) falls on the texture (s, t in mm, within [0, fieldMm]); `pick`
+// in [0, 1) chooses the lattice point.
+export function patchPoint(u, v, salt, fieldMm, pick, out) {
+  const gx = u / PATCH_MM;
+  const gy = v / PATCH_MM;
+  const i = Math.floor(gx);
+  const j = Math.floor(gy);
+  const fx = gx - i;
+  const fy = gy - j;
+  const w00 = sharpen((1 - fx) * (1 - fy));
+  const w10 = sharpen(fx * (1 - fy));
+  const w01 = sharpen((1 - fx) * fy);
+  const w11 = sharpen(fx * fy);
+  const target = pick * (w00 + w10 + w01 + w11);
+  let di = 1;
+  let dj = 1;
+  if (target < w00) {
+    di = 0;
+    dj = 0;
+  } else if (target < w00 + w10) {
+    dj = 0;
+  } else if (target < w00 + w10 + w01) {
+    di = 0;
+  }
+  let x = u - (i + di) * PATCH_MM;
+  let y = v - (j + dj) * PATCH_MM;
+  const way = Math.floor(hash01(i + di, j + dj, salt, 21) * 8);
+  if (way & 1) x = -x;
+  for (let turn = 0; turn < way >> 1; turn += 1) {
+    const swap = x;
+    x = y;
+    y = -swap;
+  }
+  const room = fieldMm - 2 * PATCH_MM;
+  out.s = x + PATCH_MM + hash01(i + di, j + dj, salt, 22) * room;
+  out.t = y + PATCH_MM + hash01(i + di, j + dj, salt, 23) * room;
+  return out;
+}
+
+// Where a plane point falls on the texture (s, t in mm), its tile's tone and how much of it is seam,
+// written into `out`; `pick` in [0, 1) chooses the patch (patchPoint).
+export function surfacePoint(point, seamless, seed, fieldMm, pick, out = {}) {
   if (seamless) {
-    out.s = point.X + hash01(0, 0, seed, 1) * period;
-    out.t = point.Y + hash01(0, 0, seed, 2) * period;
+    patchPoint(point.X, point.Y, tileSalt(0, 0, seed), fieldMm, pick, out);
     out.tone = 1;
     out.seam = 0;
     return out;
   }
   const i = Math.floor(point.X / TILE_MM);
   const j = Math.floor(point.Y / TILE_MM);
-  let u = point.X - i * TILE_MM;
-  let v = point.Y - j * TILE_MM;
-  const edgeX = Math.min(point.X - i * TILE_MM, (i + 1) * TILE_MM - point.X);
-  const edgeY = Math.min(point.Y - j * TILE_MM, (j + 1) * TILE_MM - point.Y);
-  const draw = tileDraw(i, j, seed, period, tile);
-  if (draw.way & 1) u = TILE_MM - u;
-  for (let turn = 0; turn < draw.way >> 1; turn += 1) {
-    const swap = u;
-    u = v;
-    v = TILE_MM - swap;
-  }
-  const coverX = bandCover(edgeX, point.acrossX, SEAM_MM);
-  const coverY = bandCover(edgeY, point.acrossY, SEAM_MM);
-  out.s = u + draw.offsetS;
-  out.t = v + draw.offsetT;
-  out.tone = draw.tone;
+  const u = point.X - i * TILE_MM;
+  const v = point.Y - j * TILE_MM;
+  patchPoint(u, v, tileSalt(i, j, seed), fieldMm, pick, out);
+  const coverX = bandCover(Math.min(u, TILE_MM - u), point.acrossX, SEAM_MM);
+  const coverY = bandCover(Math.min(v, TILE_MM - v), point.acrossY, SEAM_MM);
+  out.tone = 1 + TILE_TONE * (2 * hash01(i, j, seed, 4) - 1);
   out.seam = 1 - (1 - coverX) * (1 - coverY);
   return out;
 }
@@ -175,7 +207,6 @@ export function layOut(photo, area, options) { // long: one pass over the crop, 
   const arrays = makeArrays(crop.width * crop.height);
   const point = {};
   const place = {};
-  const tile = {};
   const cell = {};
   const matrix = toPlane.matrix;
   const ground = Math.sign(toPlane.w0);
@@ -200,7 +231,7 @@ export function layOut(photo, area, options) { // long: one pass over the crop, 
         background[at + 2] = photo.data[at + 2] * contact;
       }
       if (alpha <= 0) continue;
-      surfacePoint(point, options.seamless, seed, options.fieldMm, place, tile);
+      surfacePoint(point, options.seamless, seed, options.fieldMm, hash01(px, py, seed, 13), place);
       const rim = 1 - RIM_DARK * Math.exp((-Math.max(0, d) * point.footprint) / RIM_MM);
       const common = place.tone * (1 - SEAM_DARK * place.seam) * rim * (1 + MOTTLE * mottle(point.X, point.Y, seed, cell));
       arrays.pixels[count] = py * width + px;

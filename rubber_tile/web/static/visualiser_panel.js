@@ -1,0 +1,320 @@
+// The visualiser panel: the customer's photo of his site, four corners he drags, the area's size,
+// tiles or a poured surface, a brush for what stands in the area, and a PNG to download. Its own
+// module and stylesheet (visualiser.css) with one mount point in index.html (#visualiser).
+//
+// What it needs from the page is one event: the page sends `tile-settings` on `document` with
+// {mix, seed, grade, language, displayMix} whenever they change; the panel then asks the server for
+// the mix's top view (full frame, 512 px, the preview's exact shares) and lays it again. The photo
+// never leaves the browser. For tests and the benchmark: window.tileVisualiser.
+
+import { createVisualiser, estimateAreaSize } from "./visualiser.js";
+import { PhotoError, loadPhoto } from "./visualiser_photo.js";
+import { visualiserText } from "./visualiser_texts.js";
+
+const TEXTURE_SIZE = 512;
+const RELAYOUT_DELAY_MS = 250;
+const TEXTURE_DELAY_MS = 60;
+const DEFAULT_CORNERS = [[0.1, 0.92], [0.9, 0.92], [0.74, 0.58], [0.26, 0.58]]; // near left, near right, far right, far left
+
+const TEMPLATE = `
+  <h2 id="visualiser-heading" data-vt="heading"></h2>
+  <p class="note" data-vt="intro"></p>
+  <p class="visualiser-privacy" data-vt="privacy"></p>
+  <div class="visualiser-add">
+    <button type="button" class="primary" data-v="camera" data-vt="camera"></button>
+    <button type="button" data-v="file" data-vt="file"></button>
+    <input type="file" accept="image/*" capture="environment" data-v="camera-input" hidden>
+    <input type="file" accept="image/*,.heic,.heif" data-v="file-input" hidden>
+  </div>
+  <div class="visualiser-work" data-v="work" hidden>
+    <div class="visualiser-stage" data-v="stage">
+      <canvas data-v="canvas" role="img"></canvas>
+      <canvas class="visualiser-mask" data-v="mask" aria-hidden="true"></canvas>
+      <svg class="visualiser-outline" data-v="outline" aria-hidden="true" preserveAspectRatio="none"><polygon></polygon></svg>
+    </div>
+    <div class="visualiser-controls">
+      <p class="note" data-vt="hint"></p>
+      <div class="visualiser-size">
+        <label class="field"><span data-vt="width"></span><input type="text" inputmode="decimal" autocomplete="off" data-v="width"></label>
+        <label class="field"><span data-vt="depth"></span><input type="text" inputmode="decimal" autocomplete="off" data-v="depth"></label>
+      </div>
+      <p class="note" data-v="estimate"></p>
+      <fieldset class="visualiser-surface"><legend data-vt="surface"></legend>
+        <label><input type="radio" name="visualiser-surface" value="tiles" checked> <span data-vt="tiles"></span></label>
+        <label><input type="radio" name="visualiser-surface" value="seamless"> <span data-vt="seamless"></span></label>
+      </fieldset>
+      <div class="visualiser-brush">
+        <button type="button" aria-pressed="false" data-v="brush" data-vt="brush"></button>
+        <label class="field"><span data-vt="brush_size"></span><input type="range" min="6" max="80" value="24" data-v="brush-size"></label>
+        <button type="button" data-v="clear-mask" data-vt="clear_mask"></button>
+      </div>
+      <button type="button" class="primary" data-v="download" data-vt="download"></button>
+    </div>
+  </div>
+  <p class="visualiser-status" role="status" data-v="status"></p>`;
+
+function debounce(fn, ms) {
+  let timer = 0;
+  return (...args) => {
+    clearTimeout(timer);
+    timer = setTimeout(() => fn(...args), ms);
+  };
+}
+
+// The size a customer typed ("4,5" or "4.5"), or null.
+export function readMetres(text) {
+  const value = Number(String(text).trim().replace(",", "."));
+  return text.trim() !== "" && Number.isFinite(value) && value > 0 ? value : null;
+}
+
+export function mountVisualiser(root) {
+  root.innerHTML = TEMPLATE;
+  const el = Object.fromEntries([...root.querySelectorAll("[data-v]")].map((node) => [node.dataset.v, node]));
+  const view = createVisualiser(el.canvas);
+  const state = { language: "ru", tile: null, corners: null, estimate: null, status: "", statusArgs: [], brush: false, photo: false };
+  const t = (key, ...args) => visualiserText(state.language, key, ...args);
+  const handles = [1, 2, 3, 4].map((n) => {
+    const handle = document.createElement("button");
+    Object.assign(handle, { type: "button", className: "visualiser-corner", textContent: String(n) });
+    handle.dataset.corner = String(n - 1);
+    el.stage.append(handle);
+    return handle;
+  });
+  root.dataset.state = "empty";
+  window.tileVisualiser = { view, root, state };
+
+  function setStatus(key, ...args) {
+    state.status = key;
+    state.statusArgs = args;
+    el.status.textContent = key ? t(key, ...args) : "";
+  }
+
+  function translate() {
+    for (const node of root.querySelectorAll("[data-vt]")) node.textContent = t(node.dataset.vt);
+    handles.forEach((handle, k) => handle.setAttribute("aria-label", t("corner", k + 1)));
+    el.canvas.setAttribute("aria-label", t("stage", state.tile ? state.tile.displayMix : ""));
+    if (state.brush) el.brush.textContent = t("brush_on");
+    showEstimate();
+    if (state.status) setStatus(state.status, ...state.statusArgs);
+  }
+
+  function showEstimate() {
+    if (!state.photo) return;
+    el.estimate.textContent = state.estimate ? t("estimated", ...[state.estimate.width, state.estimate.depth].map((v) => v.toLocaleString(state.language === "ru" ? "ru-RU" : "en-GB"))) : t("no_estimate");
+  }
+
+  function area() {
+    const widthM = readMetres(el.width.value) ?? state.estimate?.width ?? null;
+    const depthM = readMetres(el.depth.value) ?? state.estimate?.depth ?? null;
+    return { corners: state.corners, widthM: widthM ?? 0, depthM: depthM ?? 0 };
+  }
+
+  function placeCorners() {
+    const { width, height } = el.canvas;
+    handles.forEach((handle, k) => {
+      handle.style.left = `${(state.corners[k][0] / width) * 100}%`;
+      handle.style.top = `${(state.corners[k][1] / height) * 100}%`;
+    });
+    el.outline.setAttribute("viewBox", `0 0 ${width} ${height}`);
+    el.outline.firstElementChild.setAttribute("points", state.corners.map((p) => p.join(",")).join(" "));
+  }
+
+  function draw() {
+    if (!state.photo) return;
+    view.setArea(area());
+    view.setOptions({ seamless: root.querySelector("input[value=seamless]").checked, seed: state.tile ? state.tile.seed : 0 });
+    const problem = view.problem();
+    if (problem && problem.code !== "photo") {
+      view.drawPhoto();
+      const corner = problem.corner !== undefined ? problem.corner + 1 : problem.point !== undefined ? problem.point + 1 : undefined;
+      setStatus(`problem_${problem.code}`, corner);
+      root.dataset.state = "problem";
+      return;
+    }
+    if (!view.layout) {
+      setStatus("drawing");
+      root.dataset.state = "drawing";
+    }
+    requestAnimationFrame(() => {
+      if (!state.textureReady) return;
+      view.draw();
+      root.dataset.state = "ready";
+      root.dataset.draws = String(view.stats.draws);
+      setStatus("ready");
+    });
+  }
+  const drawSoon = debounce(draw, RELAYOUT_DELAY_MS);
+
+  async function fetchTexture() {
+    if (!state.tile || !state.photo) return;
+    const { mix, seed, grade } = state.tile;
+    const query = new URLSearchParams({ mix, seed: String(seed), grade, framing: "full_frame", view: "top", size: String(TEXTURE_SIZE), format: "png", language: state.language });
+    const mine = (state.textureRequest = (state.textureRequest || 0) + 1);
+    try {
+      const reply = await fetch(`/api/preview?${query}`);
+      if (!reply.ok) throw new Error(`HTTP ${reply.status}`);
+      const bitmap = await createImageBitmap(await reply.blob());
+      if (mine !== state.textureRequest) return;
+      view.setTexture(bitmap);
+      state.textureReady = true;
+      draw();
+    } catch (error) {
+      if (mine === state.textureRequest) setStatus("error_texture");
+    }
+  }
+  const fetchTextureSoon = debounce(fetchTexture, TEXTURE_DELAY_MS);
+
+  async function addPhoto(file) {
+    if (!file) return;
+    setStatus("loading");
+    root.dataset.state = "loading";
+    let photo;
+    try {
+      photo = await loadPhoto(file);
+    } catch (error) {
+      if (!(error instanceof PhotoError)) throw error;
+      setStatus(`error_${error.code === "heic" ? "heic" : error.code === "too_big" ? "too_big" : "unreadable"}`, error.detail);
+      root.dataset.state = "error";
+      return;
+    }
+    view.setPhoto(photo.bitmap);
+    const { width, height } = el.canvas;
+    el.mask.width = width;
+    el.mask.height = height;
+    state.corners = DEFAULT_CORNERS.map(([x, y]) => [Math.round(x * width), Math.round(y * height)]);
+    state.estimate = estimateAreaSize(state.corners, width, height);
+    state.photo = true;
+    el.work.hidden = false;
+    root.dataset.photo = `${width}x${height}`;
+    root.dataset.original = `${photo.originalWidth}x${photo.originalHeight}`;
+    placeCorners();
+    showEstimate();
+    setStatus("drawing");
+    if (state.textureReady) draw();
+    else fetchTexture();
+  }
+
+  function cornersChanged() {
+    placeCorners();
+    state.estimate = estimateAreaSize(state.corners, el.canvas.width, el.canvas.height);
+    showEstimate();
+    drawSoon();
+  }
+
+  bindCorners({ el, handles, state, cornersChanged });
+  bindBrush({ el, state, view, t, drawSoon });
+  el.camera.addEventListener("click", () => el["camera-input"].click());
+  el.file.addEventListener("click", () => el["file-input"].click());
+  for (const input of [el["camera-input"], el["file-input"]]) {
+    input.addEventListener("change", () => {
+      addPhoto(input.files[0]);
+      input.value = "";
+    });
+  }
+  for (const input of [el.width, el.depth]) input.addEventListener("input", drawSoon);
+  for (const radio of root.querySelectorAll("input[name=visualiser-surface]")) radio.addEventListener("change", draw);
+  el.download.addEventListener("click", () => download(el.canvas, state));
+  const settingsChanged = (detail) => {
+    const changedLanguage = detail.language !== state.language;
+    state.language = detail.language;
+    state.tile = detail;
+    if (changedLanguage) translate();
+    el.canvas.setAttribute("aria-label", t("stage", state.tile.displayMix));
+    fetchTextureSoon();
+  };
+  document.addEventListener("tile-settings", (event) => settingsChanged(event.detail));
+  translate();
+  if (window.tileSettings) settingsChanged(window.tileSettings); // the page told its settings before this mounted
+  return { view, addPhoto };
+}
+
+// Corners: dragged with a pointer, or moved with the arrow keys (Shift: ten times as far).
+function bindCorners({ el, handles, state, cornersChanged }) {
+  const scale = () => el.canvas.width / el.canvas.getBoundingClientRect().width;
+  handles.forEach((handle, k) => {
+    handle.addEventListener("pointerdown", (event) => {
+      handle.setPointerCapture(event.pointerId);
+      handle.dataset.dragging = "true";
+    });
+    handle.addEventListener("pointermove", (event) => {
+      if (handle.dataset.dragging !== "true") return;
+      const box = el.canvas.getBoundingClientRect();
+      const x = Math.min(box.width, Math.max(0, event.clientX - box.left)) * scale();
+      const y = Math.min(box.height, Math.max(0, event.clientY - box.top)) * scale();
+      state.corners[k] = [Math.round(x), Math.round(y)];
+      cornersChanged();
+    });
+    handle.addEventListener("pointerup", () => delete handle.dataset.dragging);
+    handle.addEventListener("keydown", (event) => {
+      const steps = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, -1], ArrowDown: [0, 1] }[event.key];
+      if (!steps) return;
+      event.preventDefault();
+      const step = (event.shiftKey ? 10 : 1) * scale();
+      const [x, y] = state.corners[k];
+      state.corners[k] = [
+        Math.round(Math.min(el.canvas.width, Math.max(0, x + steps[0] * step))),
+        Math.round(Math.min(el.canvas.height, Math.max(0, y + steps[1] * step))),
+      ];
+      cornersChanged();
+    });
+  });
+}
+
+// The brush: painted on its own canvas (the photo's size); its alpha is the mask the surface leaves out.
+function bindBrush({ el, state, view, t, drawSoon }) {
+  const context = el.mask.getContext("2d", { willReadFrequently: true });
+  let painting = false;
+  const paintAt = (event) => {
+    const box = el.mask.getBoundingClientRect();
+    const scale = el.mask.width / box.width;
+    context.fillStyle = "rgb(214, 40, 40)";
+    context.beginPath();
+    context.arc((event.clientX - box.left) * scale, (event.clientY - box.top) * scale, (Number(el["brush-size"].value) / 2) * scale, 0, 2 * Math.PI);
+    context.fill();
+  };
+  const commit = () => {
+    const data = context.getImageData(0, 0, el.mask.width, el.mask.height).data;
+    const mask = new Uint8Array(el.mask.width * el.mask.height);
+    for (let i = 0; i < mask.length; i += 1) mask[i] = data[4 * i + 3];
+    view.setMask(mask);
+    drawSoon();
+  };
+  el.brush.addEventListener("click", () => {
+    state.brush = !state.brush;
+    el.brush.setAttribute("aria-pressed", String(state.brush));
+    el.brush.textContent = t(state.brush ? "brush_on" : "brush");
+    el.stage.classList.toggle("brushing", state.brush);
+  });
+  el.stage.addEventListener("pointerdown", (event) => {
+    if (!state.brush || event.target.classList.contains("visualiser-corner")) return;
+    painting = true;
+    el.stage.setPointerCapture(event.pointerId);
+    paintAt(event);
+  });
+  el.stage.addEventListener("pointermove", (event) => painting && paintAt(event));
+  el.stage.addEventListener("pointerup", () => {
+    if (!painting) return;
+    painting = false;
+    commit();
+  });
+  el["clear-mask"].addEventListener("click", () => {
+    context.clearRect(0, 0, el.mask.width, el.mask.height);
+    view.setMask(null);
+    drawSoon();
+  });
+}
+
+function download(canvas, state) {
+  canvas.toBlob((blob) => {
+    const link = document.createElement("a");
+    link.href = URL.createObjectURL(blob);
+    link.download = `site-${state.tile ? state.tile.seed : 0}.png`;
+    document.body.append(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
+  }, "image/png");
+}
+
+const mountPoint = document.getElementById("visualiser");
+if (mountPoint) mountVisualiser(mountPoint);
