@@ -162,9 +162,26 @@ def hash01(a: np.ndarray | int, b: np.ndarray | int, c: np.ndarray | int, d: np.
     return h.astype(np.float64) / 4294967296.0
 
 
-def signed_distance(points: Sequence[Point], x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Signed distance (px) from each (x, y) to a closed polygon: positive inside."""
+def edge_normals_y(points: Sequence[Point]) -> np.ndarray:
+    """The outward normals' y parts of a polygon's edges (edge k runs from point k-1 to point k):
+    positive where an edge faces down the photo, towards the camera."""
+    n = len(points)
+    cx, cy = sum(p[0] for p in points) / n, sum(p[1] for p in points) / n
+    normals = []
+    for i in range(n):
+        (ax, ay), (bx, by) = points[i - 1], points[i]
+        ex, ey = bx - ax, by - ay
+        length = math.sqrt(ex * ex + ey * ey)
+        outward = 1 if ey * ((ax + bx) / 2 - cx) - ex * ((ay + by) / 2 - cy) >= 0 else -1
+        normals.append(-ex / length * outward)
+    return np.array(normals)
+
+
+def signed_distance(points: Sequence[Point], x: np.ndarray, y: np.ndarray, *, nearest: bool = False) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
+    """Signed distance (px) from each (x, y) to a closed polygon, positive inside; with `nearest`, also
+    the index of the nearest edge (edge k runs from point k-1 to point k)."""
     best = np.full(np.broadcast(x, y).shape, np.inf)
+    edge = np.zeros(best.shape, np.int64)
     inside = np.zeros(best.shape, bool)
     n = len(points)
     for i in range(n):
@@ -173,9 +190,12 @@ def signed_distance(points: Sequence[Point], x: np.ndarray, y: np.ndarray) -> np
         ex, ey = bx - ax, by - ay
         t = np.clip(((x - ax) * ex + (y - ay) * ey) / (ex * ex + ey * ey), 0.0, 1.0)
         dx, dy = x - (ax + t * ex), y - (ay + t * ey)
-        best = np.minimum(best, dx * dx + dy * dy)
+        squared = dx * dx + dy * dy
+        closer = squared < best
+        best, edge = np.where(closer, squared, best), np.where(closer, i, edge)
         if ay != by:
             crossing = ((ay > y) != (by > y)) & (x < (bx - ax) * (y - ay) / (by - ay) + ax)
             inside ^= crossing
     distance = np.sqrt(best)
-    return np.where(inside, distance, -distance)
+    signed = np.where(inside, distance, -distance)
+    return (signed, edge) if nearest else signed

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .geometry import Point, hash01, photo_to_plane, signed_distance
+from .geometry import Point, edge_normals_y, hash01, photo_to_plane, signed_distance
 from .light import Crop, Light, estimate_light, radii, shade_at
 
 TILE_MM = 500.0
@@ -33,6 +33,8 @@ CONTACT_MM = 40.0
 CONTACT_REACH_SHARE = 1 / 80  # of the photo's long side, at most
 EDGE_SOFT_SHARE = 1.5 / 1280  # width of the edge's soft step, of the long side
 GRAIN_KEEP = 0.9
+SIDE_MM = 20.0  # tiles stand this proud of the ground: their side shows below the edges facing the camera
+SIDE_SHADE = 0.5  # a tile's side against its top
 
 
 @dataclass(frozen=True)
@@ -88,7 +90,8 @@ def plane_points(matrix: np.ndarray, x: np.ndarray, y: np.ndarray) -> dict[str, 
     dYdx, dYdy = (m[1, 0] - Y * m[2, 0]) / w, (m[1, 1] - Y * m[2, 1]) / w
     footprint = np.sqrt(np.maximum(dXdx * dXdx + dYdx * dYdx, dXdy * dXdy + dYdy * dYdy))
     across_x, across_y = np.sqrt(dXdx * dXdx + dXdy * dXdy), np.sqrt(dYdx * dYdx + dYdy * dYdy)
-    return {"X": X, "Y": Y, "w": w, "footprint": footprint, "across_x": across_x, "across_y": across_y}
+    frontal = np.sqrt(dXdx * dXdx + dYdx * dYdx)  # ground mm per px along the photo's rows: its scale facing the camera
+    return {"X": X, "Y": Y, "w": w, "footprint": footprint, "across_x": across_x, "across_y": across_y, "frontal": frontal}
 
 
 def band_cover(distance: np.ndarray, across: np.ndarray, band: float) -> np.ndarray:
@@ -166,16 +169,18 @@ def surface_points(point: dict[str, np.ndarray], seamless: bool, seed: int, fiel
     }
 
 
-def _distances(outline: Sequence[Point], crop: Crop, mask: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per crop pixel: signed distance to the outline (px), the mask (0-1) and the light's weights."""
+def _distances(outline: Sequence[Point], crop: Crop, mask: np.ndarray | None) -> tuple[np.ndarray, ...]:
+    """Per crop pixel: signed distance to the outline (px), the y part of its nearest edge's outward
+    normal, the mask (0-1) and the light's weights."""
     ys, xs = np.mgrid[crop.y0 : crop.y0 + crop.height, crop.x0 : crop.x0 + crop.width]
-    distance = signed_distance(outline, xs + 0.5, ys + 0.5)
+    distance, edge = signed_distance(outline, xs + 0.5, ys + 0.5, nearest=True)
+    facing = edge_normals_y(outline)[edge]
     if mask is None:
         masked = np.zeros(distance.shape)
     else:
         masked = mask[crop.y0 : crop.y0 + crop.height, crop.x0 : crop.x0 + crop.width].astype(np.float64) / 255
     weights = ((distance > 0) & (masked < 128 / 255)).astype(np.float64)
-    return distance, masked, weights
+    return distance, facing, masked, weights
 
 
 def lay_out(photo: np.ndarray, area: Area, *, seamless: bool, seed: int, field_mm: float, mask: np.ndarray | None = None) -> Layout:  # long: one pass over the crop, kept together
@@ -186,7 +191,7 @@ def lay_out(photo: np.ndarray, area: Area, *, seamless: bool, seed: int, field_m
     seed &= 0xFFFFFFFF
     to_plane = photo_to_plane(area.corners, area.width_m * 1000, area.depth_m * 1000)
     crop = area_crop(outline, width, height)
-    distance, masked, weights = _distances(outline, crop, mask)
+    distance, facing, masked, weights = _distances(outline, crop, mask)
     light = estimate_light(photo, crop, weights)
     long = max(width, height)
     edge_soft = max(0.5, long * EDGE_SOFT_SHARE)
@@ -194,10 +199,15 @@ def lay_out(photo: np.ndarray, area: Area, *, seamless: bool, seed: int, field_m
     ys, xs = np.mgrid[crop.y0 : crop.y0 + crop.height, crop.x0 : crop.x0 + crop.width]
     point = plane_points(to_plane.matrix, xs + 0.5, ys + 0.5)
     near = (distance >= -reach) & (np.sign(point["w"]) == np.sign(to_plane.w0))
-    alpha = np.clip(0.5 + distance / edge_soft, 0.0, 1.0) * (1 - masked)
+    # Tiles' sides: below an edge facing the camera, a band as high as SIDE_MM stands there.
+    side = np.zeros(distance.shape) if seamless else np.where(facing > 0, SIDE_MM / point["frontal"] * facing, 0.0)
+    beyond = np.maximum(0.0, -distance)
+    top = np.clip(0.5 + distance / edge_soft, 0.0, 1.0)
+    band = np.where((distance < 0) & (side > 0), np.clip(0.5 + (side - beyond) / edge_soft, 0.0, 1.0), 0.0)
+    alpha = np.maximum(top, band) * (1 - masked)
     background = np.array(photo[..., :3], dtype=np.uint8, copy=True)
     edge = near & (alpha < 1)
-    contact = 1 - CONTACT_DARK * (1 - masked) * np.exp(-np.maximum(0.0, -distance) * point["footprint"] / CONTACT_MM)
+    contact = 1 - CONTACT_DARK * (1 - masked) * np.exp(-np.maximum(0.0, beyond - side) * point["footprint"] / CONTACT_MM)
     part = background[crop.y0 : crop.y0 + crop.height, crop.x0 : crop.x0 + crop.width]
     darkened = np.clip(np.rint(part.astype(np.float64) * contact[..., None]), 0, 255).astype(np.uint8)
     part[edge] = darkened[edge]
@@ -206,7 +216,7 @@ def lay_out(photo: np.ndarray, area: Area, *, seamless: bool, seed: int, field_m
     px, py = xs[drawn], ys[drawn]
     place = surface_points(at, seamless, seed, field_mm, hash01(px, py, seed, 13))
     d, footprint = distance[drawn], at["footprint"]
-    rim = 1 - RIM_DARK * np.exp(-np.maximum(0.0, d) * footprint / RIM_MM)
+    rim = np.where((d < 0) & (band[drawn] > top[drawn]), SIDE_SHADE, 1 - RIM_DARK * np.exp(-np.maximum(0.0, d) * footprint / RIM_MM))
     common = place["tone"] * (1 - SEAM_DARK * place["seam"]) * rim * (1 + MOTTLE * mottle(at["X"], at["Y"], seed))
     grain = (hash01(px, py, seed, 12) - 0.5) * (math.sqrt(12) * light.noise * GRAIN_KEEP)
     return Layout(

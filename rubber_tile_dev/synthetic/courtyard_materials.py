@@ -120,6 +120,6 @@ def sky_color(directions: np.ndarray) -> np.ndarray:
 
 def canopy_open(x: np.ndarray, y: np.ndarray, seed: int) -> np.ndarray:
     """Where light passes a crown of leaves (the rest is leaves): holes between clumps."""
-    fine = np.full(np.shape(x), 0.01)
-    leaves = fractal(x, y, fine, 1.2, 4, 200 + seed) + 0.4 * value_noise(x, y, 6.0, 210 + seed)
-    return leaves < 0.05
+    fine = np.full(np.shape(x), 0.005)
+    leaves = fractal(x, y, fine, 0.35, 5, 200 + seed) + 0.5 * value_noise(x, y, 3.0, 210 + seed)
+    return leaves < -0.1

@@ -198,8 +198,24 @@ export function hash01(a, b, c, d) {
   return h / 4294967296;
 }
 
-// Signed distance (px) from (x, y) to a closed polygon: positive inside.
-export function signedDistance(points, x, y) {
+// The outward normals' y parts of a polygon's edges (edge k runs from point k-1 to point k):
+// positive where an edge faces down the photo, towards the camera.
+export function edgeNormalsY(points) {
+  const n = points.length;
+  const cx = points.reduce((sum, p) => sum + p[0], 0) / n;
+  const cy = points.reduce((sum, p) => sum + p[1], 0) / n;
+  return points.map((b, i) => {
+    const a = points[(i + n - 1) % n];
+    const ex = b[0] - a[0];
+    const ey = b[1] - a[1];
+    const length = Math.sqrt(ex * ex + ey * ey);
+    const outward = ey * ((a[0] + b[0]) / 2 - cx) - ex * ((a[1] + b[1]) / 2 - cy) >= 0 ? 1 : -1;
+    return (-ex / length) * outward;
+  });
+}
+
+// Signed distance (px) from (x, y) to a closed polygon, positive inside; `out.edge` gets the nearest edge.
+export function signedDistance(points, x, y, out = {}) {
   let best = Infinity;
   let inside = false;
   const n = points.length;
@@ -213,7 +229,11 @@ export function signedDistance(points, x, y) {
     const t = Math.min(1, Math.max(0, ((x - ax) * ex + (y - ay) * ey) / (ex * ex + ey * ey)));
     const dx = x - (ax + t * ex);
     const dy = y - (ay + t * ey);
-    best = Math.min(best, dx * dx + dy * dy);
+    const squared = dx * dx + dy * dy;
+    if (squared < best) {
+      best = squared;
+      out.edge = i;
+    }
     if (ay > y !== by > y && x < ((bx - ax) * (y - ay)) / (by - ay) + ax) inside = !inside;
   }
   const distance = Math.sqrt(best);

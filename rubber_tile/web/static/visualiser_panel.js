@@ -201,6 +201,11 @@ export function mountVisualiser(root) {
     drawSoon();
   }
 
+  // For the tests, the screenshots and the benchmark: corners as if dragged there (photo px).
+  window.tileVisualiser.setCorners = (corners) => {
+    state.corners = corners.map(([x, y]) => [x, y]);
+    cornersChanged();
+  };
   bindCorners({ el, handles, state, cornersChanged });
   bindBrush({ el, state, view, t, drawSoon });
   el.camera.addEventListener("click", () => el["camera-input"].click());

@@ -8,7 +8,7 @@
 // paint (every texture, i.e. every share change; a few ms): one bilinear texture read per pixel
 // at the pyramid level its footprint needs, times its light, encoded, over the photo.
 
-import { hash01, photoToPlane, signedDistance } from "./visualiser_geometry.js";
+import { edgeNormalsY, hash01, photoToPlane, signedDistance } from "./visualiser_geometry.js";
 import { ENCODE_STEPS, LINEAR_TO_SRGB, SRGB_TO_LINEAR, estimateLight, radii, shadeAt } from "./visualiser_light.js";
 
 export const TILE_MM = 500;
@@ -24,6 +24,8 @@ export const CONTACT_MM = 40;
 export const CONTACT_REACH_SHARE = 1 / 80; // of the photo's long side, at most
 export const EDGE_SOFT_SHARE = 1.5 / 1280; // width of the edge's soft step, of the long side
 export const GRAIN_KEEP = 0.9;
+export const SIDE_MM = 20; // tiles stand this proud of the ground: their side shows below the edges facing the camera
+export const SIDE_SHADE = 0.5; // a tile's side against its top
 
 // The rectangle of the photo the layout works on: the outline's box and room for the filters.
 export function areaCrop(outline, width, height) {
@@ -38,21 +40,26 @@ export function areaCrop(outline, width, height) {
   return { x0, y0, width: x1 - x0, height: y1 - y0 };
 }
 
-// Per crop pixel: signed distance to the outline (px, positive inside) and the light's weights.
+// Per crop pixel: signed distance to the outline (px, positive inside), the y part of its nearest
+// edge's outward normal, and the light's weights.
 function distances(outline, crop, mask, photoWidth) {
   const size = crop.width * crop.height;
   const distance = new Float64Array(size);
+  const facing = new Float64Array(size);
   const weights = new Float64Array(size);
+  const normalsY = edgeNormalsY(outline);
+  const nearest = {};
   for (let y = 0; y < crop.height; y += 1) {
     for (let x = 0; x < crop.width; x += 1) {
       const i = y * crop.width + x;
-      const d = signedDistance(outline, crop.x0 + x + 0.5, crop.y0 + y + 0.5);
+      const d = signedDistance(outline, crop.x0 + x + 0.5, crop.y0 + y + 0.5, nearest);
       distance[i] = d;
+      facing[i] = normalsY[nearest.edge];
       const masked = mask ? mask[(crop.y0 + y) * photoWidth + crop.x0 + x] >= 128 : false;
       weights[i] = d > 0 && !masked ? 1 : 0;
     }
   }
-  return { distance, weights };
+  return { distance, facing, weights };
 }
 
 // A point of the plane and the size of a pixel there, written into `out`: X, Y (mm), w, footprint
@@ -71,6 +78,7 @@ export function planePoint(matrix, x, y, out = {}) {
   out.footprint = Math.sqrt(Math.max(dXdx * dXdx + dYdx * dYdx, dXdy * dXdy + dYdy * dYdy));
   out.acrossX = Math.sqrt(dXdx * dXdx + dXdy * dXdy);
   out.acrossY = Math.sqrt(dYdx * dYdx + dYdy * dYdy);
+  out.frontal = Math.sqrt(dXdx * dXdx + dYdx * dYdx); // ground mm per px along the photo's rows: its scale facing the camera
   return out;
 }
 
@@ -198,7 +206,7 @@ export function layOut(photo, area, options) { // long: one pass over the crop, 
   const seed = options.seed >>> 0;
   const toPlane = photoToPlane(area.corners, area.widthM * 1000, area.depthM * 1000);
   const crop = areaCrop(outline, width, height);
-  const { distance, weights } = distances(outline, crop, options.mask, width);
+  const { distance, facing, weights } = distances(outline, crop, options.mask, width);
   const light = estimateLight(photo, crop, weights);
   const long = Math.max(width, height);
   const edgeSoft = Math.max(0.5, long * EDGE_SOFT_SHARE);
@@ -222,9 +230,14 @@ export function layOut(photo, area, options) { // long: one pass over the crop, 
       planePoint(matrix, px + 0.5, py + 0.5, point);
       if (Math.sign(point.w) !== ground) continue;
       const masked = options.mask ? options.mask[py * width + px] / 255 : 0;
-      const alpha = Math.min(1, Math.max(0, 0.5 + d / edgeSoft)) * (1 - masked);
+      // Tiles' sides: below an edge facing the camera, a band as high as SIDE_MM stands there.
+      const side = options.seamless || facing[i] <= 0 ? 0 : ((SIDE_MM / point.frontal) * facing[i]);
+      const beyond = Math.max(0, -d);
+      const top = Math.min(1, Math.max(0, 0.5 + d / edgeSoft));
+      const band = d < 0 && side > 0 ? Math.min(1, Math.max(0, 0.5 + (side - beyond) / edgeSoft)) : 0;
+      const alpha = Math.max(top, band) * (1 - masked);
       if (alpha < 1) {
-        const contact = 1 - CONTACT_DARK * (1 - masked) * Math.exp((-Math.max(0, -d) * point.footprint) / CONTACT_MM);
+        const contact = 1 - CONTACT_DARK * (1 - masked) * Math.exp((-Math.max(0, beyond - side) * point.footprint) / CONTACT_MM);
         const at = 4 * (py * width + px);
         background[at] = photo.data[at] * contact;
         background[at + 1] = photo.data[at + 1] * contact;
@@ -232,7 +245,7 @@ export function layOut(photo, area, options) { // long: one pass over the crop, 
       }
       if (alpha <= 0) continue;
       surfacePoint(point, options.seamless, seed, options.fieldMm, hash01(px, py, seed, 13), place);
-      const rim = 1 - RIM_DARK * Math.exp((-Math.max(0, d) * point.footprint) / RIM_MM);
+      const rim = d < 0 && band > top ? SIDE_SHADE : 1 - RIM_DARK * Math.exp((-Math.max(0, d) * point.footprint) / RIM_MM);
       const common = place.tone * (1 - SEAM_DARK * place.seam) * rim * (1 + MOTTLE * mottle(point.X, point.Y, seed, cell));
       arrays.pixels[count] = py * width + px;
       arrays.alpha[count] = alpha;
