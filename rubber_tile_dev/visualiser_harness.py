@@ -23,7 +23,7 @@ async ({ photo, texture, area, options }) => {
   const out = surface.paint(layout, tex);
   let text = '';
   for (let i = 0; i < out.length; i += 0x8000) text += String.fromCharCode(...out.subarray(i, i + 0x8000));
-  const light = { lit: layout.light.lit, exposure: layout.light.exposure, gain: layout.light.gain, tint: layout.light.tint, noise: layout.light.noise };
+  const light = { lit: layout.light.lit, gain: layout.light.gain, tint: layout.light.tint, noise: layout.light.noise };
   return { picture: btoa(text), count: layout.count, light };
 }
 """

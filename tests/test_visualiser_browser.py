@@ -162,6 +162,9 @@ def test_a_phone_photo_is_laid_and_follows_the_corners_the_size_the_surface_and_
         draws = wait_drawn(page)
         assert page.get_attribute("#visualiser", "data-original") == "4032x3024"  # upright: EXIF orientation applied
         assert page.get_attribute("#visualiser", "data-photo") == "1280x960"
+        page.evaluate("() => window.tileVisualiser.setCorners([[0, 950], [1280, 950], [1280, 500], [0, 500]])")
+        draws = wait_drawn(page, draws)
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= 390  # corners at the photo's edges widen nothing
         first = canvas_digest(page)
 
         corner = page.locator("#visualiser .visualiser-corner[data-corner='2']")

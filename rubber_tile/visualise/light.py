@@ -4,12 +4,13 @@
    taken out by a closing and an opening of the thin radius: they belong to the old ground, not to
    its light.
 2. An edge-keeping smoothing of it over the area (a guided filter, weighted to the area's pixels and
-   away from masked objects): a shadow keeps its edge, the old ground's grain goes.
+   away from masked objects): a shadow keeps its edge, the old ground's grain goes. Steps 1-3 work at
+   half the resolution (the light is smooth) and come back bilinearly.
 3. The shading: that smoothed luminance over the lit level (LIT_PERCENTILE of the area), so a cast
    shadow darkens the surface by the photo's own ratio; the light's colour (a shadow's blue sky
    light) carried by the smoothed chromaticity against the lit ground's.
-4. The photo's white balance (shades of grey over the photo) tints the surface a little, and a ground
-   far darker than the rest of the scene (an area wholly in shade) darkens it a little.
+4. The photo's white balance (shades of grey over the photo) tints the surface a little; its exposure
+   is met at paint time (paint.py: the surface's brightness drawn a little towards the lit ground's).
 5. The photo's noise (from the flattest parts of the area), added to the surface as grain.
 """
 
@@ -33,9 +34,6 @@ TINT_MIN_VARIANCE = 0.01  # of smoothed log luminance over the area: below it no
 TINT_LIMIT = 0.3
 WB_KEEP = 0.5
 WB_LIMITS = (0.85, 1.15)
-GROUND_KEY = 0.4  # lit ground / the scene's bright level in a usual photo
-EXPOSURE_KEEP = 0.6
-EXPOSURE_MIN = 0.45
 SHADE_LIMITS = (0.005, 1.6)
 NOISE_LIMIT = 6.0
 HIST_BINS = 2048
@@ -71,7 +69,6 @@ class Light:
 
     smooth: np.ndarray
     lit: float
-    exposure: float
     gain: tuple[float, float, float]
     bright: float
     tint: tuple[float, float, float]
@@ -178,28 +175,62 @@ def shadow_tint(smooth: np.ndarray, chroma: list[np.ndarray], in_area: np.ndarra
     return tuple(min(TINT_LIMIT, max(-TINT_LIMIT, slope)) for slope in slopes)
 
 
+def half_crop(photo: np.ndarray, crop: Crop, weights: np.ndarray) -> tuple[np.ndarray, list[np.ndarray], np.ndarray]:
+    """The crop at half its resolution (2 x 2 means of linear light; the last row or column repeated where
+    odd): log luminance, log chromaticity per channel, and the weights' means."""
+    part = photo[crop.y0 : crop.y0 + crop.height, crop.x0 : crop.x0 + crop.width, :3]
+    rgb = SRGB_TO_LINEAR[part].astype(np.float64)
+    rows0, cols0 = np.arange(0, crop.height, 2), np.arange(0, crop.width, 2)
+    rows1, cols1 = np.minimum(rows0 + 1, crop.height - 1), np.minimum(cols0 + 1, crop.width - 1)
+
+    def mean(values: np.ndarray) -> np.ndarray:
+        return (values[rows0][:, cols0] + values[rows0][:, cols1] + values[rows1][:, cols0] + values[rows1][:, cols1]) / 4
+
+    channels = [mean(rgb[..., k]) for k in range(3)]
+    floor = 1 / 4096
+    total = 0.2126 * channels[0] + 0.7152 * channels[1] + 0.0722 * channels[2]
+    luminance = np.log(np.maximum(total, floor))
+    chroma = [np.log(np.maximum(c, floor)) - luminance for c in channels]
+    return luminance, chroma, mean(weights)
+
+
+def upsample(half: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """A half-resolution field back at `shape`: bilinear, pixel centres aligned, edges held."""
+    height, width = half.shape
+
+    def axis(size: int, limit: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        u = (np.arange(size) + 0.5) / 2 - 0.5
+        i = np.floor(u)
+        return np.clip(i, 0, limit - 1).astype(np.int64), np.clip(i + 1, 0, limit - 1).astype(np.int64), u - i
+
+    i0, i1, fy = axis(shape[0], height)
+    j0, j1, fx = axis(shape[1], width)
+    fx, fy = fx[None, :], fy[:, None]
+    top = half[i0][:, j0] * (1 - fx) + half[i0][:, j1] * fx
+    bottom = half[i1][:, j0] * (1 - fx) + half[i1][:, j1] * fx
+    return top * (1 - fy) + bottom * fy
+
+
 def estimate_light(photo: np.ndarray, crop: Crop, weights: np.ndarray) -> Light:
     """The area's light. photo: HxWx3 (or 4) sRGB bytes; weights: crop-sized, 1 on the area's unmasked pixels."""
     thin, guide = radii(photo.shape[1], photo.shape[0])
-    part = photo[crop.y0 : crop.y0 + crop.height, crop.x0 : crop.x0 + crop.width, :3]
-    rgb = linear(part)
-    luminance = np.log(np.maximum(rgb @ LUMINANCE, 1 / 4096))
-    chroma = [np.log(np.maximum(rgb[..., k], 1 / 4096)) - luminance for k in range(3)]
-    luma = part.astype(np.float64) @ np.array([0.299, 0.587, 0.114])
-    cleaned = without_thin_lines(luminance, thin)
-    smooth = guided_filter(cleaned, cleaned, weights + WEIGHT_FLOOR, guide, GUIDE_EPS)
-    in_area = weights >= 0.5
-    lit = percentile(smooth, in_area, LIT_PERCENTILE, LOG_FLOOR, 0.0)
+    luminance, chroma, half_weights = half_crop(photo, crop, weights)
+    cleaned = without_thin_lines(luminance, max(1, math.floor(thin / 2 + 0.5)))
+    smooth_half = guided_filter(cleaned, cleaned, half_weights + WEIGHT_FLOOR, max(1, math.floor(guide / 2 + 0.5)), GUIDE_EPS)
+    in_area = half_weights >= 0.5
+    lit = percentile(smooth_half, in_area, LIT_PERCENTILE, LOG_FLOOR, 0.0)
+    tint = shadow_tint(smooth_half, chroma, in_area)
+    smooth = upsample(smooth_half, (crop.height, crop.width))
     gain, bright = scene_light(photo)
-    exposure = min(1.0, max(EXPOSURE_MIN, (math.exp(lit - bright) / GROUND_KEY) ** EXPOSURE_KEEP))
-    tint = shadow_tint(smooth, chroma, in_area)
-    return Light(smooth, lit, exposure, tuple(float(g) for g in gain), bright, tint, noise_level(luma, weights))
+    part = photo[crop.y0 : crop.y0 + crop.height, crop.x0 : crop.x0 + crop.width, :3].astype(np.float64)
+    luma = 0.299 * part[..., 0] + 0.587 * part[..., 1] + 0.114 * part[..., 2]
+    return Light(smooth, lit, tuple(float(g) for g in gain), bright, tint, noise_level(luma, weights))
 
 
 def shade_at(light: Light, chosen: np.ndarray) -> np.ndarray:
-    """3 x n linear factors at the chosen crop pixels: exposure x white balance x the light there against
-    the lit level, its colour shifted by the fitted tint."""
+    """3 x n linear factors at the chosen crop pixels: white balance x the light there against the lit
+    level, its colour shifted by the fitted tint."""
     low, high = SHADE_LIMITS
     relative = light.smooth[chosen] - light.lit
-    factors = [light.exposure * light.gain[k] * np.exp(relative * (1 + CHROMA_KEEP * light.tint[k])) for k in range(3)]
+    factors = [light.gain[k] * np.exp(relative * (1 + CHROMA_KEEP * light.tint[k])) for k in range(3)]
     return np.clip(np.stack(factors), low, high)

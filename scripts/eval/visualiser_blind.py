@@ -1,12 +1,12 @@
 """Pictures for a blind look at the visualiser: mixes laid on courtyards ray cast with known geometry.
 
-    .venv/bin/python scripts/eval/visualiser_blind.py --out /work/scratch/i22/blind [--size 1280x960]
+    .venv/bin/python scripts/eval/visualiser_blind.py --out /work/scratch/i22/blind --key /work/scratch/i22/blind_key.json
 
 Each courtyard of rubber_tile_dev/synthetic/courtyard_scenes.courtyards() is rendered once (kept in
-OUT/scenes/ and reused), then laid with the mixes below through rubber_tile.visualise as the command
+--scenes, outside OUT, and reused), then laid with the mixes below through rubber_tile.visualise as the command
 line does, the corners being the scene's area exactly; objects standing in the area are masked as a
-customer would brush them. Writes OUT/result_NN.png and OUT/key.json (which scene, mix, surface,
-corners); a judge sees only the pictures. Photos from elsewhere are added with scripts/visualise.py.
+customer would brush them. Writes OUT/result_NN.png and the key (which scene, mix, surface, corners)
+outside OUT: a judge sees only the pictures. Photos from elsewhere are added with scripts/visualise.py.
 """
 
 from __future__ import annotations
@@ -45,6 +45,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--size", default="1280x960", help="WIDTHxHEIGHT of the scenes (default 1280x960)")
     parser.add_argument("--first", type=int, default=1, help="number of the first result (default 1)")
+    parser.add_argument("--key", type=Path, required=True, help="where the key goes (not in --out)")
+    parser.add_argument("--scenes", type=Path, help="where the rendered scenes are kept (default: beside the key)")
     return parser.parse_args()
 
 
@@ -68,7 +70,7 @@ def main() -> int:
     key = []
     for number, (name, mix, seamless, seed) in enumerate(PLAN, start=args.first):
         scene = scenes[name]
-        photo, mask = scene_pictures(name, scene, args.out / "scenes")
+        photo, mask = scene_pictures(name, scene, args.scenes or args.key.parent / "blind_scenes")
         texture = mix_texture(parse_mix(mix), seed=seed)
         result = visualise(Image.fromarray(photo), scene.corners_px(), texture, size_m=(scene.area.width_m, scene.area.depth_m),
                            seamless=seamless, seed=seed, mask=mask)
@@ -79,7 +81,7 @@ def main() -> int:
                     "corners": [[round(x, 1), round(y, 1)] for x, y in scene.corners_px()],
                     "size_m": [scene.area.width_m, scene.area.depth_m]})
         print(file, name, mix)
-    (args.out / "key.json").write_text(json.dumps(key, indent=1, ensure_ascii=False))
+    args.key.write_text(json.dumps(key, indent=1, ensure_ascii=False))
     return 0
 
 

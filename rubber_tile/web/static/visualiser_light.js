@@ -5,13 +5,15 @@
 //    taken out by a closing and an opening of THIN_RADIUS px: they belong to the old ground, not
 //    to its light.
 // 2. An edge-keeping smoothing of it over the area (a guided filter, weighted to the area's pixels
-//    and away from masked objects): a shadow keeps its edge, the old ground's grain goes.
+//    and away from masked objects): a shadow keeps its edge, the old ground's grain goes. Steps 1-3
+//    work at half the resolution (the light is smooth) and come back bilinearly.
 // 3. The shading: that smoothed luminance over the lit level (LIT_PERCENTILE of the area), so a
 //    cast shadow darkens the surface by the photo's own ratio. The light's colour follows it: how
 //    each channel's chromaticity changes with the light over the area (a shadow lit by the blue sky
 //    alone is bluer) is fitted by least squares and applied to the surface.
-// 4. The photo's white balance (shades of grey over the photo) tints the surface a little, and a
-//    ground far darker than the rest of the scene (an area wholly in shade) darkens it a little.
+// 4. The photo's white balance (shades of grey over the photo) tints the surface a little; its
+//    exposure is met at paint time (visualiser_surface.js: the surface's brightness drawn a little
+//    towards the lit ground's).
 // 5. The photo's noise (from the flattest parts of the area), added to the surface as grain.
 
 export const LOG_FLOOR = Math.log(1 / 4096);
@@ -26,9 +28,6 @@ export const TINT_MIN_VARIANCE = 0.01; // of smoothed log luminance over the are
 export const TINT_LIMIT = 0.3;
 export const WB_KEEP = 0.5;
 export const WB_LIMITS = [0.85, 1.15];
-export const GROUND_KEY = 0.4; // lit ground / the scene's bright level in a usual photo
-export const EXPOSURE_KEEP = 0.6;
-export const EXPOSURE_MIN = 0.45;
 export const SHADE_LIMITS = [0.005, 1.6];
 export const NOISE_LIMIT = 6;
 const HIST_BINS = 2048;
@@ -204,31 +203,84 @@ export function sceneLight(photo) {
   return { gain: raw.map((g) => g / luminance), bright: percentile(logs, null, LIT_PERCENTILE, LOG_FLOOR, 0) };
 }
 
-// The crop's log luminance, log chromaticity per channel and luma (sRGB levels).
-function cropLogs(photo, crop) {
-  const size = crop.width * crop.height;
+// The crop at half its resolution (2 x 2 means of linear light; the last row or column repeated where
+// odd): log luminance, log chromaticity per channel, and the weights' means. The light is smooth, so
+// it is worked out there, at a quarter of the cost.
+export function halfCrop(photo, crop, weights) {
+  const width = Math.ceil(crop.width / 2);
+  const height = Math.ceil(crop.height / 2);
+  const size = width * height;
   const luminance = new Float64Array(size);
   const chroma = [new Float64Array(size), new Float64Array(size), new Float64Array(size)];
-  const luma = new Float64Array(size);
+  const halfWeights = new Float64Array(size);
   const data = photo.data;
   const floor = 1 / 4096;
+  const rgb = [0, 0, 0];
+  for (let i = 0; i < height; i += 1) {
+    const rows = [2 * i, Math.min(2 * i + 1, crop.height - 1)];
+    for (let j = 0; j < width; j += 1) {
+      const columns = [2 * j, Math.min(2 * j + 1, crop.width - 1)];
+      rgb[0] = 0;
+      rgb[1] = 0;
+      rgb[2] = 0;
+      let weight = 0;
+      for (const y of rows) {
+        for (const x of columns) {
+          const source = 4 * ((crop.y0 + y) * photo.width + crop.x0 + x);
+          rgb[0] += SRGB_TO_LINEAR[data[source]];
+          rgb[1] += SRGB_TO_LINEAR[data[source + 1]];
+          rgb[2] += SRGB_TO_LINEAR[data[source + 2]];
+          weight += weights[y * crop.width + x];
+        }
+      }
+      const at = i * width + j;
+      const r = rgb[0] / 4;
+      const g = rgb[1] / 4;
+      const b = rgb[2] / 4;
+      const sum = 0.2126 * r + 0.7152 * g + 0.0722 * b;
+      const l = Math.log(sum > floor ? sum : floor);
+      luminance[at] = l;
+      chroma[0][at] = Math.log(r > floor ? r : floor) - l;
+      chroma[1][at] = Math.log(g > floor ? g : floor) - l;
+      chroma[2][at] = Math.log(b > floor ? b : floor) - l;
+      halfWeights[at] = weight / 4;
+    }
+  }
+  return { width, height, luminance, chroma, weights: halfWeights };
+}
+
+// A half-resolution field back at the crop's size: bilinear, pixel centres aligned, edges held.
+export function upsample(half, width, height, fullWidth, fullHeight) {
+  const out = new Float64Array(fullWidth * fullHeight);
+  for (let y = 0; y < fullHeight; y += 1) {
+    const v = (y + 0.5) / 2 - 0.5;
+    const i = Math.floor(v);
+    const fy = v - i;
+    const i0 = Math.min(height - 1, Math.max(0, i)) * width;
+    const i1 = Math.min(height - 1, Math.max(0, i + 1)) * width;
+    for (let x = 0; x < fullWidth; x += 1) {
+      const u = (x + 0.5) / 2 - 0.5;
+      const j = Math.floor(u);
+      const fx = u - j;
+      const j0 = Math.min(width - 1, Math.max(0, j));
+      const j1 = Math.min(width - 1, Math.max(0, j + 1));
+      out[y * fullWidth + x] = (half[i0 + j0] * (1 - fx) + half[i0 + j1] * fx) * (1 - fy) + (half[i1 + j0] * (1 - fx) + half[i1 + j1] * fx) * fy;
+    }
+  }
+  return out;
+}
+
+// The crop's luma (sRGB levels), for the noise.
+function cropLuma(photo, crop) {
+  const luma = new Float64Array(crop.width * crop.height);
+  const data = photo.data;
   for (let y = 0; y < crop.height; y += 1) {
     for (let x = 0; x < crop.width; x += 1) {
       const source = 4 * ((crop.y0 + y) * photo.width + crop.x0 + x);
-      const i = y * crop.width + x;
-      const r = SRGB_TO_LINEAR[data[source]];
-      const g = SRGB_TO_LINEAR[data[source + 1]];
-      const b = SRGB_TO_LINEAR[data[source + 2]];
-      const sum = 0.2126 * r + 0.7152 * g + 0.0722 * b;
-      const l = Math.log(sum > floor ? sum : floor);
-      luminance[i] = l;
-      chroma[0][i] = Math.log(r > floor ? r : floor) - l;
-      chroma[1][i] = Math.log(g > floor ? g : floor) - l;
-      chroma[2][i] = Math.log(b > floor ? b : floor) - l;
-      luma[i] = 0.299 * data[source] + 0.587 * data[source + 1] + 0.114 * data[source + 2];
+      luma[y * crop.width + x] = 0.299 * data[source] + 0.587 * data[source + 1] + 0.114 * data[source + 2];
     }
   }
-  return { luminance, chroma, luma };
+  return luma;
 }
 
 // The photo's noise in sRGB levels: from the quarter of the area's pixels that differ least from
@@ -276,26 +328,25 @@ export function shadowTint(smooth, chroma, inArea) {
 // The area's light: its smoothed log luminance per crop pixel and the figures the surface's light
 // factors come from (`shadeAt`). `weights`: 1 on the area's unmasked pixels, 0 elsewhere (crop-sized).
 export function estimateLight(photo, crop, weights) {
-  const { width, height } = crop;
   const { thin, guide } = radii(photo.width, photo.height);
-  const logs = cropLogs(photo, crop);
-  const cleaned = withoutThinLines(logs.luminance, width, height, thin);
-  const filterWeights = new Float64Array(weights.length);
-  for (let i = 0; i < weights.length; i += 1) filterWeights[i] = weights[i] + WEIGHT_FLOOR;
-  const smooth = guidedFilter(cleaned, cleaned, filterWeights, width, height, guide, GUIDE_EPS);
-  const inArea = new Uint8Array(weights.length);
-  for (let i = 0; i < weights.length; i += 1) inArea[i] = weights[i] >= 0.5 ? 1 : 0;
-  const lit = percentile(smooth, inArea, LIT_PERCENTILE, LOG_FLOOR, 0);
-  const tint = shadowTint(smooth, logs.chroma, inArea);
+  const half = halfCrop(photo, crop, weights);
+  const cleaned = withoutThinLines(half.luminance, half.width, half.height, Math.max(1, Math.round(thin / 2)));
+  const filterWeights = new Float64Array(half.weights.length);
+  for (let i = 0; i < filterWeights.length; i += 1) filterWeights[i] = half.weights[i] + WEIGHT_FLOOR;
+  const smoothHalf = guidedFilter(cleaned, cleaned, filterWeights, half.width, half.height, Math.max(1, Math.round(guide / 2)), GUIDE_EPS);
+  const inArea = new Uint8Array(half.weights.length);
+  for (let i = 0; i < inArea.length; i += 1) inArea[i] = half.weights[i] >= 0.5 ? 1 : 0;
+  const lit = percentile(smoothHalf, inArea, LIT_PERCENTILE, LOG_FLOOR, 0);
+  const tint = shadowTint(smoothHalf, half.chroma, inArea);
+  const smooth = upsample(smoothHalf, half.width, half.height, crop.width, crop.height);
   const scene = sceneLight(photo);
-  const exposure = Math.min(1, Math.max(EXPOSURE_MIN, (Math.exp(lit - scene.bright) / GROUND_KEY) ** EXPOSURE_KEEP));
-  const noise = noiseLevel(logs.luma, weights, width, height);
-  return { smooth, lit, exposure, gain: scene.gain, bright: scene.bright, tint, noise };
+  const noise = noiseLevel(cropLuma(photo, crop), weights, crop.width, crop.height);
+  return { smooth, lit, gain: scene.gain, bright: scene.bright, tint, noise };
 }
 
-// The linear factor of channel k at crop pixel i: exposure x white balance x the light there
-// against the lit level, its colour shifted by the fitted tint.
+// The linear factor of channel k at crop pixel i: white balance x the light there against the lit
+// level, its colour shifted by the fitted tint.
 export function shadeAt(light, i, k) {
-  const value = light.exposure * light.gain[k] * Math.exp((light.smooth[i] - light.lit) * (1 + CHROMA_KEEP * light.tint[k]));
+  const value = light.gain[k] * Math.exp((light.smooth[i] - light.lit) * (1 + CHROMA_KEEP * light.tint[k]));
   return Math.min(SHADE_LIMITS[1], Math.max(SHADE_LIMITS[0], value));
 }

@@ -125,9 +125,23 @@ export function tileSalt(i, j, seed) {
   return Math.floor(hash01(i, j, seed, 30) * 4294967296);
 }
 
+// A lattice point's draw: its way (8 turns and mirrors) and place on the texture (0-1 of the room);
+// `memo` keeps the last one (neighbouring pixels mostly take the same point).
+function vertexDraw(i, j, salt, memo) {
+  if (memo.i !== i || memo.j !== j || memo.salt !== salt) {
+    memo.i = i;
+    memo.j = j;
+    memo.salt = salt;
+    memo.way = Math.floor(hash01(i, j, salt, 21) * 8);
+    memo.s = hash01(i, j, salt, 22);
+    memo.t = hash01(i, j, salt, 23);
+  }
+  return memo;
+}
+
 // Where (u, v) mm of a surface (salted) falls on the texture (s, t in mm, within [0, fieldMm]); `pick`
 // in [0, 1) chooses the lattice point.
-export function patchPoint(u, v, salt, fieldMm, pick, out) {
+export function patchPoint(u, v, salt, fieldMm, pick, out, memo = {}) {
   const gx = u / PATCH_MM;
   const gy = v / PATCH_MM;
   const i = Math.floor(gx);
@@ -151,36 +165,44 @@ export function patchPoint(u, v, salt, fieldMm, pick, out) {
   }
   let x = u - (i + di) * PATCH_MM;
   let y = v - (j + dj) * PATCH_MM;
-  const way = Math.floor(hash01(i + di, j + dj, salt, 21) * 8);
-  if (way & 1) x = -x;
-  for (let turn = 0; turn < way >> 1; turn += 1) {
+  const draw = vertexDraw(i + di, j + dj, salt, memo);
+  if (draw.way & 1) x = -x;
+  for (let turn = 0; turn < draw.way >> 1; turn += 1) {
     const swap = x;
     x = y;
     y = -swap;
   }
   const room = fieldMm - 2 * PATCH_MM;
-  out.s = x + PATCH_MM + hash01(i + di, j + dj, salt, 22) * room;
-  out.t = y + PATCH_MM + hash01(i + di, j + dj, salt, 23) * room;
+  out.s = x + PATCH_MM + draw.s * room;
+  out.t = y + PATCH_MM + draw.t * room;
   return out;
 }
 
 // Where a plane point falls on the texture (s, t in mm), its tile's tone and how much of it is seam,
-// written into `out`; `pick` in [0, 1) chooses the patch (patchPoint).
-export function surfacePoint(point, seamless, seed, fieldMm, pick, out = {}) {
+// written into `out`; `pick` in [0, 1) chooses the patch (patchPoint); `memo` keeps the last tile's
+// and lattice point's draws.
+export function surfacePoint(point, seamless, seed, fieldMm, pick, out = {}, memo = { vertex: {} }) {
+  const i = seamless ? 0 : Math.floor(point.X / TILE_MM);
+  const j = seamless ? 0 : Math.floor(point.Y / TILE_MM);
+  if (memo.i !== i || memo.j !== j || memo.seed !== seed) {
+    memo.i = i;
+    memo.j = j;
+    memo.seed = seed;
+    memo.salt = tileSalt(i, j, seed);
+    memo.tone = 1 + TILE_TONE * (2 * hash01(i, j, seed, 4) - 1);
+  }
   if (seamless) {
-    patchPoint(point.X, point.Y, tileSalt(0, 0, seed), fieldMm, pick, out);
+    patchPoint(point.X, point.Y, memo.salt, fieldMm, pick, out, memo.vertex);
     out.tone = 1;
     out.seam = 0;
     return out;
   }
-  const i = Math.floor(point.X / TILE_MM);
-  const j = Math.floor(point.Y / TILE_MM);
   const u = point.X - i * TILE_MM;
   const v = point.Y - j * TILE_MM;
-  patchPoint(u, v, tileSalt(i, j, seed), fieldMm, pick, out);
+  patchPoint(u, v, memo.salt, fieldMm, pick, out, memo.vertex);
   const coverX = bandCover(Math.min(u, TILE_MM - u), point.acrossX, SEAM_MM);
   const coverY = bandCover(Math.min(v, TILE_MM - v), point.acrossY, SEAM_MM);
-  out.tone = 1 + TILE_TONE * (2 * hash01(i, j, seed, 4) - 1);
+  out.tone = memo.tone;
   out.seam = 1 - (1 - coverX) * (1 - coverY);
   return out;
 }
@@ -216,6 +238,7 @@ export function layOut(photo, area, options) { // long: one pass over the crop, 
   const point = {};
   const place = {};
   const cell = {};
+  const memo = { vertex: {} };
   const matrix = toPlane.matrix;
   const ground = Math.sign(toPlane.w0);
   const grainScale = Math.sqrt(12) * light.noise * GRAIN_KEEP;
@@ -244,7 +267,7 @@ export function layOut(photo, area, options) { // long: one pass over the crop, 
         background[at + 2] = photo.data[at + 2] * contact;
       }
       if (alpha <= 0) continue;
-      surfacePoint(point, options.seamless, seed, options.fieldMm, hash01(px, py, seed, 13), place);
+      surfacePoint(point, options.seamless, seed, options.fieldMm, hash01(px, py, seed, 13), place, memo);
       const rim = d < 0 && band > top ? SIDE_SHADE : 1 - RIM_DARK * Math.exp((-Math.max(0, d) * point.footprint) / RIM_MM);
       const common = place.tone * (1 - SEAM_DARK * place.seam) * rim * (1 + MOTTLE * mottle(point.X, point.Y, seed, cell));
       arrays.pixels[count] = py * width + px;
@@ -265,6 +288,19 @@ export function layOut(photo, area, options) { // long: one pass over the crop, 
     pixels: trim(arrays.pixels), alpha: trim(arrays.alpha), s: trim(arrays.s), t: trim(arrays.t),
     footprint: trim(arrays.footprint), mul: arrays.mul.map(trim), grain: trim(arrays.grain), sampling: null,
   };
+}
+
+// The photo's exposure: the surface's brightness is drawn this share of the way (in log) towards the
+// lit ground's it replaces, within EXPOSURE_LIMITS: a bright mix on dark asphalt is shown a little
+// darker, as the camera exposed for that ground, yet keeps most of its own brightness.
+export const EXPOSURE_PULL = 0.3;
+export const EXPOSURE_LIMITS = [0.5, 1.3];
+
+export function exposureFor(layout, atlas) {
+  const top = atlas.channels[0].length - 1; // the pyramid's 1 x 1 level: the texture's mean
+  const mean = 0.2126 * atlas.channels[0][top] + 0.7152 * atlas.channels[1][top] + 0.0722 * atlas.channels[2][top];
+  const factor = mean > 0 ? (Math.exp(layout.light.lit) / mean) ** EXPOSURE_PULL : 1;
+  return Math.min(EXPOSURE_LIMITS[1], Math.max(EXPOSURE_LIMITS[0], factor));
 }
 
 export const FLATTEN_SHARE = 1 / 8; // of the texture's side: the reach of the slow light taken out
@@ -393,6 +429,7 @@ export function paint(layout, texture, out = new Uint8ClampedArray(layout.backgr
   const { base, stepX, stepY, fx, fy } = place;
   const { pixels, alpha, grain, background } = layout;
   const [mulR, mulG, mulB] = layout.mul;
+  const exposure = exposureFor(layout, atlas);
   const top = ENCODE_STEPS;
   for (let n = 0; n < layout.count; n += 1) {
     const b = base[n];
@@ -408,9 +445,9 @@ export function paint(layout, texture, out = new Uint8ClampedArray(layout.backgr
     const a = alpha[n];
     const g = grain[n];
     const at = 4 * pixels[n];
-    const r = (red[b] * w00 + red[right] * w10 + red[down] * w01 + red[corner] * w11) * mulR[n];
-    const gr = (green[b] * w00 + green[right] * w10 + green[down] * w01 + green[corner] * w11) * mulG[n];
-    const bl = (blue[b] * w00 + blue[right] * w10 + blue[down] * w01 + blue[corner] * w11) * mulB[n];
+    const r = (red[b] * w00 + red[right] * w10 + red[down] * w01 + red[corner] * w11) * mulR[n] * exposure;
+    const gr = (green[b] * w00 + green[right] * w10 + green[down] * w01 + green[corner] * w11) * mulG[n] * exposure;
+    const bl = (blue[b] * w00 + blue[right] * w10 + blue[down] * w01 + blue[corner] * w11) * mulB[n] * exposure;
     out[at] = a * (LINEAR_TO_SRGB[Math.floor((r < 1 ? r : 1) * top + 0.5)] + g) + (1 - a) * background[at];
     out[at + 1] = a * (LINEAR_TO_SRGB[Math.floor((gr < 1 ? gr : 1) * top + 0.5)] + g) + (1 - a) * background[at + 1];
     out[at + 2] = a * (LINEAR_TO_SRGB[Math.floor((bl < 1 ? bl : 1) * top + 0.5)] + g) + (1 - a) * background[at + 2];
