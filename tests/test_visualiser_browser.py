@@ -246,3 +246,34 @@ def test_a_file_the_browser_cannot_read_is_refused_in_the_pages_language(browser
     finally:
         context.close()
     assert not errors, errors
+
+
+def test_an_area_of_another_shape_takes_outline_points(browser, app, phone_photo) -> None:
+    context, page, errors = open_panel(browser, app, 1366, "en")
+    try:
+        page.set_input_files("#visualiser input[data-v=file-input]", str(phone_photo))
+        draws = wait_drawn(page)
+        square = page.evaluate("() => window.tileVisualiser.view.layout.count")
+        page.click("#visualiser button[data-v=add-point]")  # into the longest side: the near one
+        draws = wait_drawn(page, draws)
+        outline = page.evaluate("() => window.tileVisualiser.outline()")
+        assert len(outline) == 5 and page.is_visible("#visualiser button[data-v=reset-shape]")
+        corners = page.evaluate("() => window.tileVisualiser.state.corners")
+        assert outline[0] == corners[0] and outline[2:] == corners[1:]  # the corners stay the shape's, the new point between 1 and 2
+        point = page.locator("#visualiser .visualiser-point:not([hidden])")
+        assert point.count() == 1
+        point.focus()
+        for _ in range(10):
+            page.keyboard.press("Shift+ArrowUp")  # the near side's middle pulled in: a notch out of the area
+        draws = wait_drawn(page, draws)
+        notched = page.evaluate("() => window.tileVisualiser.view.layout.count")
+        assert notched < square * 0.9
+        page.evaluate("() => { const t = window.tileVisualiser; t.setCorners(t.state.corners, [...t.outline().slice(0, 4), [640, 5]]); }")
+        page.wait_for_selector("#visualiser[data-state=problem]", state="attached")
+        assert "above the area's horizon" in page.inner_text("#visualiser [data-v=status]")
+        page.click("#visualiser button[data-v=reset-shape]")
+        wait_drawn(page, draws)
+        assert page.evaluate("() => window.tileVisualiser.view.layout.count") == square
+    finally:
+        context.close()
+    assert not errors, errors

@@ -30,7 +30,7 @@ const TEMPLATE = `
     <div class="visualiser-stage" data-v="stage">
       <canvas data-v="canvas" role="img"></canvas>
       <canvas class="visualiser-mask" data-v="mask" aria-hidden="true"></canvas>
-      <svg class="visualiser-outline" data-v="outline" aria-hidden="true" preserveAspectRatio="none"><polygon></polygon></svg>
+      <svg class="visualiser-outline" data-v="outline" aria-hidden="true" preserveAspectRatio="none"><polygon></polygon><polygon class="visualiser-shape"></polygon></svg>
     </div>
     <div class="visualiser-controls">
       <p class="note" data-vt="hint"></p>
@@ -39,6 +39,10 @@ const TEMPLATE = `
         <label class="field"><span data-vt="depth"></span><input type="text" inputmode="decimal" autocomplete="off" data-v="depth"></label>
       </div>
       <p class="note" data-v="estimate"></p>
+      <div class="visualiser-shape-buttons">
+        <button type="button" data-v="add-point" data-vt="add_point"></button>
+        <button type="button" data-v="reset-shape" data-vt="reset_shape" hidden></button>
+      </div>
       <fieldset class="visualiser-surface"><legend data-vt="surface"></legend>
         <label><input type="radio" name="visualiser-surface" value="tiles" checked> <span data-vt="tiles"></span></label>
         <label><input type="radio" name="visualiser-surface" value="seamless"> <span data-vt="seamless"></span></label>
@@ -71,7 +75,7 @@ export function mountVisualiser(root) {
   root.innerHTML = TEMPLATE;
   const el = Object.fromEntries([...root.querySelectorAll("[data-v]")].map((node) => [node.dataset.v, node]));
   const view = createVisualiser(el.canvas);
-  const state = { language: "ru", tile: null, corners: null, estimate: null, status: "", statusArgs: [], brush: false, photo: false };
+  const state = { language: "ru", tile: null, corners: null, outline: null, estimate: null, status: "", statusArgs: [], brush: false, photo: false };
   const t = (key, ...args) => visualiserText(state.language, key, ...args);
   const handles = [1, 2, 3, 4].map((n) => {
     const handle = document.createElement("button");
@@ -92,6 +96,7 @@ export function mountVisualiser(root) {
   function translate() {
     for (const node of root.querySelectorAll("[data-vt]")) node.textContent = t(node.dataset.vt);
     handles.forEach((handle, k) => handle.setAttribute("aria-label", t("corner", k + 1)));
+    for (const [k, handle] of pointHandles.entries()) handle.setAttribute("aria-label", t("point", k + 1));
     el.canvas.setAttribute("aria-label", t("stage", state.tile ? state.tile.displayMix : ""));
     if (state.brush) el.brush.textContent = t("brush_on");
     showEstimate();
@@ -106,17 +111,63 @@ export function mountVisualiser(root) {
   function area() {
     const widthM = readMetres(el.width.value) ?? state.estimate?.width ?? null;
     const depthM = readMetres(el.depth.value) ?? state.estimate?.depth ?? null;
-    return { corners: state.corners, widthM: widthM ?? 0, depthM: depthM ?? 0 };
+    return { corners: state.corners, outline: resolvedOutline(), widthM: widthM ?? 0, depthM: depthM ?? 0 };
+  }
+
+  // The area's shape: the four corners by default. Points added between them make an outline: its
+  // entries are a corner's number (it moves with the corner) or a point of its own [x, y]; the
+  // corners still mark the ground's plane and the size.
+  const pointHandles = [];
+  const freePoints = () => (state.outline || []).filter((entry) => typeof entry !== "number");
+  function resolvedOutline() {
+    return state.outline ? state.outline.map((entry) => (typeof entry === "number" ? state.corners[entry] : entry)) : null;
   }
 
   function placeCorners() {
     const { width, height } = el.canvas;
-    handles.forEach((handle, k) => {
-      handle.style.left = `${(state.corners[k][0] / width) * 100}%`;
-      handle.style.top = `${(state.corners[k][1] / height) * 100}%`;
+    const place = (handle, [x, y]) => {
+      handle.style.left = `${(x / width) * 100}%`;
+      handle.style.top = `${(y / height) * 100}%`;
+    };
+    handles.forEach((handle, k) => place(handle, state.corners[k]));
+    const free = freePoints();
+    while (pointHandles.length < free.length) {
+      const handle = document.createElement("button");
+      const k = pointHandles.length;
+      Object.assign(handle, { type: "button", className: "visualiser-corner visualiser-point", textContent: String.fromCharCode(65 + k) });
+      handle.setAttribute("aria-label", t("point", k + 1));
+      el.stage.append(handle);
+      const entry = () => state.outline.indexOf(freePoints()[k]);
+      bindHandle(handle, () => freePoints()[k], (p) => state.outline.splice(entry(), 1, p), cornersChanged, el);
+      pointHandles.push(handle);
+    }
+    pointHandles.forEach((handle, k) => {
+      handle.hidden = k >= free.length;
+      if (!handle.hidden) place(handle, free[k]);
     });
+    el["reset-shape"].hidden = !state.outline;
     el.outline.setAttribute("viewBox", `0 0 ${width} ${height}`);
-    el.outline.firstElementChild.setAttribute("points", state.corners.map((p) => p.join(",")).join(" "));
+    const [frame, shape] = el.outline.children;
+    const outline = resolvedOutline();
+    frame.setAttribute("points", state.corners.map((p) => p.join(",")).join(" "));
+    shape.setAttribute("points", outline ? outline.map((p) => p.join(",")).join(" ") : "");
+  }
+
+  // A point of its own in the middle of the shape's longest side.
+  function addPoint() {
+    const entries = state.outline || [0, 1, 2, 3];
+    state.outline = entries;
+    const points = resolvedOutline();
+    let longest = 0;
+    let at = 0;
+    points.forEach((p, k) => {
+      const q = points[(k + 1) % points.length];
+      const length = Math.hypot(q[0] - p[0], q[1] - p[1]);
+      if (length > longest) [longest, at] = [length, k];
+    });
+    const q = points[(at + 1) % points.length];
+    entries.splice(at + 1, 0, [Math.round((points[at][0] + q[0]) / 2), Math.round((points[at][1] + q[1]) / 2)]);
+    cornersChanged();
   }
 
   function draw() {
@@ -126,8 +177,8 @@ export function mountVisualiser(root) {
     const problem = view.problem();
     if (problem && problem.code !== "photo") {
       view.drawPhoto();
-      const corner = problem.corner !== undefined ? problem.corner + 1 : problem.point !== undefined ? problem.point + 1 : undefined;
-      setStatus(`problem_${problem.code}`, corner);
+      if (problem.point !== undefined) setStatus(`problem_point_${problem.code}`, problem.point + 1);
+      else setStatus(`problem_${problem.code}`, problem.corner !== undefined ? problem.corner + 1 : undefined);
       root.dataset.state = "problem";
       return;
     }
@@ -182,6 +233,7 @@ export function mountVisualiser(root) {
     el.mask.width = width;
     el.mask.height = height;
     state.corners = DEFAULT_CORNERS.map(([x, y]) => [Math.round(x * width), Math.round(y * height)]);
+    state.outline = null;
     state.estimate = estimateAreaSize(state.corners, width, height);
     state.photo = true;
     el.work.hidden = false;
@@ -202,11 +254,18 @@ export function mountVisualiser(root) {
   }
 
   // For the tests, the screenshots and the benchmark: corners as if dragged there (photo px).
-  window.tileVisualiser.setCorners = (corners) => {
+  window.tileVisualiser.setCorners = (corners, outline = null) => {
     state.corners = corners.map(([x, y]) => [x, y]);
+    state.outline = outline && outline.map(([x, y]) => [x, y]);
     cornersChanged();
   };
-  bindCorners({ el, handles, state, cornersChanged });
+  window.tileVisualiser.outline = resolvedOutline;
+  handles.forEach((handle, k) => bindHandle(handle, () => state.corners[k], (p) => { state.corners[k] = p; }, cornersChanged, el));
+  el["add-point"].addEventListener("click", addPoint);
+  el["reset-shape"].addEventListener("click", () => {
+    state.outline = null;
+    cornersChanged();
+  });
   bindBrush({ el, state, view, t, drawSoon });
   el.camera.addEventListener("click", () => el["camera-input"].click());
   el.file.addEventListener("click", () => el["file-input"].click());
@@ -233,35 +292,34 @@ export function mountVisualiser(root) {
   return { view, addPhoto };
 }
 
-// Corners: dragged with a pointer, or moved with the arrow keys (Shift: ten times as far).
-function bindCorners({ el, handles, state, cornersChanged }) {
+// A corner or a point of the shape: dragged with a pointer, or moved with the arrow keys (Shift: ten
+// times as far). `get()` gives its point, `set(point)` moves it.
+function bindHandle(handle, get, set, changed, el) {
   const scale = () => el.canvas.width / el.canvas.getBoundingClientRect().width;
-  handles.forEach((handle, k) => {
-    handle.addEventListener("pointerdown", (event) => {
-      handle.setPointerCapture(event.pointerId);
-      handle.dataset.dragging = "true";
-    });
-    handle.addEventListener("pointermove", (event) => {
-      if (handle.dataset.dragging !== "true") return;
-      const box = el.canvas.getBoundingClientRect();
-      const x = Math.min(box.width, Math.max(0, event.clientX - box.left)) * scale();
-      const y = Math.min(box.height, Math.max(0, event.clientY - box.top)) * scale();
-      state.corners[k] = [Math.round(x), Math.round(y)];
-      cornersChanged();
-    });
-    handle.addEventListener("pointerup", () => delete handle.dataset.dragging);
-    handle.addEventListener("keydown", (event) => {
-      const steps = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, -1], ArrowDown: [0, 1] }[event.key];
-      if (!steps) return;
-      event.preventDefault();
-      const step = (event.shiftKey ? 10 : 1) * scale();
-      const [x, y] = state.corners[k];
-      state.corners[k] = [
-        Math.round(Math.min(el.canvas.width, Math.max(0, x + steps[0] * step))),
-        Math.round(Math.min(el.canvas.height, Math.max(0, y + steps[1] * step))),
-      ];
-      cornersChanged();
-    });
+  handle.addEventListener("pointerdown", (event) => {
+    handle.setPointerCapture(event.pointerId);
+    handle.dataset.dragging = "true";
+  });
+  handle.addEventListener("pointermove", (event) => {
+    if (handle.dataset.dragging !== "true") return;
+    const box = el.canvas.getBoundingClientRect();
+    const x = Math.min(box.width, Math.max(0, event.clientX - box.left)) * scale();
+    const y = Math.min(box.height, Math.max(0, event.clientY - box.top)) * scale();
+    set([Math.round(x), Math.round(y)]);
+    changed();
+  });
+  handle.addEventListener("pointerup", () => delete handle.dataset.dragging);
+  handle.addEventListener("keydown", (event) => {
+    const steps = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, -1], ArrowDown: [0, 1] }[event.key];
+    if (!steps) return;
+    event.preventDefault();
+    const step = (event.shiftKey ? 10 : 1) * scale();
+    const [x, y] = get();
+    set([
+      Math.round(Math.min(el.canvas.width, Math.max(0, x + steps[0] * step))),
+      Math.round(Math.min(el.canvas.height, Math.max(0, y + steps[1] * step))),
+    ]);
+    changed();
   });
 }
 
