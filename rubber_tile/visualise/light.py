@@ -24,7 +24,7 @@ from scipy import ndimage
 
 LOG_FLOOR = math.log(1 / 4096)
 THIN_RADIUS_SHARE = 1 / 640  # of the photo's long side
-GUIDE_RADIUS_SHARE = 1 / 80
+GUIDE_RADIUS_SHARE = 1 / 40  # measured best of 1/160, 1/80, 1/40 (scripts/eval/visualiser_light_error.py)
 GUIDE_EPS = 0.01  # log-luminance variance below which the filter smooths
 WEIGHT_FLOOR = 1e-3  # weight of pixels outside the area (masked ones fill from the rest)
 LIT_PERCENTILE = 0.9

@@ -237,14 +237,19 @@ def render(scene: Scene, ground_albedo: Albedo | None = None, rows_per_pass: int
     return {"photo": expose(scene, linear), "irradiance": irradiance, "visibility": visibility, "objects": objects}
 
 
+def vignette(camera: Camera) -> np.ndarray:
+    """HxW: the light the lens lets through, falling off slightly towards the corners."""
+    ys, xs = np.mgrid[0 : camera.height, 0 : camera.width]
+    r2 = ((xs - camera.width / 2) ** 2 + (ys - camera.height / 2) ** 2) / (camera.width**2 + camera.height**2) * 4
+    return 1 - 0.12 * r2
+
+
 def expose(scene: Scene, linear: np.ndarray) -> np.ndarray:
     """sRGB bytes: exposure, a soft shoulder for highlights, a slight vignette and sensor noise."""
     camera = scene.camera
     value = linear * scene.exposure
     value = value / (1 + np.maximum(value - 0.8, 0) * 1.5)  # highlights roll off instead of clipping hard
-    ys, xs = np.mgrid[0 : camera.height, 0 : camera.width]
-    r2 = ((xs - camera.width / 2) ** 2 + (ys - camera.height / 2) ** 2) / (camera.width**2 + camera.height**2) * 4
-    value *= (1 - 0.12 * r2)[..., None]
+    value *= vignette(camera)[..., None]
     value = np.clip(value, 0, 1)
     srgb = np.where(value <= 0.0031308, 12.92 * value, 1.055 * value ** (1 / 2.4) - 0.055) * 255
     noise = np.random.default_rng([scene.seed, 4]).normal(0.0, scene.noise_levels, srgb.shape[:2])[..., None]
