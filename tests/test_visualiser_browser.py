@@ -254,6 +254,7 @@ def test_an_area_of_another_shape_takes_outline_points(browser, app, phone_photo
         page.set_input_files("#visualiser input[data-v=file-input]", str(phone_photo))
         draws = wait_drawn(page)
         square = page.evaluate("() => window.tileVisualiser.view.layout.count")
+        assert not page.is_visible("#visualiser button[data-v=reset-shape]")  # nothing to reset yet
         page.click("#visualiser button[data-v=add-point]")  # into the longest side: the near one
         draws = wait_drawn(page, draws)
         outline = page.evaluate("() => window.tileVisualiser.outline()")
@@ -274,6 +275,7 @@ def test_an_area_of_another_shape_takes_outline_points(browser, app, phone_photo
         page.click("#visualiser button[data-v=reset-shape]")
         wait_drawn(page, draws)
         assert page.evaluate("() => window.tileVisualiser.view.layout.count") == square
+        assert not page.is_visible("#visualiser button[data-v=reset-shape]") and not page.is_visible("#visualiser .visualiser-point")
     finally:
         context.close()
     assert not errors, errors
