@@ -9,12 +9,16 @@ OUT ?= outputs/tile.png
 .PHONY: setup tile test test-fast serve deploy-check web
 
 # The project itself is installed editable, so scripts and tests import `rubber_tile` with no path tricks.
+# Two targets started at once (`make web` beside `make serve`) build the venv one after the other: the
+# second waits for the lock, then finds the stamp newer than the requirements and does nothing.
+LOCKED := flock $(VENV).lock sh -ec
 $(VENV)/.installed: requirements.txt requirements-dev.txt requirements-web.txt pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements-dev.txt
-	$(PY) -m pip install --quiet --no-deps -e .
-	touch $@
+	$(LOCKED) 'if [ -f $@ ] && [ -z "$$(find $^ -newer $@)" ]; then exit 0; fi; \
+	  $(PYTHON) -m venv $(VENV); \
+	  $(PY) -m pip install --quiet --upgrade pip; \
+	  $(PY) -m pip install --quiet -r requirements-dev.txt; \
+	  $(PY) -m pip install --quiet --no-deps -e .; \
+	  touch $@'
 
 setup: $(VENV)/.installed
 
@@ -37,10 +41,12 @@ serve: setup
 deploy-check: setup
 	$(PY) scripts/check_deploy.py
 
-# The web configurator (docs/web.md): `make web PORT=8080`; renders go to COG_URL (default `make serve`'s).
+# The web configurator (docs/web.md): `make web PORT=8080`. It starts the Cog server it needs (the preview
+# backend; TILE_BACKEND=sdxl for the model) and stops it with itself, unless COG_URL points elsewhere.
 $(VENV)/.web-installed: requirements-web.txt $(VENV)/.installed
-	$(PY) -m pip install --quiet -r requirements-web.txt
-	touch $@
+	$(LOCKED) 'if [ -f $@ ] && [ -z "$$(find $^ -newer $@)" ]; then exit 0; fi; \
+	  $(PY) -m pip install --quiet -r requirements-web.txt; \
+	  touch $@'
 
 web: $(VENV)/.web-installed
-	$(PY) -m rubber_tile.web
+	scripts/web.sh

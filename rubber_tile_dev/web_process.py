@@ -26,7 +26,11 @@ STOP_TIMEOUT_S = 15.0
 
 
 class WebAppProcess:
-    """`python -m rubber_tile.web` with `env` on top of this environment; a context manager."""
+    """`python -m rubber_tile.web` with `env` on top of this environment; a context manager.
+
+    Its orders go to a SQLite file beside its log unless `env` names a DATABASE_URL, so no test or
+    benchmark writes into the project's own store (var/web/).
+    """
 
     def __init__(self, log_path: Path, env: Mapping[str, str] | None = None, port: int | None = None) -> None:
         self.log_path = log_path
@@ -39,7 +43,8 @@ class WebAppProcess:
         return f"http://{HOST}:{self.port}"
 
     def start(self) -> WebAppProcess:
-        env = dict(os.environ) | self.extra_env | {"PORT": str(self.port), "HOST": HOST, "PYTHONUNBUFFERED": "1"}
+        own_store = {"DATABASE_URL": f"sqlite:///{self.log_path.with_name(self.log_path.stem + '-orders.sqlite3')}"}
+        env = dict(os.environ) | own_store | self.extra_env | {"PORT": str(self.port), "HOST": HOST, "PYTHONUNBUFFERED": "1"}
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         with self.log_path.open("wb") as log_file:
             self.process = subprocess.Popen(

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from rubber_tile.errors import InputError
-from rubber_tile.materials import MaterialConstants, estimate_materials
+from rubber_tile.materials import BinderOrder, MaterialConstants, MaterialError, estimate_materials, read_number
 from rubber_tile.mix import parse_mix
 
 # The owner's calculator (NauSlava/fe, calc.tmpl.php, EPDM branch): massa = 8 * area * thickness / 10; glue = massa * 0.18.
@@ -91,3 +91,64 @@ def test_shares_that_do_not_sum_to_100_are_refused() -> None:
 def test_impossible_constants_are_refused(field: str) -> None:
     with pytest.raises(InputError, match=field):
         MaterialConstants(**{field: -1.0})
+
+
+# --- what a buyer orders: typed numbers, bags, containers, tiles -----------------------------------------
+
+
+@pytest.mark.parametrize(("typed", "number"), [("12,5", 12.5), ("12.5", 12.5), (" 1 000 ", 1000.0), ("0,125", 0.125),
+                                               ("2\u00a0500,5", 2500.5), (7, 7.0), (".5", 0.5)])
+def test_numbers_read_as_customers_type_them(typed: object, number: float) -> None:
+    assert read_number(typed, "area_m2") == number
+
+
+@pytest.mark.parametrize("typed", ["abc", "", "1e3", "1,2,3", "12,5.3", "nan", "inf", "--1"])
+def test_what_is_not_a_number_is_refused_in_both_languages(typed: str) -> None:
+    with pytest.raises(MaterialError) as caught:
+        read_number(typed, "area_m2")
+    assert caught.value.field == "area_m2" and "area_m2" in str(caught.value)
+    assert caught.value.text("ru").startswith("Площадь") and "area" not in caught.value.text("ru")
+
+
+def test_a_comma_before_three_digits_is_never_guessed() -> None:
+    with pytest.raises(MaterialError) as caught:
+        read_number("2,500", "area_m2")  # 2.5 m2 in Russian, 2500 m2 in English
+    assert "2.5 or 2500" in str(caught.value) and "2,5" in caught.value.text("ru")
+
+
+def test_the_decimal_comma_area_is_the_area_not_ten_times_it() -> None:
+    result = estimate_materials({"red": 100.0}, "12,5", "10")
+    assert result.area_m2 == 12.5 and result.crumb_kg == pytest.approx(100.0)
+
+
+def test_out_of_range_refusals_say_the_range_in_russian() -> None:
+    with pytest.raises(MaterialError) as caught:
+        estimate_materials({"red": 100.0}, "1000000", 10)
+    assert caught.value.text("ru") == "Площадь должна быть больше 0 и не больше 100\u00a0000 м², указано 1\u00a0000\u00a0000"
+    with pytest.raises(MaterialError) as caught:
+        estimate_materials({"red": 100.0}, 10, "3")
+    assert caught.value.text("ru").startswith("Толщина должна быть не меньше 5 и не больше 100 мм")
+
+
+@pytest.mark.parametrize(
+    ("need", "barrels", "buckets"),
+    [(14.4, 0, 1), (180.0, 0, 9), (200.0, 0, 10), (200.1, 1, 0), (215.0, 1, 0), (216.0, 1, 1), (430.0, 2, 0),
+     (3600.0, 16, 8), (0.0, 0, 0)],
+)
+def test_binder_is_ordered_in_barrels_and_the_rest_in_buckets(need: float, barrels: int, buckets: int) -> None:
+    order = BinderOrder.for_kg(need, MaterialConstants())
+    assert (order.barrels, order.buckets) == (barrels, buckets)
+    assert order.kg >= need - 1e-9 and order.kg - need < 215.0
+
+
+def test_2500_m2_needs_16_barrels_and_8_buckets_not_180_buckets() -> None:
+    result = estimate_materials({"red": 50.0, "black": 50.0}, 2500, 10)
+    assert result.binder_kg == pytest.approx(3600.0)
+    assert (result.binder_order.barrels, result.binder_order.buckets) == (16, 8)
+
+
+def test_crumb_in_25_kg_bags_per_colour_and_tiles_four_per_square_metre() -> None:
+    result = estimate_materials({"red": 50.0, "black": 30.0, "pearl": 20.0}, 12.5, 20)  # 200 kg of crumb
+    assert dict(result.color_bags) == {"red": 4, "black": 3, "pearl": 2}  # 100, 60, 40 kg
+    assert result.tiles == 50
+    assert estimate_materials({"red": 100.0}, 0.3, 10).tiles == 2  # part of a tile is a whole tile to buy

@@ -87,6 +87,18 @@ def test_russian_refusals_suggest_russian_names_and_list_known_colours_in_russia
     assert caught.value.to_dict("en")["message"].startswith("unknown colour 'бирюзавый': did you mean 'turquoise'?")
 
 
+def test_a_text_that_does_not_read_lists_the_known_colours_in_its_language() -> None:
+    for text, language, start in (("поровну", "ru", "Доступные цвета: бежевый"), ("????", "en", "Known colours: beige")):
+        with pytest.raises(MixError) as caught:
+            parse_mix(text)
+        document = caught.value.to_dict()
+        assert document["code"] == "unreadable" and document["language"] == language
+        assert document["footer"].startswith(start) and document["message"].endswith(document["footer"])
+    with pytest.raises(MixError) as caught:
+        parse_mix("50% red, 40% white")  # a sum to fix: no list of colours
+    assert caught.value.to_dict()["footer"] == ""
+
+
 def test_ambiguous_words_list_every_candidate_and_never_pick_one() -> None:
     with pytest.raises(MixError) as caught:
         parse_mix("60% green, 40% white")
@@ -163,7 +175,7 @@ def render_doc() -> str:
                 mix = parse_mix(text)
                 result = mix.describe() + (f" ({mix.scaling_note()})" if mix.scaling_note() else "")
             except MixError as error:
-                result = "refused: " + str(error).split(" Known colours:")[0].split(" Доступные цвета:")[0]
+                result = "refused: " + "; ".join(problem.text(error.language) for problem in error.problems)
             lines.append(f"| {_cell(text).replace('|', '/')} | {result.replace('|', '/')} |")
     return "\n".join(lines) + "\n"
 

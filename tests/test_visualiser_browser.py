@@ -156,6 +156,8 @@ def canvas_digest(page) -> str:
 
 def test_a_phone_photo_is_laid_and_follows_the_corners_the_size_the_surface_and_the_mix(browser, app, phone_photo) -> None:  # long: one customer's way through the panel
     context, page, errors = open_panel(browser, app, 390)
+    uploads: list[str] = []  # every request with a body but the page's small JSON ones
+    page.on("request", lambda request: uploads.append(request.url) if request.method != "GET" and "/api/mix" not in request.url and "/api/estimate" not in request.url else None)
     try:
         assert "браузере" in page.inner_text("#visualiser .visualiser-privacy")
         page.set_input_files("#visualiser input[data-v=file-input]", str(phone_photo))
@@ -202,6 +204,17 @@ def test_a_phone_photo_is_laid_and_follows_the_corners_the_size_the_surface_and_
             page.click("#visualiser button[data-v=download]")
         png = Image.open(download.value.path())
         assert png.format == "PNG" and png.size == (1280, 960)
+
+        from pypdf import PdfReader
+
+        assert "PDF" in page.inner_text("#visualiser [data-v=pdf-note]")  # says the picture goes to the server for it
+        assert uploads == []  # the photo never left the page
+        with page.expect_download() as download:
+            page.click("#visualiser button[data-v=pdf]")  # the customer asks: only now the picture is sent
+        assert len(uploads) == 1 and "/api/quote.pdf?" in uploads[0]
+        reader = PdfReader(download.value.path())
+        assert "Ваша площадка с этой смесью" in "".join(p.extract_text() for p in reader.pages)
+        assert max(image.image.size[0] for p in reader.pages for image in p.images) == 1280
     finally:
         context.close()
     assert not errors, errors
@@ -276,6 +289,22 @@ def test_an_area_of_another_shape_takes_outline_points(browser, app, phone_photo
         wait_drawn(page, draws)
         assert page.evaluate("() => window.tileVisualiser.view.layout.count") == square
         assert not page.is_visible("#visualiser button[data-v=reset-shape]") and not page.is_visible("#visualiser .visualiser-point")
+    finally:
+        context.close()
+    assert not errors, errors
+
+
+@pytest.mark.parametrize("language", ["ru", "en"])
+def test_the_panel_with_a_photo_has_no_serious_accessibility_violation(browser, app, phone_photo, language) -> None:
+    from tests.test_web_accessibility import violations
+
+    context, page, errors = open_panel(browser, app, 390, language)
+    try:
+        page.set_input_files("#visualiser input[data-v=file-input]", str(phone_photo))
+        wait_drawn(page)
+        page.click("#visualiser button[data-v=add-point]")
+        page.click("#visualiser button[data-v=brush]")
+        assert violations(page) == []
     finally:
         context.close()
     assert not errors, errors

@@ -16,8 +16,9 @@ from rubber_tile.colors.palette import load_palette
 from rubber_tile.colors.vocabulary import TILE_COLORS
 from rubber_tile.mix import MAX_COLORS, parse_mix
 from rubber_tile.output import read_tile_metadata
-from rubber_tile.web import WebSettings, create_app
+from rubber_tile.web import create_app
 from rubber_tile.web.routes_tiles import whole_parts
+from tests.support.web import web_settings
 
 MIX = "50% red, 30% black, 20% pearl"
 POST_ENDPOINTS = {
@@ -28,8 +29,8 @@ POST_ENDPOINTS = {
 
 
 @pytest.fixture(scope="module")
-def client() -> Iterator[TestClient]:
-    with TestClient(create_app(WebSettings(render_workers=0))) as test_client:
+def client(tmp_path_factory) -> Iterator[TestClient]:
+    with TestClient(create_app(web_settings(tmp_path_factory.mktemp("web")))) as test_client:
         yield test_client
 
 
@@ -163,13 +164,55 @@ def test_the_estimate_gives_kg_per_colour_and_binder_from_the_constants(client: 
     assert own["crumb_kg"] == pytest.approx(70.0) and own["binder_kg"] == pytest.approx(14.0)
 
 
+def test_the_estimate_reads_a_decimal_comma_and_gives_what_to_order(client: TestClient) -> None:
+    body = client.post("/api/estimate", json={"mix": MIX, "area_m2": "12,5", "thickness_mm": "20"}).json()
+    assert body["area_m2"] == 12.5 and body["crumb_kg"] == pytest.approx(200.0)  # not 125 m2
+    assert body["tiles"] == 50
+    assert [(c["name"], c["bags"]) for c in body["colors"]] == [("red", 4), ("black", 3), ("pearl", 2)]
+    assert body["binder"] == {"barrels": 0, "buckets": 2, "kg": 40.0, "price_per_kg": None, "cost": None}
+    assert body["prices"] is None  # this server sets no prices
+    assert [row["thickness_mm"] for row in body["by_thickness"]] == [10, 15, 20, 25]
+    assert [row["crumb_kg"] for row in body["by_thickness"]] == pytest.approx([100, 150, 200, 250])
+
+
+@pytest.mark.parametrize(
+    ("change", "language", "says"),
+    [
+        ({"area_m2": "12,5,1"}, "ru", "Площадь: «12,5,1» — не число"),
+        ({"area_m2": 1e6}, "ru", "Площадь должна быть больше 0 и не больше 100\u00a0000 м²"),
+        ({"thickness_mm": "3"}, "ru", "Толщина должна быть не меньше 5"),
+        ({"binder_percent": "сто"}, "ru", "Доля связующего: «сто» — не число"),
+        ({"area_m2": 1e6}, "en", "area_m2 (area in m2) must be more than 0 and at most 100000, got 1000000"),
+    ],
+)
+def test_estimate_refusals_name_the_field_in_the_pages_language(client, change: dict, language: str, says: str) -> None:
+    body = {"mix": MIX, "area_m2": 10.0, "thickness_mm": 20.0, "language": language} | change
+    error = client.post("/api/estimate", json=body).json()["error"]
+    assert error["code"] == "invalid_estimate" and error["field"] == next(iter(change)) and error["message"].startswith(says)
+
+
+def test_prices_from_the_settings_give_costs_of_what_is_ordered_and_a_total(tmp_path) -> None:
+    prices = "red=320, чёрный=250, *=300, binder=450"
+    with TestClient(create_app(web_settings(tmp_path, material_prices=prices, material_currency="RUB"))) as priced:
+        assert priced.get("/api/config").json()["materials"]["currency"] == "RUB"
+        body = priced.post("/api/estimate", json={"mix": MIX, "area_m2": 12.5, "thickness_mm": 20}).json()
+    costs = {c["name"]: c["cost"] for c in body["colors"]}
+    assert costs == {"red": 4 * 25 * 320, "black": 3 * 25 * 250, "pearl": 2 * 25 * 300}  # whole bags
+    assert body["binder"]["cost"] == 40 * 450  # two 20 kg buckets
+    assert body["prices"] == {"currency": "RUB", "total": sum(costs.values()) + 40 * 450, "missing": []}
+    with TestClient(create_app(web_settings(tmp_path, material_prices="red=320"))) as priced:
+        body = priced.post("/api/estimate", json={"mix": MIX, "area_m2": 10, "thickness_mm": 10}).json()
+    assert body["prices"] == {"currency": "RUB", "total": None, "missing": ["black", "pearl", "binder"]}
+
+
 @pytest.mark.parametrize(
     ("change", "says"),
     [
         ({"area_m2": 0}, "area_m2"),
         ({"thickness_mm": 500}, "thickness_mm"),
         ({"binder_percent": 300}, "binder_percent"),
-        ({"area_m2": "10"}, "area_m2"),
+        ({"area_m2": "ten"}, "area_m2"),
+        ({"area_m2": [10]}, "area_m2"),
         ({"mix": "150% red"}, "100"),
     ],
 )
@@ -240,3 +283,39 @@ def test_without_a_language_a_refusal_speaks_the_language_of_the_text(client) ->
     assert english["mix"]["language"] == "en" and english["message"].startswith("no percentage given")
     russian = client.post("/api/mix", json={"text": "красный 50 белый"}).json()["error"]
     assert russian["mix"]["language"] == "ru" and russian["message"].startswith("не указана доля")
+
+
+def refusal(client: TestClient, text: str, language: str) -> dict:
+    reply = client.post("/api/mix", json={"text": text, "language": language})
+    assert reply.status_code == 422
+    return reply.json()["error"]["mix"]
+
+
+def test_a_repeated_colour_is_offered_merged_never_the_same_refusal_again(client: TestClient) -> None:
+    problem = refusal(client, "50% red 50% красный", "ru")["problems"][0]
+    assert problem["code"] == "duplicate_colour"
+    assert problem["fixes"] == [{"label": "100% красный", "text": "100% красный"}]
+    for fix in problem["fixes"]:
+        assert client.post("/api/mix", json={"text": fix["text"], "language": "ru"}).status_code == 200
+
+
+@pytest.mark.parametrize("text", ["60% red, 40% whte", "60% green, 40% white", "50% perl, 50% grean", "50% Перл, 50% Бирюзавый"])
+def test_every_fix_offered_takes_the_problem_away(client: TestClient, text: str) -> None:
+    mix = refusal(client, text, "en")
+    for problem in mix["problems"]:
+        for fix in problem["fixes"]:
+            after = client.post("/api/mix", json={"text": fix["text"], "language": "en"})
+            left = after.json()["error"]["mix"]["problems"] if after.status_code == 422 else []
+            assert len(left) < len(mix["problems"])
+            assert not any(p["code"] == problem["code"] and p["fragment"] == problem["fragment"] for p in left)
+
+
+def test_a_sum_that_was_scaled_says_what_the_shares_were_asked(client: TestClient) -> None:
+    body = client.post("/api/mix", json={"text": "33% red 33% black 33% white"}).json()
+    assert body["asked_total"] == 99 and [c["asked"] for c in body["colors"]] == [33, 33, 33]
+    assert [c["parts"] for c in body["colors"]] == [34, 33, 33]
+
+
+def test_a_text_that_does_not_read_comes_with_the_colours_in_the_pages_language(client: TestClient) -> None:
+    mix = refusal(client, "поровну", "en")
+    assert mix["code"] == "unreadable" and mix["footer"].startswith("Known colours: beige, black")

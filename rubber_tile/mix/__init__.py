@@ -4,7 +4,7 @@ and the one structured error of every mix problem (errors.py, texts in messages.
 from . import messages
 from .errors import CODES, MixError, MixProblem
 from .messages import MIX_EXAMPLE
-from .parser import MAX_PROMPT_CHARS, check_mix_text, mix_from_prompt, parse_color_list, parse_mix
+from .parser import MAX_PROMPT_CHARS, check_mix_text, merged_mix, mix_from_prompt, parse_color_list, parse_mix
 from .value import MAX_COLORS, MIN_SHARE_PERCENT, SUM_TOLERANCE_PP, ColorMix, format_percent
 
 __all__ = [
@@ -19,6 +19,7 @@ __all__ = [
     "MixProblem",
     "check_mix_text",
     "format_percent",
+    "merged_mix",
     "messages",
     "mix_from_prompt",
     "parse_color_list",

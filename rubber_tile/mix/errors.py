@@ -98,5 +98,6 @@ class MixError(InputError):
         return first | {
             "message": self.message(language),
             "language": language,
+            "footer": self.footer.get(language, ""),
             "problems": [problem.to_dict(language) for problem in self.problems],
         }

@@ -3,8 +3,11 @@
 What reads (docs/mix_language.md has the full table, generated from the tests):
 - shares with or without a percent sign, before or after the colour: `70 black 30 white`,
   `black 70 white 30`, `black: 70, white: 30`, `black=70; white=30`, `40% white 60% red`;
-- ratios: `60/40 red/white`, `60:40 red and white`, `red/white 60/40`, and parts such as
-  `3:1 black/white` (small whole numbers that do not add up to 100 are read as parts);
+- ratios: `60/40 red/white`, `60:40 red and white`, `70 на 30 чёрный и белый`, `red/white 60/40`,
+  and parts such as `3:1 black/white` (small whole numbers that do not add up to 100 are read as parts);
+- shares as fractions of one (`0.5 red 0.5 white`: no percent sign, each at most 1, summing to 1),
+  as fractions (`1/3 red, 1/3 white, 1/3 black`) or in words (`half red half black`, `половина`);
+- equal parts in words: `поровну красный, белый и чёрный`, `red and white half and half`;
 - items separated by `,` `;` `+` `&` `/` `and` `и`, new lines, or nothing;
 - every spelling colors/vocabulary.py knows, Russian in any form; filler words (`цвет`, `крошка`).
 A single bare colour means 100%. Shares within SUM_TOLERANCE_PP of 100 are scaled to 100.
@@ -23,7 +26,7 @@ from . import messages
 from .errors import MixError, MixProblem
 from .messages import MIX_EXAMPLE
 from .phrases import colour_of, colour_problem, segmentations
-from .tokens import COLON, ITEM, NUMBER, SLASH, WORD, Token, tokenize
+from .tokens import COLON, EQUAL, ITEM, NUMBER, SLASH, WORD, Token, tokenize
 from .value import MAX_COLORS, MIN_SHARE_PERCENT, SUM_TOLERANCE_PP, ColorMix
 
 MAX_PROMPT_CHARS = 2000
@@ -32,7 +35,15 @@ _SEPARATORS_ONLY = re.compile(r"[\s,;+&|/\\:=.\-]+")
 SHARE_DECIMALS = 2  # shares are read to the precision the prompt writes them (ColorMix.describe)
 MAX_PART_TOTAL = 20  # `3:1` is parts; `60:40` sums to 100; whole numbers summing to at most this are parts
 
-__all__ = ["MAX_PROMPT_CHARS", "MIX_EXAMPLE", "check_mix_text", "mix_from_prompt", "parse_color_list", "parse_mix"]
+__all__ = [
+    "MAX_PROMPT_CHARS",
+    "MIX_EXAMPLE",
+    "check_mix_text",
+    "merged_mix",
+    "mix_from_prompt",
+    "parse_color_list",
+    "parse_mix",
+]
 
 
 @dataclass(frozen=True)
@@ -66,13 +77,22 @@ def parse_mix(text: str) -> ColorMix:
     text = check_mix_text(text)
     language = text_language(text)
     tokens = tokenize(text)
+    equal_parts = any(token.kind == EQUAL for token in tokens)
+    tokens = [token for token in tokens if token.kind != EQUAL]
     if not any(token.kind in (NUMBER, WORD) for token in tokens):
         leftover = _SEPARATORS_ONLY.sub("", text)
-        raise MixError([messages.unreadable(text.strip()) if leftover else messages.empty()], language)
+        raise _refusal([messages.unreadable(text.strip()) if leftover else messages.empty()], language)
     ratio = _ratio_items(tokens)
     if isinstance(ratio, MixProblem):
-        raise MixError([ratio], language)
-    return _checked_mix(_resolve(ratio or _listed_items(tokens)), language)
+        raise _refusal([ratio], language)
+    items = ratio or _listed_items(tokens)
+    return _checked_mix(_resolve(_in_equal_parts(items) if equal_parts else items), language)
+
+
+def _refusal(problems: list[MixProblem], language: str) -> MixError:
+    """The error of these problems; with the known colours after them when a colour or the text did not read."""
+    lost = any(problem.code in ("unknown_colour", "unreadable") for problem in problems)
+    return MixError(problems, language, footer=messages.known_colours_footer() if lost else None)
 
 
 def _checked_mix(resolved: tuple[list[tuple[str, float]], list[MixProblem]], language: str) -> ColorMix:
@@ -80,9 +100,18 @@ def _checked_mix(resolved: tuple[list[tuple[str, float]], list[MixProblem]], lan
     pairs, problems = resolved
     problems = [*problems, *_check_mix(pairs, complete=not problems)]
     if problems:
-        unknown = any(problem.code == "unknown_colour" for problem in problems)
-        raise MixError(problems, language, footer=messages.known_colours_footer() if unknown else None)
+        raise _refusal(problems, language)
     return ColorMix([(name, round(percent, SHARE_DECIMALS)) for name, percent in pairs])
+
+
+def _in_equal_parts(items: list[_Item]) -> list[_Item]:
+    """`поровну красный и белый`: colours written without shares each get an equal share (items that
+    carry a share keep it, and then the sum decides)."""
+    items = _split_bare_colours(items)
+    if any(item.numbers for item in items):
+        return items
+    share = Token(NUMBER, "", 100.0 / len(items), True) if items else None
+    return [_Item(item.words, (share,)) for item in items if share is not None]
 
 
 def _listed_items(tokens: list[Token]) -> list[_Item]:
@@ -182,6 +211,7 @@ def _resolve(items: list[_Item]) -> tuple[list[tuple[str, float]], list[MixProbl
     pairs: list[tuple[str, float]] = []
     problems: list[MixProblem] = []
     unshared: list[str] = []
+    items = _fractions_of_one(items)
     for item in items:
         name = colour_of(item.words) if item.words else None
         if not item.words:
@@ -197,6 +227,15 @@ def _resolve(items: list[_Item]) -> tuple[list[tuple[str, float]], list[MixProbl
     if unshared:
         problems.append(messages.missing_shares(unshared))
     return pairs, problems
+
+
+def _fractions_of_one(items: list[_Item]) -> list[_Item]:
+    """`0.5 red 0.5 white`: shares without percent signs, each above 0 and at most 1, are fractions of
+    one, read as percents (as percents they could never add up to 100; the sum is checked after)."""
+    numbers = [item.numbers[0] for item in items if len(item.numbers) == 1]
+    if len(numbers) != len(items) or any(n.percent or not 0 < n.value <= 1 for n in numbers):
+        return items
+    return [_Item(item.words, (Token(NUMBER, n.text, n.value * 100.0, True),)) for item, n in zip(items, numbers, strict=True)]
 
 
 def _split_bare_colours(items: list[_Item]) -> list[_Item]:
@@ -228,6 +267,28 @@ def _check_mix(pairs: list[tuple[str, float]], complete: bool) -> list[MixProble
     if pairs and complete and in_range and abs(total - 100.0) > SUM_TOLERANCE_PP:
         problems.append(messages.bad_sum(total, SUM_TOLERANCE_PP))
     return problems
+
+
+def merged_mix(text: str) -> ColorMix | None:
+    """The mix with each repeated colour given once, its shares added up (`50% red, 50% красный` ->
+    100% red), where repeats are the text's only problem; else None. A fix to offer, never applied silently."""
+    try:
+        tokens = [token for token in tokenize(check_mix_text(text)) if token.kind != EQUAL]
+    except MixError:
+        return None
+    ratio = _ratio_items(tokens)
+    if isinstance(ratio, MixProblem):
+        return None
+    pairs, problems = _resolve(ratio or _listed_items(tokens))
+    if problems or len({name for name, _ in pairs}) == len(pairs):
+        return None
+    merged: dict[str, float] = {}
+    for name, share in pairs:
+        merged[name] = merged.get(name, 0.0) + share
+    try:
+        return _checked_mix((list(merged.items()), []), "en")
+    except MixError:
+        return None
 
 
 def parse_color_list(texts: Iterable[str]) -> tuple[str, ...]:

@@ -1,132 +1,210 @@
-"""Where photoreal renders go: the local Cog server (default) or Replicate, both with a webhook back here.
+"""Where photoreal renders go: the local Cog server (coglet, default) or Replicate, both with a webhook back.
 
-Cog (coglet) sends webhooks unsigned, so each render's webhook URL carries its own unguessable
-token, checked on arrival; the prediction id is the render's id (`PUT /predictions/{id}`, which is
-idempotent: sending it again returns the prediction's state, the polling fallback). Replicate signs
-its webhooks (Standard Webhooks, checked in webhooks.py); the official `replicate` client submits
-and, as the fallback, reads a prediction. The API token stays in this process.
+What a send proves decides what may happen next (docs/web.md, "What coglet does"):
+`accepted` (it runs), `busy` (coglet's 409: it did not start), `not_ready` (coglet's 503 during setup:
+it did not start), `unreachable` (no connection: nothing was sent), `refused` (the inputs were refused:
+it will never run), and `unknown` (a timeout after sending, a reset, an answer that cannot be read):
+it may have started, so it is never sent again. coglet forgets a prediction once it finishes and
+runs a repeated `PUT /predictions/{id}` again, so a Cog order is sent once and never asked about by
+PUT; its liveness comes from `GET /health-check`, which has no side effects. Replicate's predictions
+can be read by id (`predictions.get`), which is safe to repeat.
 """
 
 from __future__ import annotations
 
-import asyncio
+import json
 import logging
-import time
-from typing import Any, Protocol
+import re
+from dataclasses import dataclass
+from typing import Any, Literal, Protocol
 
 import httpx
 import replicate
 from replicate.exceptions import ReplicateError
 
-from .errors import ApiError
-from .renders import Render
+from .orders import Order
 from .settings import WebSettings
 
-__all__ = ["CogBackend", "RenderBackend", "ReplicateBackend", "make_backend"]
+__all__ = [
+    "PREDICTION_ID",
+    "CogBackend",
+    "ReadError",
+    "RenderBackend",
+    "ReplicateBackend",
+    "SendResult",
+    "ServerHealth",
+    "make_backend",
+]
 
 log = logging.getLogger(__name__)
 
 WEBHOOK_EVENTS = ["start", "output", "logs", "completed"]
 COG_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
+HEALTH_TIMEOUT = httpx.Timeout(5.0, connect=2.0)
+# coglet joins the id to /tmp/coglet/predictions/{id} unchecked and keeps its one slot for ever when
+# that fails (a slash, or over 255 bytes): only plain short ids ever reach it.
+PREDICTION_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+Outcome = Literal["accepted", "busy", "not_ready", "unreachable", "refused", "unknown"]
+
+
+@dataclass(frozen=True)
+class SendResult:
+    outcome: Outcome
+    detail: str = ""
+    prediction_id: str | None = None
+
+    @property
+    def proves_not_started(self) -> bool:
+        return self.outcome in ("busy", "not_ready", "unreachable", "refused")
+
+
+@dataclass(frozen=True)
+class ServerHealth:
+    """coglet's /health-check status (READY, BUSY, STARTING, SETUP_FAILED, UNHEALTHY, DEFUNCT, UNKNOWN),
+    or `unreachable` / `unreadable` when it did not answer or its answer cannot be read."""
+
+    state: str
+    detail: str = ""
+
+    @property
+    def reachable(self) -> bool:
+        return self.state not in ("unreachable", "unreadable")
+
+
+class ReadError(Exception):
+    """A prediction could not be read (no connection, or an answer that cannot be read)."""
 
 
 class RenderBackend(Protocol):
     name: str
+    slots: int
 
-    async def submit(self, render: Render) -> None: ...
+    async def send(self, order: Order) -> SendResult: ...
 
-    async def poll(self, render: Render) -> dict[str, Any] | None: ...
+    async def health(self) -> ServerHealth: ...
+
+    async def read(self, order: Order) -> dict[str, Any] | None: ...
 
     async def close(self) -> None: ...
 
 
+def _json_object(reply: httpx.Response) -> dict[str, Any] | None:
+    try:
+        body = reply.json()
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return None
+    return body if isinstance(body, dict) else None
+
+
 class CogBackend:
-    """The Cog HTTP server at COG_URL (`make serve`)."""
+    """The Cog HTTP server at COG_URL: one slot, webhooks unsigned (a token per order in the URL)."""
 
     name = "cog"
+    slots = 1
 
     def __init__(self, settings: WebSettings, transport: httpx.AsyncBaseTransport | None = None) -> None:
         self.settings = settings
         self.client = httpx.AsyncClient(base_url=settings.cog_url, timeout=COG_TIMEOUT, transport=transport)
 
-    def webhook_url(self, render: Render) -> str:
-        return f"{self.settings.webhook_base_url}/api/webhooks/cog/{render.id}/{render.token}"
+    def webhook_url(self, order: Order) -> str:
+        return f"{self.settings.webhook_base_url}/api/webhooks/cog/{order.id}/{order.token}"
 
-    def body(self, render: Render) -> dict[str, Any]:
-        return {
-            "input": render.inputs,
-            "webhook": self.webhook_url(render),
-            "webhook_events_filter": WEBHOOK_EVENTS,
-        }
-
-    async def submit(self, render: Render) -> None:
-        render.prediction_id = render.id
-        deadline = time.monotonic() + self.settings.cog_busy_retry_s
-        while True:
-            reply = await self._put(render)
-            if reply.status_code != 409:
-                break
-            if time.monotonic() >= deadline:
-                raise ApiError(503, "render_server_busy", "the render server is drawing another picture; try again in a minute")
-            await asyncio.sleep(0.25)
-        if reply.status_code not in (200, 201, 202):
-            raise ApiError(502, "render_server_error", f"the render server answered {reply.status_code}: {reply.text[:300]}")
-
-    async def poll(self, render: Render) -> dict[str, Any] | None:
-        """The prediction's state: the same PUT again (coglet answers with the state, it does not start it twice)."""
-        reply = await self._put(render)
-        if reply.status_code in (200, 202):
-            return reply.json()
-        log.warning("render %s: polling the Cog server gave %d", render.id, reply.status_code)
-        return None
-
-    async def _put(self, render: Render) -> httpx.Response:
+    async def send(self, order: Order) -> SendResult:
+        if not PREDICTION_ID.fullmatch(order.id):
+            return SendResult("refused", f"prediction id {order.id[:80]!r} is not 1-64 letters, digits, - or _")
+        body = {"input": order.request, "webhook": self.webhook_url(order), "webhook_events_filter": WEBHOOK_EVENTS}
         try:
-            return await self.client.put(
-                f"/predictions/{render.id}", json=self.body(render), headers={"Prefer": "respond-async"}
-            )
-        except httpx.TransportError as error:
-            raise ApiError(
-                502,
-                "render_server_unreachable",
-                f"the render server at {self.settings.cog_url} does not answer ({type(error).__name__}); start it with `make serve`",
-            ) from error
+            reply = await self.client.put(f"/predictions/{order.id}", json=body, headers={"Prefer": "respond-async"})
+        except (httpx.ConnectError, httpx.ConnectTimeout) as error:
+            return SendResult("unreachable", f"{type(error).__name__}: {error}")
+        except httpx.HTTPError as error:
+            return SendResult("unknown", f"{type(error).__name__}: {error}")
+        return _cog_send_result(reply, order.id)
+
+    async def health(self) -> ServerHealth:
+        try:
+            reply = await self.client.get("/health-check", timeout=HEALTH_TIMEOUT)
+        except (httpx.ConnectError, httpx.ConnectTimeout) as error:
+            return ServerHealth("unreachable", f"{type(error).__name__}: {error}")
+        except httpx.HTTPError as error:  # it took the connection but gave no usable answer in time
+            return ServerHealth("unreadable", f"{type(error).__name__}: {error}")
+        body = _json_object(reply)
+        if reply.status_code != 200 or body is None or not isinstance(body.get("status"), str):
+            return ServerHealth("unreadable", f"HTTP {reply.status_code}: {reply.text[:200]}")
+        setup = body.get("setup") if isinstance(body.get("setup"), dict) else {}
+        return ServerHealth(body["status"], str(setup.get("logs") or body.get("user_healthcheck_error") or "")[-300:])
+
+    async def read(self, order: Order) -> dict[str, Any] | None:
+        return None  # coglet has no side-effect-free read: a PUT would run a finished prediction again
 
     async def close(self) -> None:
         await self.client.aclose()
 
 
+def _cog_send_result(reply: httpx.Response, order_id: str) -> SendResult:
+    body = _json_object(reply)
+    said = f"HTTP {reply.status_code}: {reply.text[:300]}"
+    if body is None:
+        return SendResult("unknown", said)
+    error = str(body.get("error", ""))
+    if reply.status_code == 202 and body.get("id") == order_id:
+        return SendResult("accepted", prediction_id=order_id)
+    if reply.status_code == 409 and "capacity" in error:
+        return SendResult("busy", said)
+    if reply.status_code == 503 and "Setup has not finished" in error:
+        return SendResult("not_ready", said)
+    if reply.status_code == 422 and "detail" in body:
+        return SendResult("refused", said)
+    return SendResult("unknown", said)
+
+
 class ReplicateBackend:
-    """A model version on Replicate, through the official client."""
+    """A model version on Replicate, through the official client; its webhooks are signed."""
 
     name = "replicate"
 
     def __init__(self, settings: WebSettings, client: replicate.Client | None = None) -> None:
         self.settings = settings
+        self.slots = settings.replicate_slots
         self.client = client or replicate.Client(api_token=settings.replicate_api_token)
 
     def webhook_url(self) -> str:
         return f"{self.settings.webhook_base_url}/api/webhooks/replicate"
 
-    async def submit(self, render: Render) -> None:
+    async def send(self, order: Order) -> SendResult:
         try:
             prediction = await self.client.predictions.async_create(
                 version=self.settings.replicate_model_version,
-                input=render.inputs,
+                input=order.request,
                 webhook=self.webhook_url(),
                 webhook_events_filter=WEBHOOK_EVENTS,
             )
-        except (ReplicateError, httpx.HTTPError) as error:
-            raise ApiError(502, "replicate_error", f"Replicate refused the prediction: {_replicate_message(error)}") from error
-        render.prediction_id = prediction.id
+        except (httpx.ConnectError, httpx.ConnectTimeout) as error:
+            return SendResult("unreachable", f"{type(error).__name__}: {error}")
+        except ReplicateError as error:
+            status = error.status or 0
+            outcome: Outcome = "busy" if status == 429 else "refused" if 400 <= status < 500 else "unknown"
+            return SendResult(outcome, _replicate_message(error))
+        except Exception as error:  # noqa: BLE001 - an unreadable answer (HTML, bad JSON): it may have been created
+            return SendResult("unknown", f"{type(error).__name__}: {str(error)[:300]}")
+        return SendResult("accepted", prediction_id=prediction.id)
 
-    async def poll(self, render: Render) -> dict[str, Any] | None:
+    async def health(self) -> ServerHealth:
         try:
-            prediction = await self.client.predictions.async_get(render.prediction_id)
-        except (ReplicateError, httpx.HTTPError) as error:
-            log.warning("render %s: reading prediction %s from Replicate failed: %s", render.id, render.prediction_id,
-                        _replicate_message(error))
+            await self.client.accounts.async_current()
+        except ReplicateError as error:
+            return ServerHealth("unreadable", _replicate_message(error))
+        except Exception as error:  # noqa: BLE001 - any failure means: not answering usably
+            return ServerHealth("unreachable", f"{type(error).__name__}: {str(error)[:200]}")
+        return ServerHealth("READY")
+
+    async def read(self, order: Order) -> dict[str, Any] | None:
+        if not order.prediction_id:
             return None
+        try:
+            prediction = await self.client.predictions.async_get(order.prediction_id)
+        except Exception as error:  # noqa: BLE001 - ReplicateError, httpx errors, an unreadable answer
+            raise ReadError(f"reading prediction {order.prediction_id} from Replicate failed: {error}"[:400]) from None
         return {"id": prediction.id, "status": prediction.status, "output": prediction.output,
                 "logs": prediction.logs, "error": prediction.error}
 
@@ -134,10 +212,8 @@ class ReplicateBackend:
         return None
 
 
-def _replicate_message(error: Exception) -> str:
-    if isinstance(error, ReplicateError):
-        return f"{error.status or ''} {error.title or ''} {error.detail or ''}".strip() or type(error).__name__
-    return f"{type(error).__name__}: {error}"
+def _replicate_message(error: ReplicateError) -> str:
+    return f"{error.status or ''} {error.title or ''} {error.detail or ''}".strip() or type(error).__name__
 
 
 def make_backend(settings: WebSettings) -> RenderBackend:

@@ -2,7 +2,7 @@
 
 A mix the parser refuses carries MixError.to_dict() in the page's language, so the page shows it
 next to the field; malformed JSON, unknown fields, wrong types and oversized bodies get a message
-naming what to fix. Nothing a client sends can produce a 5xx.
+naming what to fix. Nothing a client sends can produce a 5xx; an unexpected error is still a JSON 500.
 """
 
 from __future__ import annotations
@@ -26,11 +26,14 @@ log = logging.getLogger(__name__)
 class ApiError(Exception):
     """A refusal with its HTTP status, a stable code, a message and optional extra fields."""
 
-    def __init__(self, status: int, code: str, message: str, **extra: Any) -> None:
+    def __init__(
+        self, status: int, code: str, message: str, headers: dict[str, str] | None = None, **extra: Any
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
+        self.headers = headers
         self.extra = extra
 
     def body(self) -> dict[str, Any]:
@@ -67,7 +70,7 @@ def describe_validation(errors: list[dict[str, Any]]) -> tuple[int, str, str]:
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def api_error(request: Request, error: ApiError) -> JSONResponse:
-        return JSONResponse(error.body(), status_code=error.status)
+        return JSONResponse(error.body(), status_code=error.status, headers=error.headers)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, error: RequestValidationError) -> JSONResponse:
@@ -90,3 +93,10 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(InputError)
     async def input_error(request: Request, error: InputError) -> JSONResponse:
         return JSONResponse(input_refusal(error).body(), status_code=422)
+
+    @app.exception_handler(Exception)
+    async def internal_error(request: Request, error: Exception) -> JSONResponse:
+        # Still JSON the page can read; the traceback goes to the log (Starlette logs it after this).
+        log.error("unexpected %s on %s %s", type(error).__name__, request.method, request.url.path)
+        body = {"error": {"code": "internal", "message": "an internal error; it was logged. Please try again."}}
+        return JSONResponse(body, status_code=500)

@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from ..mix import MAX_PROMPT_CHARS
 from ..request import SEED_MAX, input_default, input_names
 
-__all__ = ["EstimateOrder", "Language", "MixCheck", "PreviewQuery", "RenderOrder"]
+__all__ = ["EstimateOrder", "Language", "LayoutQuery", "MixCheck", "PreviewQuery", "QuoteQuery", "RenderOrder"]
 
 Language = Literal["ru", "en"]
 PREVIEW_SIZE = 512
@@ -56,6 +56,33 @@ class PreviewQuery(TileChoice):
         return super().request_inputs() | {"width": self.size, "height": self.size, "output_format": self.format}
 
 
+class LayoutQuery(BaseModel):
+    """The query of GET /api/preview/layout: what a layout depends on (never the mix)."""
+
+    model_config = ConfigDict(extra="forbid")
+    seed: int = Field(ge=0, le=SEED_MAX)
+    grade: str = input_default("grade")
+    framing: str = input_default("framing")
+    size: int = Field(default=PREVIEW_SIZE, ge=256, le=1024)
+    language: Language | None = None
+
+
+class QuoteQuery(BaseModel):
+    """The query of GET /api/quote.pdf: the share link's fields (the estimate's numbers as typed)."""
+
+    model_config = ConfigDict(extra="forbid")
+    mix: str = Field(max_length=MAX_PROMPT_CHARS)
+    seed: int = Field(ge=0, le=SEED_MAX)
+    grade: str = input_default("grade")
+    framing: str = input_default("framing")
+    view: str = input_default("view")
+    lang: Language = "ru"
+    area: str = Field(default="10", max_length=40)
+    thickness: str = Field(default="10", max_length=40)
+    crumb: str = Field(default="", max_length=40)
+    binder: str = Field(default="", max_length=40)
+
+
 class RenderOrder(TileChoice):
     size: int = RENDER_SIZE
 
@@ -64,13 +91,15 @@ class RenderOrder(TileChoice):
 
 
 class EstimateOrder(StrictBody):
+    """Numbers may come as the customer typed them (`"12,5"`): the estimate reads them (materials.read_number)."""
+
     mix: str = Field(max_length=MAX_PROMPT_CHARS)
-    area_m2: float
-    thickness_mm: float
-    crumb_kg_per_m2: float | None = Field(
+    area_m2: float | str = Field(description="m2; a number or text such as '12,5'")
+    thickness_mm: float | str = Field(description="mm; a number or text such as '12,5'")
+    crumb_kg_per_m2: float | str | None = Field(
         default=None, description="kg of crumb per m2 per 10 mm; default the server's"
     )
-    binder_percent: float | None = Field(
+    binder_percent: float | str | None = Field(
         default=None, description="binder, percent of the crumb mass; default the server's"
     )
     language: Language = "ru"

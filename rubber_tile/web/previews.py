@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
+from collections.abc import Callable
 from concurrent.futures import Executor, ProcessPoolExecutor
+from typing import TypeVar
 
 from ..generator import TileGenerator
 from ..output import encode_tile
@@ -19,6 +21,7 @@ from ..request import TileRequest, make_request
 __all__ = ["PreviewPool", "draw_preview", "media_type"]
 
 MEDIA_TYPES = {"jpg": "image/jpeg", "png": "image/png"}
+T = TypeVar("T")
 
 
 def media_type(request: TileRequest) -> str:
@@ -54,6 +57,11 @@ class PreviewPool:
         if self._executor is not None:
             self._executor.shutdown(wait=True, cancel_futures=True)
             self._executor = None
+
+    async def run(self, work: Callable[[T], bytes], argument: T) -> bytes:
+        """`work(argument)` in a worker (a module-level function and a picklable argument)."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, work, argument)
 
     async def draw(self, request: TileRequest) -> bytes:
         """The request (checked, its mix read: it goes to the worker as it is, pickled) drawn as file bytes."""

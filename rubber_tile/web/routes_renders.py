@@ -1,140 +1,132 @@
-"""The photoreal picture: submit a prediction, hear about it by webhook, tell the page by server-sent events.
+"""Photoreal render orders: queued in the store, sent one at a time by the dispatcher, news by webhook.
 
-    POST /api/renders                       202 {id, status, ...}: submitted to Cog or Replicate
-    GET  /api/renders/{id}/events           server-sent `status` events until the render finishes
-    GET  /api/renders/{id}                  the same status, for a page that cannot use events (polling)
-    GET  /api/renders/{id}/image            the picture (Replicate: a redirect to its file)
+    POST /api/renders                       202 {id, status: queued, queue_position, ...} (contract B)
+    GET  /api/renders/{id}                  the order's state, from the store
+    GET  /api/renders/{id}/events           server-sent `status` events until the order finishes
+    GET  /api/renders/{id}/image            the picture (Replicate: a redirect to its delivery host)
     POST /api/webhooks/cog/{id}/{token}     the local Cog server's webhooks (unsigned: the token decides)
     POST /api/webhooks/replicate            Replicate's webhooks (Standard Webhooks signature and replay checks)
-
-A watcher per render asks the backend itself only when no webhook has come for a while.
 """
 
 from __future__ import annotations
 
-import asyncio
+import hmac
 import json
 import logging
-import time
+import re
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 
+from ..colors.russian import text_language
 from .errors import ApiError
+from .messages import message
 from .models import RenderOrder
-from .renders import Render
+from .orders import Order, PayloadError
+from .ratelimits import client_key
 from .routes_tiles import checked_request
 from .services import Services, services
-from .webhooks import check_cog_token
+from .store import Admission, NewOrder, Refusal
 
 __all__ = ["router"]
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api")
-EVENT_WAIT_S = 15.0
+EVENT_WAIT_S = 1.0  # also how often a stream reads the store (another instance may have changed it)
+ORDER_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+REFUSAL_STATUS = {"queue_full": 503, "too_many_orders": 429, "daily_cap": 429}
 
 
-def render_of(render_id: str, state: Annotated[Services, Depends(services)]) -> Render:
-    render = state.renders.get(render_id)
-    if render is None:
-        raise ApiError(404, "unknown_render", f"no render {render_id!r} here (renders are kept while the server runs)")
-    return render
+async def order_of(render_id: str, state: Annotated[Services, Depends(services)]) -> Order:
+    order = await state.book.get(render_id) if ORDER_ID.fullmatch(render_id) else None
+    if order is None:
+        raise ApiError(404, "unknown_render", f"no render {render_id[:80]!r} here")
+    return order
 
 
-def prediction_inputs(order: RenderOrder) -> dict[str, Any]:
-    """The predictor's inputs for this order, checked by make_request as the predictor will check them."""
-    request = checked_request(order.mix, order.language, order.request_inputs())
-    return {"prompt": request.require_mix("a render").describe(), **order.request_inputs()}
+async def public(state: Services, order: Order) -> dict[str, Any]:
+    return order.public(await state.book.call(state.book.store.queue_position, order))
+
+
+def order_language(order: RenderOrder) -> str:
+    return order.language or ("ru" if text_language(order.mix) == "ru" else "en")
+
+
+def prediction_inputs(order: RenderOrder, language: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(what the customer asked, the predictor's inputs), checked by make_request as the predictor will."""
+    mix = checked_request(order.mix, language, order.request_inputs()).require_mix("a render").describe()
+    asked = {"mix": mix, "seed": order.seed, "grade": order.grade, "framing": order.framing,
+             "view": order.view, "size": order.size}
+    return asked, {"prompt": mix, **order.request_inputs()}
 
 
 @router.post("/renders", status_code=202)
-async def create_render(order: RenderOrder, state: Annotated[Services, Depends(services)]) -> dict[str, Any]:
-    render = state.renders.new(prediction_inputs(order))
-    try:
-        await state.backend.submit(render)
-    except ApiError as error:
-        await state.renders.fail(render, error.code, error.message)
-        raise
-    log.info(
-        "render %s: submitted to %s (%s, seed %d)", render.id, state.backend.name, render.inputs["prompt"], order.seed
-    )
-    watcher = asyncio.create_task(watch(state, render), name=f"watch-{render.id}")
-    state.watchers.add(watcher)
-    watcher.add_done_callback(state.watchers.discard)
-    return render.public() | {"events_url": f"/api/renders/{render.id}/events"}
-
-
-async def watch(state: Services, render: Render) -> None:
-    """Until the render finishes: wait for webhooks; after a quiet spell, ask the backend (the fallback)."""
+async def create_render(
+    body: RenderOrder, request: Request, state: Annotated[Services, Depends(services)]
+) -> dict[str, Any]:
+    language = order_language(body)
+    asked, inputs = prediction_inputs(body, language)
+    client = client_key(request)
+    state.limits.take(state.limits.orders, client, language)
+    problem = state.dispatcher.problem
+    if problem is not None:
+        raise ApiError(503, problem, message(problem, language), headers={"Retry-After": "30"})
     settings = state.settings
-    deadline = time.monotonic() + settings.render_timeout_s
-    while not render.finished:
-        if time.monotonic() >= deadline:
-            await state.renders.fail(render, "timed_out", f"no result in {settings.render_timeout_s:.0f} s")
-            return
-        if await state.renders.wait_for_change(render, render.version, settings.webhook_poll_after_s):
-            continue
-        try:
-            payload = await state.backend.poll(render)
-        except ApiError as error:
-            log.warning("render %s: fallback poll failed: %s", render.id, error.message)
-            continue
-        if payload is not None and _is_news(render, payload):
-            log.info(
-                "render %s: no webhook for %.0f s; status %s read by polling",
-                render.id,
-                settings.webhook_poll_after_s,
-                payload.get("status"),
-            )
-            try:
-                await _apply(state, render, payload, via="poll")
-            except ApiError as error:
-                log.warning("render %s: %s", render.id, error.message)  # the render has failed with this message
-
-
-def _is_news(render: Render, payload: dict[str, Any]) -> bool:
-    return payload.get("status") != render.status
-
-
-async def _apply(state: Services, render: Render, payload: dict[str, Any], via: str) -> bool:
+    admission = Admission(settings.queue_max, settings.orders_open_per_client,
+                          settings.replicate_daily_cap if settings.uses_replicate else None)
     try:
-        return await state.renders.apply(render, payload, via)
-    except ValueError as error:
-        await state.renders.fail(
-            render, "bad_prediction", f"the render server sent a prediction that cannot be read: {error}"
-        )
-        raise ApiError(400, "bad_prediction", str(error)) from None
+        order = await state.book.add(NewOrder(client, language, state.backend.name, asked, inputs), admission)
+    except Refusal as refusal:
+        status = REFUSAL_STATUS[refusal.code]
+        raise ApiError(status, refusal.code, message(refusal.code, language, **refusal.values),
+                       headers={"Retry-After": "60"}) from None
+    log.info("order %s: queued (%s, seed %d)", order.id, asked["mix"], body.seed)
+    return await public(state, order)
 
 
 @router.get("/renders/{render_id}")
-def render_status(render: Annotated[Render, Depends(render_of)]) -> dict[str, Any]:
-    return render.public()
+async def render_status(
+    order: Annotated[Order, Depends(order_of)], state: Annotated[Services, Depends(services)]
+) -> dict[str, Any]:
+    return await public(state, order)
 
 
 @router.get("/renders/{render_id}/events", response_class=EventSourceResponse)
 async def render_events(
-    render: Annotated[Render, Depends(render_of)], state: Annotated[Services, Depends(services)]
+    order: Annotated[Order, Depends(order_of)], state: Annotated[Services, Depends(services)]
 ) -> AsyncIterator[ServerSentEvent]:
-    sent = -1
+    sent: tuple[int, int | None] | None = None
     while True:
-        if render.version != sent:
-            sent = render.version
-            yield ServerSentEvent(data=render.public(), event="status", id=str(sent))
-        if render.finished:
+        shown = await public(state, order)
+        if (order.version, shown["queue_position"]) != sent:
+            sent = (order.version, shown["queue_position"])
+            yield ServerSentEvent(data=shown, event="status", id=str(order.version))
+        if order.finished:
             return
-        await state.renders.wait_for_change(render, sent, EVENT_WAIT_S)
+        await state.book.wait(EVENT_WAIT_S)
+        order = await state.book.get(order.id) or order
 
 
 @router.get("/renders/{render_id}/image", response_class=Response)
-def render_image(render: Annotated[Render, Depends(render_of)]) -> Response:
-    if render.image:
-        return Response(render.image, media_type=render.media_type, headers={"Cache-Control": "private, max-age=86400"})
-    if render.image_url:
-        return RedirectResponse(render.image_url, status_code=307)
-    raise ApiError(404, "no_image_yet", f"render {render.id} has no picture yet (status {render.status})")
+async def render_image(
+    order: Annotated[Order, Depends(order_of)], state: Annotated[Services, Depends(services)]
+) -> Response:
+    if order.status == "succeeded" and order.has_image:
+        found = await state.book.call(state.book.store.image, order.id)
+        if found:
+            return Response(found[0], media_type=found[1], headers={"Cache-Control": "private, max-age=86400"})
+    if order.status == "succeeded" and order.image_url and _on_delivery_host(order.image_url, state):
+        return RedirectResponse(order.image_url, status_code=307)
+    raise ApiError(404, "no_image_yet", f"render {order.id} has no picture yet (status {order.status})")
+
+
+def _on_delivery_host(url: str, state: Services) -> bool:
+    host, pinned = urlsplit(url).hostname or "", state.settings.replicate_delivery_host
+    return url.startswith("https://") and (host == pinned or host.endswith("." + pinned))
 
 
 async def json_body(request: Request) -> dict[str, Any]:
@@ -148,16 +140,30 @@ async def json_body(request: Request) -> dict[str, Any]:
     return payload
 
 
+async def apply_news(state: Services, order: Order, payload: dict[str, Any]) -> JSONResponse:
+    try:
+        changed = await state.book.apply(order, payload, via="webhook")
+    except PayloadError as error:
+        fresh = await state.book.get(order.id) or order
+        await state.book.fail(fresh, {"code": "render_server_unreadable", "detail": str(error),
+                                      "message": message("render_server_unreadable", order.language)})
+        raise ApiError(400, "bad_prediction", str(error)) from None
+    return JSONResponse({"accepted": changed is not None})
+
+
 @router.post("/webhooks/cog/{render_id}/{token}")
 async def cog_webhook(
     render_id: str, token: str, request: Request, state: Annotated[Services, Depends(services)]
 ) -> JSONResponse:
-    render = check_cog_token(state.renders.get(render_id), token)
+    # The token is checked before the body is read: a forged delivery costs nothing.
+    order = await state.book.get(render_id) if ORDER_ID.fullmatch(render_id) and state.backend.name == "cog" else None
+    expected = order.token if order is not None else "-"
+    if order is None or not hmac.compare_digest(expected.encode(), token.encode()):
+        raise ApiError(404, "unknown_webhook", "no render waits for this webhook")
     payload = await json_body(request)
-    if payload.get("id") != render.prediction_id:
+    if payload.get("id") != order.id:
         raise ApiError(400, "webhook_mismatch", "the webhook is about another prediction")
-    accepted = await _apply(state, render, payload, via="webhook")
-    return JSONResponse({"accepted": accepted})
+    return await apply_news(state, order, payload)
 
 
 @router.post("/webhooks/replicate")
@@ -165,9 +171,9 @@ async def replicate_webhook(request: Request, state: Annotated[Services, Depends
     if state.verifier is None:
         raise ApiError(404, "replicate_not_configured", "this server does not use Replicate")
     payload = state.verifier.verify(await request.body(), request.headers)
-    render = state.renders.by_prediction(str(payload.get("id", "")))
-    if render is None:
-        raise ApiError(404, "unknown_prediction", f"no render waits for prediction {payload.get('id')!r}")
-    accepted = await _apply(state, render, payload, via="webhook")
+    order = await state.book.call(state.book.store.by_prediction, str(payload.get("id", "")))
+    if order is None:
+        raise ApiError(404, "unknown_prediction", f"no render waits for prediction {str(payload.get('id'))[:80]!r}")
+    reply = await apply_news(state, order, payload)
     state.verifier.remember(request.headers)
-    return JSONResponse({"accepted": accepted})
+    return reply

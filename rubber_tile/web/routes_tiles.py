@@ -1,7 +1,8 @@
-"""The page's instant answers: the colours, a typed mix read, the live preview, the material estimate."""
+"""The page's instant answers: the colours, a typed mix read, the live preview (the estimate: routes_quote.py)."""
 
 from __future__ import annotations
 
+import hmac
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -10,12 +11,17 @@ from fastapi.responses import Response
 from ..colors.palette import load_palette
 from ..colors.vocabulary import TILE_COLORS
 from ..errors import InputError
-from ..materials import THICKNESS_MAX_MM, THICKNESS_MIN_MM, MaterialConstants, estimate_materials
+from ..materials import THICKNESS_MAX_MM, THICKNESS_MIN_MM, THICKNESS_TABLE_MM
 from ..mix import MAX_COLORS, ColorMix, MixError, parse_mix
+from ..preview.settings import RenderSettings
 from ..request import FRAMINGS, GRADES, SIZE_MAX, SIZE_MIN, VIEWS, TileRequest, make_request
-from .errors import input_refusal, mix_refusal
-from .models import EstimateOrder, MixCheck, PreviewQuery
+from .errors import ApiError, input_refusal, mix_refusal
+from .layouts import layout_document, tables_document
+from .messages import message
+from .mix_fixes import with_fixes
+from .models import LayoutQuery, MixCheck, PreviewQuery
 from .previews import media_type
+from .ratelimits import client_key, preview_cost
 from .services import Services, services
 
 __all__ = ["checked_request", "read_mix", "router", "whole_parts"]
@@ -55,12 +61,16 @@ def whole_parts(mix: ColorMix) -> dict[str, int]:
 
 
 def mix_reply(mix: ColorMix) -> dict[str, Any]:
+    """The mix read: canonical text, per colour the share as asked, exact and in whole parts; `asked_total`
+    is what the shares as typed added up to (99 for 33 + 33 + 33: the page says what it became)."""
     parts = whole_parts(mix)
     return {
         "mix": mix.describe(),
         "colors": [
-            {"name": name, "percent": round(share, 4), "parts": parts[name]} for name, share in mix.normalized.items()
+            {"name": name, "asked": mix[name], "percent": round(share, 4), "parts": parts[name]}
+            for name, share in mix.normalized.items()
         ],
+        "asked_total": round(mix.total, 4),
         "note": mix.scaling_note(),
     }
 
@@ -84,7 +94,12 @@ def config(state: Annotated[Services, Depends(services)]) -> dict[str, Any]:
             "crumb_kg_per_m2": constants.crumb_kg_per_m2,
             "binder_percent": constants.binder_percent,
             "binder_bucket_kg": constants.binder_bucket_kg,
+            "binder_barrel_kg": constants.binder_barrel_kg,
+            "crumb_bag_kg": constants.crumb_bag_kg,
+            "tiles_per_m2": constants.tiles_per_m2,
             "thickness_mm": {"min": THICKNESS_MIN_MM, "max": THICKNESS_MAX_MM},
+            "thickness_table_mm": list(THICKNESS_TABLE_MM),
+            "currency": state.settings.prices.currency if state.settings.prices.any else None,
         },
         "backend": state.settings.backend,
     }
@@ -92,13 +107,36 @@ def config(state: Annotated[Services, Depends(services)]) -> dict[str, Any]:
 
 @router.post("/mix")
 def check_mix(order: MixCheck) -> dict[str, Any]:
-    """A typed mix read by the project's parser: canonical shares and whole parts, or the structured error."""
-    return mix_reply(read_mix(order.text, order.language))
+    """A typed mix read by the project's parser: canonical shares and whole parts, or the structured error
+    with the fixes that were checked to read (mix_fixes.py)."""
+    try:
+        return mix_reply(parse_mix(order.text))
+    except MixError as error:
+        refusal = mix_refusal(error, order.language)
+        language = order.language or error.language
+        refusal.extra["mix"] = with_fixes(refusal.extra["mix"], order.text, error, language)
+        raise refusal from None
+
+
+def check_preview_allowance(query: PreviewQuery, request: Request, state: Services) -> None:
+    """Sizes above the page's own need the preview key; every preview counts against the client's limit."""
+    language = query.language or "ru"
+    settings = state.settings
+    if query.size > settings.preview_free_size:
+        given = request.headers.get("x-preview-key", "")
+        if not settings.preview_key or not hmac.compare_digest(given.encode(), settings.preview_key.encode()):
+            raise ApiError(403, "preview_size_needs_key",
+                           message("preview_size_needs_key", language, size=settings.preview_free_size))
+    state.limits.take(state.limits.previews, client_key(request), language, cost=preview_cost(query.size))
 
 
 @router.get("/preview", response_class=Response)
-async def preview(query: Annotated[PreviewQuery, Query()], state: Annotated[Services, Depends(services)]) -> Response:
-    """The live preview (JPEG by default, PNG for download): the same query always gives the same image."""
+async def preview(
+    query: Annotated[PreviewQuery, Query()], http_request: Request, state: Annotated[Services, Depends(services)]
+) -> Response:
+    """The live preview (JPEG by default, PNG for download): the same query always gives the same image.
+    Sizes above PREVIEW_FREE_SIZE need the `X-Preview-Key` header; each client has a rate limit."""
+    check_preview_allowance(query, http_request, state)
     request = checked_request(query.mix, query.language, query.request_inputs() | {"preview": True})
     data = await state.previews.draw(request)
     headers = {
@@ -109,40 +147,42 @@ async def preview(query: Annotated[PreviewQuery, Query()], state: Annotated[Serv
     return Response(data, media_type=media_type(request), headers=headers)
 
 
-@router.post("/estimate")
-def estimate(order: EstimateOrder, state: Annotated[Services, Depends(services)]) -> dict[str, Any]:
-    """kg of each colour and of binder for an area and thickness (the owner's calculator's formula)."""
-    mix = read_mix(order.mix, order.language)
-    defaults = state.settings.materials
+@router.get("/preview/layout", response_class=Response)
+async def preview_layout(
+    query: Annotated[LayoutQuery, Query()], http_request: Request, state: Annotated[Services, Depends(services)]
+) -> Response:
+    """A seed's layout for the page to colour itself (layouts.py; contract A stage 1), gzip-compressed.
+    It costs about what a preview of its size costs, and counts against the same limit."""
+    state.limits.take(state.limits.previews, client_key(http_request), query.language or "ru", cost=preview_cost(query.size))
     try:
-        constants = MaterialConstants(
-            crumb_kg_per_m2=defaults.crumb_kg_per_m2 if order.crumb_kg_per_m2 is None else order.crumb_kg_per_m2,
-            binder_percent=defaults.binder_percent if order.binder_percent is None else order.binder_percent,
-            binder_bucket_kg=defaults.binder_bucket_kg,
-            binder_barrel_kg=defaults.binder_barrel_kg,
-        )
-        result = estimate_materials(mix.normalized, order.area_m2, order.thickness_mm, constants)
+        make_request(prompt="100% red", seed=query.seed, width=query.size, height=query.size, preview=True,
+                     grade=query.grade, framing=query.framing)
     except InputError as error:
         raise input_refusal(error) from None
-    return {
-        "area_m2": result.area_m2,
-        "thickness_mm": result.thickness_mm,
-        "colors": [
-            {"name": name, "percent": round(mix.normalized[name], 4), "kg": round(kg, 2)}
-            for name, kg in result.color_kg.items()
-        ],
-        "crumb_kg": round(result.crumb_kg, 2),
-        "binder_kg": round(result.binder_kg, 2),
-        "total_kg": round(result.total_kg, 2),
-        "binder_buckets": result.binder_buckets,
-        "constants": {
-            "crumb_kg_per_m2": constants.crumb_kg_per_m2,
-            "binder_percent": constants.binder_percent,
-            "binder_bucket_kg": constants.binder_bucket_kg,
-        },
-    }
+    settings = RenderSettings(size=query.size, seed=query.seed, framing=query.framing, grade=query.grade)
+    data = await state.previews.run(layout_document, settings)
+    headers = {"Cache-Control": "public, max-age=3600", "Content-Encoding": "gzip"}
+    return Response(data, media_type="application/octet-stream", headers=headers)
+
+
+@router.get("/preview/tables", response_class=Response)
+def preview_tables() -> Response:
+    """Every colour's table rows and the binder's constants: the same for every layout and mix."""
+    return Response(tables_document(), media_type="application/octet-stream", headers={"Cache-Control": "public, max-age=3600"})
 
 
 @router.get("/health")
-def health(request: Request, state: Annotated[Services, Depends(services)]) -> dict[str, Any]:
-    return {"status": "ok", "backend": state.settings.backend, "preview_workers": state.previews.workers}
+async def health(state: Annotated[Services, Depends(services)]) -> dict[str, Any]:
+    """Whether the render server answers (asked now, at most every half second) and what it renders."""
+    server = await state.dispatcher.server_health()
+    usable = server.state in ("READY", "BUSY")
+    return {
+        "status": "ok" if usable else "degraded",
+        "backend": state.settings.backend,
+        "render_backend": state.settings.render_backend,
+        "render_server": server.reachable,
+        "render_server_state": server.state,
+        "render_problem": state.dispatcher.problem,
+        "render_waits": dict(state.dispatcher.waited_out),  # 409 / 503 / no connection waited out, since start
+        "preview_workers": state.previews.workers,
+    }

@@ -1,15 +1,17 @@
-"""What the routes share: the settings, the preview pool, the renders, the backend and the webhook checks."""
+"""What the routes share: the settings, the preview pool, the order book, the backend, its dispatcher,
+the per-client limits and the Replicate webhook checks."""
 
 from __future__ import annotations
 
-import asyncio
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from fastapi import Request
 
 from .backends import RenderBackend
+from .book import OrderBook
+from .dispatcher import Dispatcher
 from .previews import PreviewPool
-from .renders import RenderStore
+from .ratelimits import ClientLimits
 from .settings import WebSettings
 from .webhooks import ReplicateVerifier
 
@@ -20,10 +22,11 @@ __all__ = ["Services", "services"]
 class Services:
     settings: WebSettings
     previews: PreviewPool
-    renders: RenderStore
+    book: OrderBook
     backend: RenderBackend
+    dispatcher: Dispatcher
+    limits: ClientLimits
     verifier: ReplicateVerifier | None
-    watchers: set[asyncio.Task] = field(default_factory=set)  # one per render in flight (the polling fallback)
 
 
 def services(request: Request) -> Services:

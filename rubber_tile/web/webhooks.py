@@ -4,12 +4,12 @@ Replicate signs per Standard Webhooks: `webhook-id`, `webhook-timestamp`, `webho
 (HMAC-SHA256 of `id.timestamp.body` with the account's `whsec_` secret). The `standardwebhooks`
 library checks the signature and refuses timestamps more than 5 minutes off; on top of that each
 `webhook-id` is taken once (a replay inside the window is refused too). The local Cog server does not
-sign, so its webhooks are checked against the render's own token in the URL, in constant time.
+sign, so its webhooks are checked against the order's own token in the URL, in constant time
+(routes_renders.cog_webhook), before their body is read.
 """
 
 from __future__ import annotations
 
-import hmac
 import time
 from collections import OrderedDict
 from collections.abc import Mapping
@@ -18,9 +18,8 @@ from typing import Any
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from .errors import ApiError
-from .renders import Render
 
-__all__ = ["ReplicateVerifier", "check_cog_token"]
+__all__ = ["ReplicateVerifier"]
 
 REPLAY_WINDOW_S = 10 * 60  # the library accepts 5 minutes either way: remember ids at least that long
 
@@ -58,10 +57,3 @@ class ReplicateVerifier:
         if message_id in self._seen:
             raise ApiError(409, "webhook_replayed", f"webhook {message_id} was already received")
 
-
-def check_cog_token(render: Render | None, token: str) -> Render:
-    """The render a Cog webhook URL names, if its token matches; 404 otherwise (nothing is revealed)."""
-    expected = render.token if render is not None else "-"
-    if render is None or not hmac.compare_digest(expected.encode(), token.encode()):
-        raise ApiError(404, "unknown_webhook", "no render waits for this webhook")
-    return render

@@ -4,6 +4,7 @@
     .venv/bin/python scripts/bench/web_load.py --clients 20 --requests 1000 --workers 2
     .venv/bin/python scripts/bench/web_load.py --think-ms 1000        # customers who look before moving again
     .venv/bin/python scripts/bench/web_load.py --sliders              # each customer keeps his layout (seed)
+    .venv/bin/python scripts/bench/web_load.py --layouts              # a new seed's layout for the page to colour
     .venv/bin/python scripts/bench/web_load.py --url http://127.0.0.1:8000   # a configurator already running
 
 Starts the configurator (`python -m rubber_tile.web`) on 127.0.0.1 unless --url is given. Each client
@@ -11,7 +12,10 @@ is one customer moving sliders: a keep-alive connection sending GET /api/preview
 (1-4 colours in whole parts) and seed of its own, so no two requests draw the same picture; back to
 back by default (the worst case), or with --think-ms (0.5-1.5 times it, at random) between them.
 With --sliders each customer keeps one seed (his granule layout) and only the mix changes, as when
-he moves the sliders: the renderer then redraws colours on a layout it keeps. A round trip is from sending the request to the last byte of the image. Then bad input
+he moves the sliders: the renderer then redraws colours on a layout it keeps. (The page itself no
+longer asks for a preview on a slider move: it colours the seed's layout in the browser; --layouts
+loads GET /api/preview/layout with a new seed each request, which is what a new seed, grade or
+framing costs the server now; scripts/bench/web_drag.py measures the drag in the browser.) A round trip is from sending the request to the last byte of the image. Then bad input
 (malformed JSON, a body over 64 kB, an unknown field, a bad mix) is sent and every answer must be 4xx.
 Targets: p50 <= 150 ms, p95 <= 400 ms, 0 server errors. Exit status 1 when one is missed.
 """
@@ -62,9 +66,12 @@ def random_mix(rng: random.Random) -> str:
     return ", ".join(f"{part}% {name}" for part, name in zip(parts, colors, strict=True))
 
 
-def preview_paths(count: int, size: int, seed: int, layout_seeds: list[int] | None = None) -> list[str]:
-    """`count` distinct preview paths; with `layout_seeds`, path i keeps layout_seeds[i % len] (a customer's)."""
+def preview_paths(count: int, size: int, seed: int, layout_seeds: list[int] | None = None, layouts: bool = False) -> list[str]:
+    """`count` distinct preview paths; with `layout_seeds`, path i keeps layout_seeds[i % len] (a customer's);
+    with `layouts`, layout documents of distinct seeds."""
     rng = random.Random(seed)
+    if layouts:
+        return [f"/api/preview/layout?seed={layout}&size={size}" for layout in rng.sample(range(2**31), count)]
     paths, seen = [], set()
     while len(paths) < count:
         layout = layout_seeds[len(paths) % len(layout_seeds)] if layout_seeds else rng.randrange(2**31)
@@ -96,17 +103,18 @@ def run_client(host: str, port: int, paths: list[str], result: ClientResult, thi
             result.seconds.append(time.perf_counter() - started)
             if reply.status >= 500:
                 result.server_errors.append(f"HTTP {reply.status}: {body[:200]!r}")
-            elif reply.status != 200 or not body.startswith(b"\xff\xd8"):
+            elif reply.status != 200 or not body.startswith(b"\x1f\x8b" if "/layout" in path else b"\xff\xd8"):
                 result.other_failures.append(f"HTTP {reply.status} {reply.getheader('content-type')}: {body[:200]!r}")
     finally:
         connection.close()
 
 
 def run_load(
-    host: str, port: int, clients: int, requests: int, size: int, think_s: float, sliders: bool = False
+    host: str, port: int, clients: int, requests: int, size: int, think_s: float, sliders: bool = False,
+    layouts: bool = False,
 ) -> tuple[list[ClientResult], float]:
     layout_seeds = [random.Random(client).randrange(2**31) for client in range(clients)] if sliders else None
-    paths = preview_paths(requests, size, seed=13, layout_seeds=layout_seeds)
+    paths = preview_paths(requests, size, seed=13, layout_seeds=layout_seeds, layouts=layouts)
     shares = [paths[index::clients] for index in range(clients)]
     results = [ClientResult() for _ in range(clients)]
     threads = [threading.Thread(target=run_client, args=(host, port, share, result, think_s, index))
@@ -171,6 +179,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--size", type=int, default=512)
     parser.add_argument("--think-ms", type=float, default=0.0, help="pause of each client between its requests")
     parser.add_argument("--sliders", action="store_true", help="each client keeps one seed and changes the mix")
+    parser.add_argument("--layouts", action="store_true", help="layout documents (a new seed each) instead of previews")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="preview worker processes of the started app")
     parser.add_argument("--url", default="", help="load a configurator already running here instead of starting one")
     args = parser.parse_args(argv)
@@ -190,13 +199,17 @@ def main(argv: list[str] | None = None) -> int:
             parts = urlsplit(args.url)
             host, port, app = parts.hostname or "127.0.0.1", parts.port or 80, None
         else:
-            app = WebAppProcess(Path(folder) / "app.log", {"WEB_RENDER_WORKERS": str(args.workers)}).start()
+            # Every simulated customer comes from 127.0.0.1: one client to the rate limit, so lift it here.
+            env = {"WEB_RENDER_WORKERS": str(args.workers), "PREVIEW_RATE_LIMIT": "100000/second",
+                   "DATABASE_URL": f"sqlite:///{Path(folder) / 'orders.sqlite3'}"}
+            app = WebAppProcess(Path(folder) / "app.log", env).start()
             print(f"configurator: {args.workers} preview workers, ready: {app.wait_until_ready()}")
             host, port = "127.0.0.1", app.port
         try:
             run_load(host, port, min(args.clients, 4), min(args.requests, 40), args.size, 0.0)  # warm-up, not counted
             results, seconds = run_load(
-                host, port, args.clients, args.requests, args.size, args.think_ms / 1000, sliders=args.sliders
+                host, port, args.clients, args.requests, args.size, args.think_ms / 1000, sliders=args.sliders,
+                layouts=args.layouts,
             )
             missed = report(results, seconds, args.clients)
             print("bad input (each must be 4xx with a message):")

@@ -2,11 +2,13 @@
 // tiles or a poured surface, a brush for what stands in the area, and a PNG to download. Its own
 // module and stylesheet (visualiser.css) with one mount point in index.html (#visualiser).
 //
-// What it needs from the page is one event: the page sends `tile-settings` on `document` with
-// {mix, seed, grade, language, displayMix} whenever they change; the panel then asks the server for
-// the mix's top view (full frame, 512 px, the preview's exact shares) and lays it again. The photo
-// never leaves the browser. For tests and the benchmark: window.tileVisualiser.
+// A panel of the page (page.js): `mount(page)` follows the page's mix, seed, grade and language. The
+// texture is the page's live preview when the page draws the full-frame top view in the browser
+// (its canvas, recoloured at each share move), else the server's full-frame top view of the mix
+// (512 px, the preview's exact shares). The photo never leaves the browser. For tests and the
+// benchmark: window.tileVisualiser.
 
+import { displayMix, mixText, shareQuery } from "./page.js";
 import { createVisualiser, estimateAreaSize } from "./visualiser.js";
 import { PhotoError, loadPhoto } from "./visualiser_photo.js";
 import { visualiserText } from "./visualiser_texts.js";
@@ -52,7 +54,11 @@ const TEMPLATE = `
         <label class="field"><span data-vt="brush_size"></span><input type="range" min="6" max="80" value="24" data-v="brush-size"></label>
         <button type="button" data-v="clear-mask" data-vt="clear_mask"></button>
       </div>
-      <button type="button" class="primary" data-v="download" data-vt="download"></button>
+      <div class="visualiser-save">
+        <button type="button" class="primary" data-v="download" data-vt="download"></button>
+        <button type="button" data-v="pdf" data-vt="pdf" hidden></button>
+      </div>
+      <p class="note" data-v="pdf-note" data-vt="pdf_note" hidden></p>
     </div>
   </div>
   <p class="visualiser-status" role="status" data-v="status"></p>`;
@@ -71,7 +77,9 @@ export function readMetres(text) {
   return text.trim() !== "" && Number.isFinite(value) && value > 0 ? value : null;
 }
 
-export function mountVisualiser(root) {
+// The panel in `root`. `currentTexture()` (optional) gives a canvas showing the full-frame top view of
+// the tile now, or null: then the server is asked for it.
+export function mountVisualiser(root, { currentTexture = () => null, quoteQuery = null } = {}) {
   root.innerHTML = TEMPLATE;
   const el = Object.fromEntries([...root.querySelectorAll("[data-v]")].map((node) => [node.dataset.v, node]));
   const view = createVisualiser(el.canvas);
@@ -186,7 +194,10 @@ export function mountVisualiser(root) {
       setStatus("drawing");
       root.dataset.state = "drawing";
     }
+    if (state.frameRequested) return; // one draw a frame, however many changes came
+    state.frameRequested = true;
     requestAnimationFrame(() => {
+      state.frameRequested = false;
       if (!state.textureReady) return;
       view.draw();
       root.dataset.state = "ready";
@@ -196,8 +207,26 @@ export function mountVisualiser(root) {
   }
   const drawSoon = debounce(draw, RELAYOUT_DELAY_MS);
 
+  const tileKey = () => (state.tile ? `${state.tile.mix}|${state.tile.seed}|${state.tile.grade}` : "");
+
+  // The page's live preview as the texture (a canvas showing the full-frame top view of the tile now).
+  function liveTexture(canvas) {
+    if (!state.photo) return;
+    view.setTexture(canvas);
+    state.textureReady = true;
+    state.textureKey = tileKey();
+    state.textureSource = "page";
+    draw();
+  }
+
   async function fetchTexture() {
-    if (!state.tile || !state.photo) return;
+    if (!state.tile || !state.photo || state.textureKey === tileKey()) return;
+    const live = currentTexture();
+    if (live) {
+      liveTexture(live);
+      return;
+    }
+    const key = tileKey();
     const { mix, seed, grade } = state.tile;
     const query = new URLSearchParams({ mix, seed: String(seed), grade, framing: "full_frame", view: "top", size: String(TEXTURE_SIZE), format: "png", language: state.language });
     const mine = (state.textureRequest = (state.textureRequest || 0) + 1);
@@ -205,9 +234,11 @@ export function mountVisualiser(root) {
       const reply = await fetch(`/api/preview?${query}`);
       if (!reply.ok) throw new Error(`HTTP ${reply.status}`);
       const bitmap = await createImageBitmap(await reply.blob());
-      if (mine !== state.textureRequest) return;
+      if (mine !== state.textureRequest || state.textureKey === tileKey()) return;
       view.setTexture(bitmap);
       state.textureReady = true;
+      state.textureKey = key;
+      state.textureSource = "server";
       draw();
     } catch (error) {
       if (mine === state.textureRequest) setStatus("error_texture");
@@ -216,6 +247,7 @@ export function mountVisualiser(root) {
   const fetchTextureSoon = debounce(fetchTexture, TEXTURE_DELAY_MS);
 
   async function addPhoto(file) {
+    state.textureKey = ""; // a new photo: the texture is asked for again
     if (!file) return;
     setStatus("loading");
     root.dataset.state = "loading";
@@ -278,6 +310,12 @@ export function mountVisualiser(root) {
   for (const input of [el.width, el.depth]) input.addEventListener("input", drawSoon);
   for (const radio of root.querySelectorAll("input[name=visualiser-surface]")) radio.addEventListener("change", draw);
   el.download.addEventListener("click", () => download(el.canvas, state));
+  if (quoteQuery) {
+    el.pdf.hidden = false;
+    el["pdf-note"].hidden = false;
+    el.pdf.addEventListener("click", () => quoteWithSite(el, state, quoteQuery(), setStatus));
+  }
+  // The page's settings changed: {mix, seed, grade, language, displayMix}.
   const settingsChanged = (detail) => {
     const changedLanguage = detail.language !== state.language;
     state.language = detail.language;
@@ -286,10 +324,8 @@ export function mountVisualiser(root) {
     el.canvas.setAttribute("aria-label", t("stage", state.tile.displayMix));
     fetchTextureSoon();
   };
-  document.addEventListener("tile-settings", (event) => settingsChanged(event.detail));
   translate();
-  if (window.tileSettings) settingsChanged(window.tileSettings); // the page told its settings before this mounted
-  return { view, addPhoto };
+  return { view, addPhoto, settingsChanged, liveTexture };
 }
 
 // A corner or a point of the shape: dragged with a pointer, or moved with the arrow keys (Shift: ten
@@ -367,6 +403,30 @@ function bindBrush({ el, state, view, t, drawSoon }) {
   });
 }
 
+// The factory's PDF with this picture in it: sent to the server only now, when the customer asks.
+async function quoteWithSite(el, state, query, setStatus) {
+  el.pdf.disabled = true;
+  try {
+    const picture = await new Promise((resolve) => el.canvas.toBlob(resolve, "image/jpeg", 0.9));
+    const reply = await fetch(`/api/quote.pdf?${query}`, { method: "POST", headers: { "Content-Type": "image/jpeg" }, body: picture });
+    if (!reply.ok) {
+      const data = await reply.json().catch(() => null);
+      el.status.textContent = data?.error?.message || `HTTP ${reply.status}`;
+      return;
+    }
+    const link = document.createElement("a");
+    link.href = URL.createObjectURL(await reply.blob());
+    link.download = `tile-${state.tile ? state.tile.seed : 0}-site.pdf`;
+    document.body.append(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
+    setStatus("ready");
+  } finally {
+    el.pdf.disabled = false;
+  }
+}
+
 function download(canvas, state) {
   canvas.toBlob((blob) => {
     const link = document.createElement("a");
@@ -379,5 +439,27 @@ function download(canvas, state) {
   }, "image/png");
 }
 
-const mountPoint = document.getElementById("visualiser");
-if (mountPoint) mountVisualiser(mountPoint);
+// The page's panel: in #visualiser, following the page's events and its live preview.
+export function mount(page) {
+  const root = document.getElementById("visualiser");
+  if (!root) return;
+  const figure = document.getElementById("preview");
+  const canvas = document.getElementById("preview-canvas");
+  const live = () => {
+    const { state } = page;
+    const current = figure && canvas && figure.dataset.state === "ready" && figure.dataset.source === "browser" && figure.dataset.mix === mixText(state);
+    return current && state.framing === "full_frame" && state.view === "top" && figure.dataset.seed === String(state.seed) ? canvas : null;
+  };
+  const panel = mountVisualiser(root, { currentTexture: live, quoteQuery: () => shareQuery(page.state) });
+  const settings = () => ({ mix: mixText(page.state), seed: page.state.seed, grade: page.state.grade, language: page.state.language, displayMix: displayMix(page) });
+  page.on((kind) => {
+    if (kind !== "estimate") panel.settingsChanged(settings());
+  });
+  panel.settingsChanged(settings());
+  // Each time the live preview shows the tile now, the surface takes it (the server is not asked).
+  if (!figure) return;
+  const follow = () => {
+    if (live()) panel.liveTexture(canvas);
+  };
+  new MutationObserver(follow).observe(figure, { attributes: true, attributeFilter: ["data-state", "data-mix", "data-seed", "data-source"] });
+}
