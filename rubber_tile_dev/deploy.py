@@ -41,6 +41,7 @@ MIN_COG_CLI = (0, 23, 0)  # CUDA 13 base images need replicate/cog#3160, merged 
 COG_INSTALL = "sh <(curl -fsSL https://cog.run/install.sh)"
 WEIGHT_FILE_BYTES = 10 * 1024**2  # `cog push --separate-weights` treats non-code files this large as weights
 DEVELOPMENT_PACKAGE = "rubber_tile_dev"
+RUNTIME_DATA_DIR = "rubber_tile/data"  # the palette and the preview's granule library
 _NOT_PROJECT_FILES = (".git", ".venv", ".cog", ".pytest_cache", ".ruff_cache", ".hypothesis")
 _CODE_SUFFIXES = (".py", ".txt", ".yaml", ".yml", ".json", ".md", ".toml", ".sh", ".cfg", ".ini")
 
@@ -59,6 +60,7 @@ class DeployReport:
     problems: tuple[str, ...]
     notes: tuple[str, ...] = field(default=())
     left_out: tuple[tuple[str, int], ...] = field(default=())  # (folder or file, files) the image leaves out
+    runtime_data: tuple[ContextFile, ...] = field(default=())  # the data files a prediction reads, in the image
 
     @property
     def image_bytes(self) -> int:
@@ -109,6 +111,7 @@ def check_deploy(project_dir: Path, separate_weights: bool = False) -> DeployRep
     problems += _duplicate_problems(context, project_dir)
     problems += _version_problems(cog_config, project_dir)
     problems += _development_import_problems(context, project_dir)
+    problems += _runtime_data_problems(in_context, project_dir)
     notes = _unread_large_files(context, set(reads))
     if separate_weights:
         problems += _separate_weights_problems(project_dir, set(reads))
@@ -119,7 +122,19 @@ def check_deploy(project_dir: Path, separate_weights: bool = False) -> DeployRep
         tuple(problems),
         tuple(notes),
         left_out_of_image(project_dir, context),
+        tuple(file for file in context if file.path.startswith(RUNTIME_DATA_DIR + "/")),
     )
+
+
+def _runtime_data_problems(in_context: set[str], project_dir: Path) -> list[str]:
+    """The runtime's data files (palette, granule library) that the project has but the image would not carry."""
+    folder = project_dir / RUNTIME_DATA_DIR
+    present = sorted(path.relative_to(project_dir).as_posix() for path in folder.glob("*") if path.is_file()) if folder.is_dir() else []
+    return [
+        f"{path} is runtime data (the preview or the palette reads it) but .dockerignore leaves it out of the image"
+        for path in present
+        if path not in in_context
+    ]
 
 
 def left_out_of_image(project_dir: Path, context: list[ContextFile]) -> tuple[tuple[str, int], ...]:

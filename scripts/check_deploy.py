@@ -32,6 +32,8 @@ def format_report(report: DeployReport) -> str:
     lines += [f"  {size / 1e6:10.1f} MB  {count:5d} files  {name}" for name, count, size in folder_sizes(report)[:12]]
     left_out = ", ".join(f"{name} ({count} file{'s' if count != 1 else ''})" for name, count in report.left_out)
     lines.append(f"It leaves out (.dockerignore): {left_out}")
+    lines.append(f"Runtime data it carries ({len(report.runtime_data)} files):")
+    lines += [f"  {file.size / 1e6:10.2f} MB  {file.path}" for file in report.runtime_data]
     lines.append(f"setup() will load {len(report.setup_reads)} files:")
     lines += [f"  {path}" for path in report.setup_reads[:12]]
     if len(report.setup_reads) > 12:

@@ -145,3 +145,17 @@ def test_a_baked_folder_setup_would_refuse_is_refused_here(project: Path) -> Non
     problems = check_deploy(project).problems
     assert any("is not a bake record" in p and "bake_weights.py again" in p for p in problems)
     assert any("no config.json" in p for p in problems) or any("not a model folder" in p for p in problems)
+
+
+def test_the_granule_library_reaches_the_image_and_leaving_it_out_is_a_problem(project: Path) -> None:
+    data = project / "rubber_tile" / "data"
+    data.mkdir(parents=True)
+    for name in ("palette.json", "granule_ids.png", "granule_levels.png", "granule_library.json"):
+        (data / name).write_bytes(b"x")
+    report = check_deploy(project)
+    assert report.problems == ()
+    assert {file.path for file in report.runtime_data} == {f"rubber_tile/data/{name}" for name in ("palette.json", "granule_ids.png", "granule_levels.png", "granule_library.json")}
+    ignore = project / ".dockerignore"
+    ignore.write_text(ignore.read_text().replace("!rubber_tile/data/granule_*.png", "rubber_tile/data/*.png"))
+    problems = check_deploy(project).problems
+    assert len(problems) == 2 and all("runtime data" in problem and ".png" in problem for problem in problems)

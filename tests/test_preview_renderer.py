@@ -1,4 +1,4 @@
-"""The procedural preview renderer: determinism, exact shares, framings, limits, realism checks.
+"""The preview renderer (real granules from the library): determinism, exact shares, framings, limits, realism checks.
 
 Renders are 256 px so that the whole file runs in a few seconds.
 """
@@ -18,8 +18,13 @@ from rubber_tile.colors.vocabulary import COLOR_NAMES
 from rubber_tile.mix import ColorMix
 from rubber_tile.preview.coloring import binder_linear
 from rubber_tile.preview.colorize import assign_colors
-from rubber_tile.preview.geometry import FIRST_GRANULE_REGION, REGION_BACKGROUND, REGION_BINDER
-from rubber_tile.preview.render import SURFACE_TOP, render_layers
+from rubber_tile.preview.render import (
+    FIRST_GRANULE_REGION,
+    REGION_BACKGROUND,
+    REGION_BINDER,
+    SURFACE_TOP,
+    render_layers,
+)
 from rubber_tile.preview.render import render_tile as render_mix
 from rubber_tile.preview.settings import GRADES, MAX_SIZE, MIN_SIZE, RenderSettings
 
@@ -27,6 +32,8 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 SMALL = 256
 MIX3 = {"red": 50.0, "black": 30.0, "pearl": 20.0}
 MIX4 = {"blue": 10.0, "dark green": 10.0, "red": 10.0, "yellow": 70.0}
+# Shares by visible area, in percentage points: the issue asks for 0.05.
+SHARE_TOLERANCE_PP = 0.01
 
 
 def render_tile(shares: dict[str, float], **settings):
@@ -71,10 +78,10 @@ def test_the_layout_depends_on_the_seed_not_on_the_mix() -> None:
 def test_shares_are_exact_by_area(mix: dict[str, float], framing: str) -> None:
     for seed in (0, 1):
         rendered = _render(mix, seed=seed, framing=framing)
-        granule_pixels = int((rendered.regions >= FIRST_GRANULE_REGION).sum())
-        one_pixel = 100.0 / granule_pixels
+        # Real granules are no smaller than a few pixels, so the last one that fills a colour's
+        # share leaves up to a few pixels over: far inside SHARE_TOLERANCE_PP.
         for name, share in rendered.area_shares().items():
-            assert abs(share - mix[name]) <= 2 * one_pixel, (name, share, mix[name], seed)
+            assert abs(share - mix[name]) <= SHARE_TOLERANCE_PP, (name, share, mix[name], seed)
 
 
 @pytest.mark.parametrize("crop", [(512, 256), (256, 512)])
@@ -85,7 +92,7 @@ def test_a_wide_or_tall_image_keeps_the_shares_exact_in_what_it_shows(crop: tupl
     kept = rendered.color_of_region[rendered.regions[settings_.kept]]
     granule_pixels = int((kept >= 0).sum())
     for index, name in enumerate(rendered.colors):
-        assert abs(100.0 * (kept == index).sum() / granule_pixels - mix[name]) <= 200.0 / granule_pixels, name
+        assert abs(100.0 * (kept == index).sum() / granule_pixels - mix[name]) <= SHARE_TOLERANCE_PP, name
     assert render_tile(mix, size=512, seed=5, crop=crop).size == crop
 
 
@@ -253,7 +260,7 @@ def test_coarser_grades_have_larger_granules() -> None:
     medians = []
     for grade in ("fine", "standard", "coarse"):
         rendered = render_layers(ColorMix({"white": 100.0}), RenderSettings(size=512, grade=grade))
-        areas = np.bincount((rendered.regions // 2).ravel())[1:]
+        areas = np.bincount(rendered.labels[rendered.labels >= 0].ravel())
         medians.append(np.median(areas[areas > 0]))
     assert medians[0] < medians[1] < medians[2]
     assert set(GRADES) == {"fine", "standard", "coarse"}
@@ -292,7 +299,7 @@ def test_analyzer_reads_the_mix_back(mix: dict[str, float], framing: str) -> Non
     assert mean_error < 1.5, measured
 
 
-# --- issue 12: matte rubber, grades, framings ---------------------------------------------------
+# --- matte rubber, grades, framings ---------------------------------------------------
 
 
 @pytest.mark.parametrize("name", ["white", "red", "black"])
@@ -323,21 +330,7 @@ def test_the_layout_is_the_same_at_every_seed_use() -> None:
     first = render_layers(ColorMix(MIX3), RenderSettings(size=SMALL, seed=9))
     second = render_layers(ColorMix(MIX4), RenderSettings(size=SMALL, seed=9))
     np.testing.assert_array_equal(first.labels, second.labels)
-    np.testing.assert_array_equal(first.granule_surface.height_px, second.granule_surface.height_px)
-
-
-def test_slopes_at_a_granule_edge_are_each_granules_own() -> None:
-    # Two facets of slope 0.1 and -0.2 px/px meeting in a 5 px step: the edge pixels keep their
-    # facet's slope (no line of false steep slope, the old dark outline), and the step is not lit as a face.
-    from rubber_tile.preview.shading import surface_gradient
-
-    columns = np.arange(16, dtype=np.float32)
-    height = np.where(columns < 8, 0.1 * columns, 5.0 - 0.2 * (columns - 8)).astype(np.float32)
-    gx, gy = surface_gradient(np.repeat(height[None, :], 6, axis=0))
-    np.testing.assert_allclose(gx[:, 1:8], 0.1, atol=1e-5)
-    np.testing.assert_allclose(gx[:, 9:15], -0.2, atol=1e-5)
-    assert np.abs(gx[:, 8]).max() <= 0.2 + 1e-5
-    np.testing.assert_array_equal(gy, 0.0)
+    np.testing.assert_array_equal(first.levels, second.levels)
 
 
 def test_a_kept_layout_gives_the_same_image_as_a_fresh_one_and_cannot_be_changed() -> None:

@@ -51,11 +51,12 @@ def picture_from_documents(layout: bytes, tables: bytes, mix_text: str) -> np.nd
     code = arrays["code"].astype(np.int64)
     labels = np.where(code == header["background_code"], -1, code - 1)
     index = colorize.table_index(labels, code == header["background_code"], arrays["level"], arrays["variant"].astype(np.int64), colors, len(mix))
-    noise = arrays["noise"].astype(np.float32) / np.float32(header["noise_scale"])
-    darkening = None if "shadow" not in arrays else np.float32(1) - arrays["shadow"].astype(np.float32) / np.float32(header["shadow_scale"])
+    noise = None if "noise" not in arrays else arrays["noise"].astype(np.float32) / np.float32(header["noise_scale"])
+    light = None if "light" not in arrays else np.float32(1) + arrays["light"].astype(np.float32) / np.float32(header["light_scale"])
+    softening = np.array(header["softening"], np.float32)[arrays["softness"]]
     from rubber_tile.preview.camera import Camera
 
-    return np.asarray(expose(colorize.lookup(table, index), Camera(noise, header["blur"], darkening)))
+    return np.asarray(expose(colorize.lookup(table, index), Camera(arrays["softness"], softening, noise, light)))
 
 
 @pytest.mark.parametrize(("mix", "seed", "grade", "framing"), CASES)
@@ -66,7 +67,7 @@ def test_the_layout_and_tables_documents_hold_everything_the_picture_needs(clien
     mine = picture_from_documents(reply.content, tables, mix).astype(int)
     server = np.asarray(render_layers(parse_mix(mix), RenderSettings(size=512, seed=seed, grade=grade, framing=framing)).image).astype(int)
     difference = np.abs(mine - server)
-    assert difference.max() <= 1 and difference.mean() < 0.05  # the noise is sent to 1/127 of its range
+    assert difference.max() <= 1 and difference.mean() < 0.05  # noise and light are sent to 1/127 and 1/10000
 
 
 def test_a_bad_layout_query_is_refused_with_a_message(client) -> None:

@@ -1,13 +1,12 @@
 """What colour each granule pixel takes: its colour's real photo, matched shade for shade.
 
 Each colour's appearance model (rubber_tile/data/palette.json: a Gaussian mixture in CIELAB of all
-granule pixels of its real photo, lit and shaded) gives a lightness distribution. The shades of
-the render (shading.py) are ranked over all granule pixels into SHADE_LEVELS levels of equal
-pixel count, and level k of a colour takes the lightness at the same quantile of that colour's
-photo, with the chroma the photo has at that lightness. So every colour spreads over light and
-shade as its photo does, whatever the mix. Granules of one colour differ a little in chroma
-(GRANULE_VARIANTS variants, a share of the colour's measured spread). One table lookup per
-pixel then gives its sRGB.
+granule pixels of its real photo, lit and shaded) gives a lightness distribution; a pixel's shade
+level (granule_levels.py) is its shadow depth or its place in that distribution, and level k of a
+colour takes the matching lightness, with the chroma the photo has at that lightness. So every
+colour spreads over light and shade as its photo does, whatever the mix. Granules of one colour
+differ a little in chroma (GRANULE_VARIANTS variants, a share of the colour's measured spread).
+One table lookup per pixel then gives its sRGB.
 """
 
 from __future__ import annotations
@@ -15,15 +14,10 @@ from __future__ import annotations
 import numpy as np
 from scipy import special
 
-from ..colors.palette import Palette, PaletteColor
+from ..colors.palette import PaletteColor
 
 SHADE_LEVELS = 64
-# Shade histogram bins (before they are merged into SHADE_LEVELS of equal count).
-SHADE_BINS = 2048
 GRANULE_VARIANTS = 8
-# The darkest levels of each colour: their share, and how far they are taken towards the gap lightness.
-DARK_TAIL_SHARE = 0.12
-DARK_TAIL_DEPTH = 0.6
 # Share of a colour's measured a/b spread (lit pixels of its photo) that goes into differences
 # between its granules.
 GRANULE_SPREAD_SHARE = 0.6
@@ -68,41 +62,3 @@ def appearance_lab_at_quantiles(color: PaletteColor, probabilities: np.ndarray, 
     conditional = means[None, :, 1:] + slope[None] * (lightness[:, None, None] - means[None, :, 0:1])
     chroma = (responsibility[..., None] * conditional).sum(axis=1)
     return np.column_stack([lightness, chroma])
-
-
-def shade_levels(light: np.ndarray, on_granules: np.ndarray) -> np.ndarray:
-    """HxW uint8 level 0..SHADE_LEVELS-1: the shade's rank among granule pixels, in equal-count steps.
-
-    The ranks are counted on every third pixel each way (a histogram of SHADE_BINS bins).
-    """
-    sample = light[::3, ::3][on_granules[::3, ::3]]
-    low, high = float(sample.min()), float(sample.max())
-    scale = np.float32((SHADE_BINS - 1) / max(high - low, 1e-6))
-    bins = np.clip((light - np.float32(low)) * scale, 0, SHADE_BINS - 1).astype(np.int16)
-    counts = np.bincount(bins[::3, ::3][on_granules[::3, ::3]].ravel(), minlength=SHADE_BINS)
-    below_middle = (np.cumsum(counts) - 0.5 * counts) / max(1, counts.sum())
-    level_of_bin = np.minimum((below_middle * SHADE_LEVELS).astype(np.uint8), SHADE_LEVELS - 1)
-    return level_of_bin[bins]
-
-
-def deepen_dark_tail(lightness: np.ndarray, probabilities: np.ndarray, gap_lightness: float) -> np.ndarray:
-    """The darkest DARK_TAIL_SHARE of levels taken further towards gap_lightness (up to DARK_TAIL_DEPTH of
-    the way at the very darkest): the thin gaps that hold them are lightened again by the lens blur."""
-    below = np.clip(1.0 - probabilities / DARK_TAIL_SHARE, 0.0, 1.0)
-    return gap_lightness + (lightness - gap_lightness) * (1.0 - DARK_TAIL_DEPTH * below**2)
-
-
-def color_rows(colors: tuple[str, ...], palette: Palette, rng: np.random.Generator) -> np.ndarray:
-    """(colours * GRANULE_VARIANTS, SHADE_LEVELS, 3) CIELAB: each colour's variants at every level."""
-    probabilities = (np.arange(SHADE_LEVELS) + 0.5) / SHADE_LEVELS
-    rows = []
-    for name in colors:
-        color = palette[name]
-        levels = appearance_lab_at_quantiles(color, probabilities, palette.gap_lightness)
-        levels[:, 0] = deepen_dark_tail(levels[:, 0], probabilities, palette.gap_lightness)
-        spread = GRANULE_SPREAD_SHARE * np.array([0.0, *color.lab_spread[1:]])
-        offsets = rng.standard_normal((GRANULE_VARIANTS, 3)) * spread
-        rows.append(levels[None, :, :] + offsets[:, None, :])
-    lab = np.concatenate(rows)
-    np.clip(lab[..., 0], palette.gap_lightness + 1.0, 100.0, out=lab[..., 0])
-    return lab

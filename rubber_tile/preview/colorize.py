@@ -17,7 +17,7 @@ server (rubber_tile/web/static/):
    for the colour (its variants' offsets come from a stream of their own, not from the render).
 3. The binder row (`binder_row`): the mix's average colour in deep shadow, no lighter than the
    gap (coloring.binder_linear), half as lit at the darkest shade level; the background row white.
-4. One lookup per pixel, `row * SHADE_LEVELS + level`, then the camera (camera.expose: lens blur
+4. One lookup per pixel, `row * SHADE_LEVELS + level`, then the camera (camera.expose: softening
    and sensor noise, which the browser may leave out).
 """
 
@@ -30,7 +30,8 @@ import numpy as np
 from ..colors.colorspace import lab_to_srgb, linear_to_srgb, srgb_to_linear
 from ..colors.palette import Palette
 from ..mix import ColorMix
-from .coloring import BACKGROUND_SRGB, GRANULE_VARIANTS, SHADE_LEVELS, binder_linear, color_rows
+from .coloring import BACKGROUND_SRGB, GRANULE_VARIANTS, SHADE_LEVELS, binder_linear
+from .granule_levels import variant_rows
 
 # How many granules past a colour's end are tried for the one that best fills its last gap.
 FILL_WINDOW = 256
@@ -79,7 +80,7 @@ def assign_colors(areas: np.ndarray, order: np.ndarray, fractions: np.ndarray) -
 def color_table(palette: Palette, name: str) -> np.ndarray:
     """(GRANULE_VARIANTS, SHADE_LEVELS, 3) float32 sRGB 0-255 of one colour: the same for every render."""
     rng = np.random.default_rng([VARIANT_STREAM, palette.names.index(name)])
-    lab = color_rows((name,), palette, rng)
+    lab = variant_rows(palette[name], palette.gap_lightness, rng)
     table = lab_to_srgb(lab).astype(np.float32)
     table.setflags(write=False)
     return table

@@ -1,20 +1,24 @@
-"""Procedural preview of an EPDM rubber-crumb tile seen from above, from a colour mix.
+"""The preview of an EPDM rubber-crumb tile seen from above, from a colour mix, drawn from real granules.
 
-No model, no GPU: a fast stand-in for the SDXL image that shows what a mix looks like.
-geometry.py builds the granule surface (a height field and which granule each pixel shows),
-shading.py lights it, and all of that is kept per settings as the layout (`TileGeometry`, which
-never depends on the mix). colorize.py colours a layout for a mix: each granule one mix colour so
-that the summed visible granule area of each colour hits its share (by area, not by granule
-count; to within half a granule), spread at random, with each colour's real photo at each shade
-(coloring.py); camera.py adds the lens and the sensor.
+No model, no GPU: a fast stand-in for the SDXL image that shows what a mix looks like. Stage 1
+(composition.py) lays the face from the granule library, real granules cut from the owner's
+photos, and is kept per settings as the layout (`TileGeometry`, which never depends on the mix):
+which granule each pixel shows, each pixel's shade level relative to its granule's own colour,
+per granule its visible area, colour order and variant. Stage 2 (colorize.py) colours a layout
+for a mix: each granule one mix colour so that the summed visible granule area of each colour
+hits its share (by area, not by granule count; to within half a granule), spread at random, then
+one table lookup per pixel (each colour's real photo at each level); camera.py softens the cut
+pixels and adds a product photo's light.
 """
 
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import cached_property
+from pathlib import Path
 
 import numpy as np
 from PIL import Image
@@ -22,24 +26,22 @@ from PIL import Image
 from ..colors.palette import Palette, load_palette
 from ..mix import ColorMix
 from .camera import Camera, camera, expose
-from .coloring import GRANULE_VARIANTS, shade_levels
+from .coloring import GRANULE_VARIANTS
 from .colorize import assign_colors, lookup, mix_fractions, mix_table, table_index
-from .geometry import (
-    FIRST_GRANULE_REGION,
-    NO_GRANULE,
-    REGION_BACKGROUND,
-    REGION_BINDER,
-    GranuleSurface,
-    cut_to_tile,
-    granule_layout,
-    granule_surface,
-)
+from .composition import composed_face
+from .granule_levels import SHADOW_LEVELS
+from .granule_library import LIBRARY_DIR
 from .settings import RenderSettings
-from .shading import away_from_light, bevel_shade, shade
+from .tile_edge import bevel_light, off_the_tile
 
+# Region numbers of RenderedTile.regions: background (product photo), binder (no granule), then one per granule.
+REGION_BACKGROUND = 0
+REGION_BINDER = 1
+FIRST_GRANULE_REGION = 2
+NO_GRANULE = -1  # granule label of binder and background pixels
 # Surface classes of RenderedTile.surface.
-SURFACE_TOP = 0  # granule faces turned towards the lamp
-SURFACE_AWAY = 1  # granule faces turned from it
+SURFACE_TOP = 0  # lit granule faces (lit shade levels)
+SURFACE_AWAY = 1  # granule faces in shadow (shadow levels)
 SURFACE_BINDER = 2
 SURFACE_BACKGROUND = 3
 
@@ -51,29 +53,28 @@ class RenderedTile:
     image: Image.Image
     labels: np.ndarray  # HxW int32: granule index, NO_GRANULE on binder and background
     background: np.ndarray  # HxW bool: off the tile (product photo), all False in a full frame
-    granule_surface: GranuleSurface
+    levels: np.ndarray  # HxW uint8 shade level (granule_levels.py)
     color_of_granule: np.ndarray  # per granule: index into colors
     colors: tuple[str, ...]
 
-    @cached_property
+    @property
     def regions(self) -> np.ndarray:
-        """HxW int32: REGION_BACKGROUND, REGION_BINDER, or granule_region(granule, facet turned from the light)."""
-        away = away_from_light(self.granule_surface) & (self.labels != NO_GRANULE)
-        regions = np.where(self.labels == NO_GRANULE, REGION_BINDER, FIRST_GRANULE_REGION + 2 * self.labels + away)
+        """HxW int32: REGION_BACKGROUND, REGION_BINDER, or FIRST_GRANULE_REGION + granule index."""
+        regions = np.where(self.labels == NO_GRANULE, REGION_BINDER, FIRST_GRANULE_REGION + self.labels)
         regions[self.background] = REGION_BACKGROUND
         return regions.astype(np.int32)
 
     @property
     def color_of_region(self) -> np.ndarray:
         """Per region number: index into colors, -1 for background and binder."""
-        return np.concatenate([[-1, -1], np.repeat(self.color_of_granule, 2)]).astype(np.int16)
+        return np.concatenate([[-1, -1], self.color_of_granule]).astype(np.int16)
 
     @property
     def surface(self) -> np.ndarray:
         """HxW uint8 surface class (SURFACE_TOP, SURFACE_AWAY, SURFACE_BINDER, SURFACE_BACKGROUND)."""
-        classes = np.where(self.regions % 2 == 1, SURFACE_AWAY, SURFACE_TOP).astype(np.uint8)
-        classes[self.regions == REGION_BINDER] = SURFACE_BINDER
-        classes[self.regions == REGION_BACKGROUND] = SURFACE_BACKGROUND
+        classes = np.where(self.levels < SHADOW_LEVELS, SURFACE_AWAY, SURFACE_TOP).astype(np.uint8)
+        classes[self.labels == NO_GRANULE] = SURFACE_BINDER
+        classes[self.background] = SURFACE_BACKGROUND
         return classes
 
     def color_map(self) -> np.ndarray:
@@ -91,8 +92,7 @@ class RenderedTile:
 class TileGeometry:
     """Everything a render needs that does not depend on the mix: one per RenderSettings (read-only arrays)."""
 
-    surface: GranuleSurface
-    labels: np.ndarray
+    labels: np.ndarray  # HxW int32 granule index, NO_GRANULE where none
     background: np.ndarray
     areas: np.ndarray  # visible pixels per granule in the kept part of the image
     levels: np.ndarray  # HxW shade level of each pixel
@@ -102,10 +102,12 @@ class TileGeometry:
 
 
 # The configurator redraws one layout (the customer's seed) for every slider move: its geometry is kept,
-# per process (the web app runs one per CPU): 96 MB holds about 25 layouts at 512 px, 6 at 1024.
+# per process (the web app runs one per CPU): 96 MB holds about 9 layouts at 1024 px, 36 at 512.
 GEOMETRY_CACHE_BYTES = 96 * 1024**2
 _geometry_cache: OrderedDict[RenderSettings, TileGeometry] = OrderedDict()
 _geometry_lock = threading.Lock()
+# The granule library layouts are made from (another one only for the held-out realism test).
+_library_folder = [LIBRARY_DIR]
 
 
 def tile_geometry(settings: RenderSettings) -> TileGeometry:
@@ -131,40 +133,43 @@ def forget_kept_layouts() -> None:
         _geometry_cache.clear()
 
 
+@contextmanager
+def use_granule_library(folder: Path) -> Iterator[None]:
+    """Within the block, layouts come from the granule library in folder (kept layouts forgotten on
+    the way in and out). For measuring: the realism test's library without its held-out photos."""
+    forget_kept_layouts()
+    _library_folder[0] = folder
+    try:
+        yield
+    finally:
+        _library_folder[0] = LIBRARY_DIR
+        forget_kept_layouts()
+
+
 def _geometry_bytes(geometry: TileGeometry) -> int:
-    arrays = [
-        geometry.background,
-        geometry.levels,
-        geometry.order,
-        geometry.variants,
-        *vars(geometry.surface).values(),
-        *vars(geometry.lens).values(),
-    ]
-    return sum(array.nbytes for array in arrays if isinstance(array, np.ndarray))
+    arrays = [geometry.labels, geometry.background, geometry.levels, geometry.order, geometry.variants]
+    arrays += [array for array in vars(geometry.lens).values() if isinstance(array, np.ndarray)]
+    return sum(array.nbytes for array in arrays)
 
 
 def _make_geometry(settings: RenderSettings) -> TileGeometry:
-    # Geometry and light have random streams of their own: one seed gives one layout whatever the mix.
-    layout = granule_layout(settings, np.random.default_rng([settings.seed, 0]))
-    surface = granule_surface(layout, settings.size)
-    labels = surface.labels
+    # Layout, edge, camera and colour order have random streams of their own: one seed, one layout, whatever the mix.
+    labels, levels, softness, count, scale = composed_face(_library_folder[0], settings, np.random.default_rng([settings.seed, 0]))
     photo = settings.framing == "product_photo"
-    background = cut_to_tile(layout, labels, settings) if photo else np.zeros(labels.shape, bool)
+    background = np.zeros(labels.shape, bool)
     if photo:
+        background = off_the_tile(labels, count, settings, np.random.default_rng([settings.seed, 2]))
         labels[background] = NO_GRANULE
-    areas = np.bincount(labels[settings.kept].ravel() + 1, minlength=layout.granule_count + 1)[1:]
-    light = shade(surface, settings, np.random.default_rng([settings.seed, 2]))
-    if photo:
-        light += bevel_shade(settings)
-    levels = shade_levels(light, labels != NO_GRANULE)
-    lens = camera(labels.shape, ~background if photo else None, np.random.default_rng([settings.seed, 3]))
+    areas = np.bincount(labels[settings.kept].ravel() + 1, minlength=count + 1)[1:]
+    face = ~background if photo else None
+    lens = camera(softness, scale, face, bevel_light(settings) if photo else None, np.random.default_rng([settings.seed, 3]))
     coloring = np.random.default_rng([settings.seed, 1])
-    order = coloring.permutation(layout.granule_count).astype(np.int32)
-    variants = coloring.integers(0, GRANULE_VARIANTS, layout.granule_count).astype(np.int32)
-    for array in (labels, background, areas, levels, order, variants, *vars(surface).values(), *vars(lens).values()):
+    order = coloring.permutation(count).astype(np.int32)
+    variants = coloring.integers(0, GRANULE_VARIANTS, count).astype(np.int32)
+    for array in (labels, background, areas, levels, order, variants, *vars(lens).values()):
         if isinstance(array, np.ndarray):
             array.setflags(write=False)
-    return TileGeometry(surface, labels, background, areas, levels, order, variants, lens)
+    return TileGeometry(labels, background, areas, levels, order, variants, lens)
 
 
 def render_layers(mix: ColorMix, settings: RenderSettings, palette: Palette | None = None) -> RenderedTile:
@@ -172,7 +177,7 @@ def render_layers(mix: ColorMix, settings: RenderSettings, palette: Palette | No
     palette = load_palette() if palette is None else palette
     colors = mix.colors
 
-    # 1. Layout: granules, their surface, shade levels and colour order (kept per settings).
+    # 1. Layout: granules, their shade levels and colour order (kept per settings).
     geometry = tile_geometry(settings)
 
     # 2. Colours by visible area: shares are of what is seen (a wide or tall image keeps a part).
@@ -190,7 +195,7 @@ def render_layers(mix: ColorMix, settings: RenderSettings, palette: Palette | No
         image=image,
         labels=geometry.labels,
         background=geometry.background,
-        granule_surface=geometry.surface,
+        levels=geometry.levels,
         color_of_granule=color_of_granule,
         colors=colors,
     )

@@ -2,8 +2,9 @@
 
 The grades (sieve sizes) and framings are the request's choices (request.py).
 
-Scale: grades are sieve sizes in mm; granules lie one to a grid cell GRANULE_CELL_FACTOR times
-the grade's mean sieve size wide (so a visible granule is about that wide).
+Scale: grades are sieve sizes in mm; the owner's photos show the standard grade at 3.9 px/mm, so
+a picture's granules are the photos' granules scaled by its px/mm over theirs and by the grade's
+mean sieve size over the standard's (composition.source_scale).
 `RenderSettings.tile_mm` (default 140 mm) is the tile face width the owner's photos show (a 500 mm
 tile would show 2-4 px granules at 640 px). A product photo draws the whole face at
 `photo_face_fraction` of the image width like the photos (640 px => 3.9 px/mm); a full frame shows
@@ -20,9 +21,6 @@ from ..request import FRAMINGS, GRADES
 MIN_SIZE = 256
 MAX_SIZE = 2048
 
-# Grid cell (one granule each) / mean sieve size of the grade. Calibrated so that granule patches
-# at the standard grade match the owner's photos at their scale (scripts/eval/evaluate_preview.py).
-GRANULE_CELL_FACTOR = 0.55
 # A full frame shows this share of the tile face's width: close-ups like the SDXL outputs, whose
 # granules look this much larger than in the photos of the whole tile.
 FULL_FRAME_FIELD_SHARE = 0.87
@@ -89,10 +87,3 @@ class RenderSettings:
     @property
     def px_per_mm(self) -> float:
         return self.face_px / self.field_mm
-
-
-
-def granule_cell_mm(grade: str) -> float:
-    """Width of the grid cell that holds one granule of this grade, in mm."""
-    sieve = GRADES[grade]
-    return GRANULE_CELL_FACTOR * 0.5 * (sieve.min_mm + sieve.max_mm)

@@ -7,8 +7,10 @@ the arrays the header lists (`name`, `dtype`, `shape`, `offset` from the start o
 each 8-byte aligned). The layout is sent gzip-compressed.
 
 Layout pixels: `code` is 0 on a gap (binder), granule + 1 on a granule, BACKGROUND_CODE off the tile;
-`level` the shade level; `noise` the sensor noise in sRGB levels times `noise_scale`; `shadow`
-(product photo only) 1 - the drop shadow's light factor, times `shadow_scale`. Per granule: `area`
+`level` the shade level; `softness` the camera's softness class (the header's `softening` gives
+each class's share of the way to the 1-2-1 blur); `noise` (only where the photos' pixels are
+enlarged) the sensor noise in sRGB levels times `noise_scale`; `light` (product photo only) the
+light factor of the bevel and the drop shadow minus 1, times `light_scale`. Per granule: `area`
 (visible pixels), `order` (the colour order) and `variant`.
 """
 
@@ -23,6 +25,7 @@ import numpy as np
 
 from ..colors.palette import load_palette
 from ..preview import colorize
+from ..preview.camera import SOFTENING_BY_CLASS
 from ..preview.coloring import (
     BACKGROUND_SRGB,
     BINDER_FACTOR,
@@ -31,8 +34,7 @@ from ..preview.coloring import (
     LUMINANCE_WEIGHTS,
     SHADE_LEVELS,
 )
-from ..preview.geometry import NO_GRANULE
-from ..preview.render import tile_geometry
+from ..preview.render import NO_GRANULE, tile_geometry
 from ..preview.settings import RenderSettings
 
 __all__ = ["MAGIC", "layout_document", "read_document", "tables_document"]
@@ -40,7 +42,7 @@ __all__ = ["MAGIC", "layout_document", "read_document", "tables_document"]
 MAGIC = b"RTL1"
 BACKGROUND_CODE = 65535
 NOISE_STEPS = 127  # noise as int8: its largest value maps to 127
-SHADOW_SCALE = 2000.0  # 1 - light factor of the drop shadow (at most 0.12) as uint8 steps of 1/2000
+LIGHT_SCALE = 10000.0  # light factor - 1 (bevel and drop shadow: -0.21 to +0.08) as int16 steps of 1/10000
 LAYOUT_GZIP_LEVEL = 3
 
 
@@ -85,18 +87,21 @@ def layout_document(settings: RenderSettings) -> bytes:
     code = (geometry.labels + 1).astype(np.uint16)
     code[geometry.labels == NO_GRANULE] = 0
     code[geometry.background] = BACKGROUND_CODE
-    noise_peak = float(np.abs(geometry.lens.noise).max()) or 1.0
-    noise_scale = NOISE_STEPS / noise_peak
+    lens = geometry.lens
     arrays = {
         "code": code,
         "level": geometry.levels.astype(np.uint8),
-        "noise": np.rint(geometry.lens.noise * noise_scale).astype(np.int8),
+        "softness": lens.softness.astype(np.uint8),
         "area": geometry.areas.astype(np.uint32),
         "order": geometry.order.astype(np.uint32),
         "variant": geometry.variants.astype(np.uint8),
     }
-    if geometry.lens.darkening is not None:
-        arrays["shadow"] = np.rint((1.0 - geometry.lens.darkening) * SHADOW_SCALE).astype(np.uint8)
+    noise_scale = 0.0
+    if lens.noise is not None:
+        noise_scale = NOISE_STEPS / (float(np.abs(lens.noise).max()) or 1.0)
+        arrays["noise"] = np.rint(lens.noise * noise_scale).astype(np.int8)
+    if lens.light is not None:
+        arrays["light"] = np.rint((lens.light - 1.0) * LIGHT_SCALE).astype(np.int16)
     header = {
         "size": settings.size,
         "seed": settings.seed,
@@ -104,9 +109,9 @@ def layout_document(settings: RenderSettings) -> bytes:
         "framing": settings.framing,
         "granules": count,
         "background_code": BACKGROUND_CODE,
-        "blur": geometry.lens.blur,
+        "softening": [float(np.float32(weight)) for weight in SOFTENING_BY_CLASS],
         "noise_scale": noise_scale,
-        "shadow_scale": SHADOW_SCALE,
+        "light_scale": LIGHT_SCALE,
     }
     return gzip.compress(pack(header, arrays), LAYOUT_GZIP_LEVEL, mtime=0)
 

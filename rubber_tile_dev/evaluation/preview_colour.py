@@ -12,8 +12,7 @@ from rubber_tile.colors.distance import delta_e
 from rubber_tile.colors.palette import Palette
 from rubber_tile.colors.vocabulary import COLOR_NAMES
 from rubber_tile.mix import ColorMix
-from rubber_tile.preview.geometry import FIRST_GRANULE_REGION
-from rubber_tile.preview.render import render_layers
+from rubber_tile.preview.render import FIRST_GRANULE_REGION, render_layers
 from rubber_tile.preview.settings import RenderSettings
 
 from .palette_fit import lit_lab

@@ -5,7 +5,7 @@ single-colour photos, granule size, and lightness spread. Each section is left o
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -49,6 +49,24 @@ def jpeg_round_trip(image: Image.Image) -> np.ndarray:
     image.save(buffer, format="JPEG", quality=JPEG_QUALITY)
     buffer.seek(0)
     return np.asarray(Image.open(buffer).convert("RGB"))
+
+
+def jpeg_tables_of(path: Path) -> dict[int, list[int]]:
+    """The quantisation tables a JPEG file was saved with."""
+    with Image.open(path) as image:
+        return {index: list(table) for index, table in image.quantization.items()}
+
+
+def jpeg_round_trip_with(tables: dict[int, list[int]]) -> Callable[[Image.Image], np.ndarray]:
+    """A JPEG round trip with these quantisation tables and 4:2:0 chroma, as the owner's photos are saved."""
+
+    def round_trip(image: Image.Image) -> np.ndarray:
+        buffer = io.BytesIO()
+        image.save(buffer, format="JPEG", qtables=tables, subsampling=2)
+        buffer.seek(0)
+        return np.asarray(Image.open(buffer).convert("RGB"))
+
+    return round_trip
 
 
 def minority_granule_areas(rgb: np.ndarray, names: list[str], minority: str, palette: Palette) -> np.ndarray:

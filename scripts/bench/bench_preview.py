@@ -1,4 +1,4 @@
-"""Time the preview renderer at 512, 1024 and 2048 px against Pillow's PNG encoding of the same image.
+"""Time the preview renderer at 512, 1024 and 2048 px against Pillow's PNG encoding of the same image, and the granule library's load.
 
     python scripts/bench/bench_preview.py [--repeats 15] [--framing full_frame] [--sizes 512 1024 2048]
                                           [--installed-sizes 512 1024] [--no-installed]
@@ -8,7 +8,8 @@ median wall-clock and CPU time of render_tile, the time per megapixel (flat when
 with the pixel count only), and the median time Pillow takes to encode that image as PNG
 (default settings). The machine is shared: the load average is printed with the numbers, and
 CPU time is the figure to trust when the load is above the core count. The installed view is
-timed as the preview backend makes it (its top views included), square, at --installed-sizes. The timing code is
+timed as the preview backend makes it (its top views included), square, at --installed-sizes. The granule
+library is read in fresh processes first: the median load time and the resident memory it adds. The timing code is
 rubber_tile_dev/bench/preview_timing.py.
 """
 
@@ -23,6 +24,7 @@ from rubber_tile_dev.bench.preview_timing import (
     DEFAULT_SIZES,
     cost_split,
     installed_verdict,
+    library_load,
     machine_note,
     time_installed,
     time_size,
@@ -43,6 +45,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--repeats must be at least 1")
 
     print(f"machine: {machine_note()}")
+    print(library_load())
     print(f"mix {dict(BENCH_MIX)}, framing {args.framing}, {args.repeats} renders per size, a new seed each")
     timings = []
     for size in args.sizes:

@@ -1,5 +1,5 @@
 // Stage 2 of the preview in the browser: a layout (sent once per seed) coloured for a mix, line for line
-// as rubber_tile/preview/colorize.py colours it, then the camera's blur and noise as camera.expose adds
+// as rubber_tile/preview/colorize.py colours it, then the camera's softening, noise and light as camera.expose adds
 // them. A slider move costs the server nothing. tests/test_web_live_preview.py checks this picture
 // against the server's for the same mix and seed.
 
@@ -119,8 +119,9 @@ function blur3(plane, width, height, side, scratch) {
   }
 }
 
-// The picture: one table lookup per pixel (row * levels + level), then camera.expose's blur, noise,
-// drop shadow, +0.5 and the cut to 8 bits. Writes into `pixels` (RGBA, width * height * 4).
+// The picture: one table lookup per pixel (row * levels + level), then camera.expose's softening
+// (each pixel its softness class's share of the way to the 1-2-1 blur), noise, light (bevel and drop
+// shadow), +0.5 and the cut to 8 bits. Writes into `pixels` (RGBA, width * height * 4).
 export function paint(layout, table, colorOfGranule, variantsPerColor, levels, pixels) {
   const { header, arrays } = layout;
   const width = header.size;
@@ -132,7 +133,7 @@ export function paint(layout, table, colorOfGranule, variantsPerColor, levels, p
   for (let g = 0; g < arrays.area.length; g += 1) granuleRow[g + 1] = (colorOfGranule[g] * variantsPerColor + arrays.variant[g]) * levels * 3;
   const backgroundRow = (colorCount + 1) * levels * 3;
   const planes = [new Float32Array(count), new Float32Array(count), new Float32Array(count)];
-  const { code, level } = arrays;
+  const { code, level, softness, noise, light } = arrays;
   for (let i = 0; i < count; i += 1) {
     const c = code[i];
     const at = (c === background ? backgroundRow : granuleRow[c]) + level[i] * 3;
@@ -141,16 +142,19 @@ export function paint(layout, table, colorOfGranule, variantsPerColor, levels, p
     planes[2][i] = table[at + 2];
   }
   const scratch = new Float32Array(count);
+  const blurred = new Float32Array(count);
+  const weights = Float32Array.from(header.softening);
   const noiseScale = header.noise_scale;
-  const shadowScale = header.shadow_scale;
-  const { noise, shadow } = arrays;
+  const lightScale = header.light_scale;
   for (let channel = 0; channel < 3; channel += 1) {
     const plane = planes[channel];
-    blur3(plane, width, width, Math.fround(header.blur), scratch);
+    blurred.set(plane);
+    blur3(blurred, width, width, 0.25, scratch);
     for (let i = 0; i < count; i += 1) {
-      let value = plane[i] + noise[i] / noiseScale;
-      if (shadow) value *= 1 - shadow[i] / shadowScale;
-      pixels[i * 4 + channel] = Math.floor(value + 0.5); // the server cuts v + 0.5 to 8 bits (the array clamps)
+      let value = Math.fround(Math.fround(Math.fround(blurred[i] - plane[i]) * weights[softness[i]]) + plane[i]);
+      if (noise) value = Math.fround(value + Math.fround(noise[i] / noiseScale));
+      if (light) value = Math.fround(value * Math.fround(1 + light[i] / lightScale));
+      pixels[i * 4 + channel] = Math.floor(Math.fround(value + 0.5)); // the server cuts v + 0.5 to 8 bits (the array clamps)
     }
   }
   for (let i = 0; i < count; i += 1) pixels[i * 4 + 3] = 255;

@@ -1,0 +1,240 @@
+"""Stage 1 of the preview: a tile face composed of real granules from the granule library.
+
+The face is laid at the photos' own scale on a canvas, in blocks: rows of jittered height, each
+cut into cells of jittered width (about BLOCK_PX of photo pixels, a few granules across). Each
+block copies a window of one library sheet (a random sheet, place, and one of 8 quarter turns and
+mirrors) and keeps the whole granules whose centre falls in its cell, so blocks meet along
+granule outlines; where no block's own granules reach, the neighbouring granules grow over the
+gap, taking the texture of the windows there (their shadows and gaps). The canvas is then
+scaled to the picture: granule numbers nearest, shade levels smoothly; within SNAP_SHARE of the
+photos' scale the pixels are copied one for one. Pixels next to a block seam are marked, for
+the camera to soften. Everything here depends on the settings and the seed, never on the mix.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+from scipy import ndimage
+
+from .granule_levels import LEVELS
+from .granule_library import GranuleLibrary, GranuleSheet, halved_library
+from .settings import GRADES, RenderSettings
+
+# The photos' scale (a 140 mm face 0.86 of 640 px wide) and the grade they show (standard: 2-4 mm).
+PHOTO_PX_PER_MM = 0.86 * 640 / 140
+PHOTO_GRADE_MM = 3.0
+# Blocks: mean size in photo pixels, how far sizes vary, and the margin of whole granules around a cell.
+BLOCK_PX = 64
+BLOCK_JITTER = 0.35
+MARGIN_PX = 10
+# A scale this close to the photos' is taken as theirs: pixels copied 1:1, no resampling blur.
+SNAP_SHARE = 0.03
+TURNS = 8
+# From this enlargement on, granule outlines are softened (camera.py), less than block seams.
+SOFT_OUTLINE_SCALE = 1.5
+# Softness classes of the picture's pixels, for the camera: plain, an enlarged granule outline, a block seam.
+PLAIN, OUTLINE, SEAM = 0, 1, 2
+
+
+@dataclass(frozen=True)
+class Canvas:
+    """The composed face at the photos' scale: granule number from 1 (0: none), level, seam."""
+
+    granules: np.ndarray  # n x n int32
+    levels: np.ndarray  # n x n uint8
+    seams: np.ndarray  # n x n bool: next to a pixel of another block
+    count: int  # granule numbers used: 1..count-1
+
+
+@dataclass(frozen=True)
+class Block:
+    """One block: its canvas window, the sheet window turned into it, and its granules to keep."""
+
+    rows: slice
+    columns: slice
+    granules: np.ndarray  # window of sheet granule numbers, turned
+    levels: np.ndarray
+    own: np.ndarray  # per sheet granule number: centre in this block's cell, whole
+    near: np.ndarray  # per sheet granule number: centre in the window, not own
+
+
+def source_scale(settings: RenderSettings) -> float:
+    """Picture pixels per photo pixel for these settings' scale and grade (1 within SNAP_SHARE)."""
+    grade = GRADES[settings.grade]
+    scale = settings.px_per_mm / PHOTO_PX_PER_MM * 0.5 * (grade.min_mm + grade.max_mm) / PHOTO_GRADE_MM
+    return 1.0 if abs(scale - 1.0) < SNAP_SHARE else scale
+
+
+def cell_edges(length: int, block: float, rng: np.random.Generator) -> list[float]:
+    """Cut points from 0 past length, steps of block give or take BLOCK_JITTER."""
+    edges = [0.0]
+    while edges[-1] < length:
+        edges.append(edges[-1] + block * rng.uniform(1.0 - BLOCK_JITTER, 1.0 + BLOCK_JITTER))
+    return edges
+
+
+def cells(side: int, block: float, rng: np.random.Generator) -> list[tuple[float, float, float, float]]:
+    """(top, bottom, left, right) of every cell: rows, each cut at its own places (no grid lines run through)."""
+    rows = cell_edges(side, block, rng)
+    found = []
+    for top, bottom in zip(rows[:-1], rows[1:], strict=True):
+        columns = np.array(cell_edges(side + math.ceil(block), block, rng)) - rng.uniform(0.0, block)
+        found += [(top, bottom, left, right) for left, right in zip(columns[:-1], columns[1:], strict=True)]
+    return found
+
+
+def turned(array: np.ndarray, turn: int) -> np.ndarray:
+    """A view of array in one of 8 ways: turn % 4 quarter turns, then mirrored left-right from 4 on."""
+    array = np.rot90(array, turn % 4)
+    return array[:, ::-1] if turn >= 4 else array
+
+
+def turned_points(y: np.ndarray, x: np.ndarray, shape: tuple[int, int], turn: int) -> tuple[np.ndarray, np.ndarray]:
+    """Where points (y, x) of an array of this shape lie in turned(array, turn)."""
+    height, width = shape
+    for _ in range(turn % 4):  # np.rot90: (y, x) -> (width - 1 - x, y)
+        y, x, height, width = width - 1 - x, y, width, height
+    return (y, width - 1 - x) if turn >= 4 else (y, x)
+
+
+def plan_block(
+    sheet: GranuleSheet, cell: tuple[float, float, float, float], side: int, margin: int, rng: np.random.Generator
+) -> Block | None:
+    """The block for one cell: a random window of the sheet, turned, and which of its granules it keeps."""
+    top, bottom, left, right = cell
+    row0, column0 = max(0, int(top) - margin), max(0, int(left) - margin)
+    row1, column1 = min(side, math.ceil(bottom) + margin), min(side, math.ceil(right) + margin)
+    if row1 <= row0 or column1 <= column0:
+        return None
+    turn = int(rng.integers(TURNS))
+    height, width = (column1 - column0, row1 - row0) if turn % 2 else (row1 - row0, column1 - column0)
+    sheet_side = sheet.ids.shape[0]
+    y0, x0 = int(rng.integers(0, sheet_side - height + 1)), int(rng.integers(0, sheet_side - width + 1))
+    window = (slice(y0, y0 + height), slice(x0, x0 + width))
+    y, x = turned_points(sheet.centre_y - y0, sheet.centre_x - x0, (height, width), turn)
+    y, x = y + row0, x + column0
+    inside = (y >= row0) & (y < row1) & (x >= column0) & (x < column1) & sheet.whole
+    own = inside & (y >= top) & (y < bottom) & (x >= left) & (x < right)
+    return Block(
+        rows=slice(row0, row1),
+        columns=slice(column0, column1),
+        granules=turned(sheet.ids[window], turn),
+        levels=turned(sheet.levels[window], turn),
+        own=own,
+        near=inside & ~own,
+    )
+
+
+def lay_blocks(blocks: list[Block], side: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+    """Each block's own granules where nothing lies yet; in the gaps left (levels only) the texture of
+    its near granules, then of anything in its window."""
+    granules = np.zeros((side, side), np.int32)
+    levels = np.zeros((side, side), np.uint8)
+    block_of = np.zeros((side, side), np.int32)
+    count = 1
+    for number, block in enumerate(blocks, start=1):
+        new = np.zeros(len(block.own), np.int32)
+        kept = int(block.own.sum())
+        new[block.own] = np.arange(count, count + kept, dtype=np.int32)
+        count += kept
+        placed = new[block.granules]
+        target = granules[block.rows, block.columns]
+        free = (placed > 0) & (target == 0)
+        target[free] = placed[free]
+        levels[block.rows, block.columns][free] = block.levels[free]
+        block_of[block.rows, block.columns][free] = number
+    gaps = granules == 0
+    for near_only in (True, False):  # the near granules' texture first, then any of the window's
+        for block in blocks:
+            fill = gaps[block.rows, block.columns] & (block.near[block.granules] if near_only else True)
+            levels[block.rows, block.columns][fill] = block.levels[fill]
+            gaps[block.rows, block.columns][fill] = False
+    return granules, levels, block_of, count
+
+
+def compose(library: GranuleLibrary, side: int, rng: np.random.Generator, halvings: int = 0) -> Canvas:
+    """A side x side canvas of real granules at the library's scale (photo scale halved `halvings` times)."""
+    # Blocks as wide in granules as at the photos' scale, but no wider than half a (halved) sheet.
+    block_px = min(BLOCK_PX, library.sheet_px / 2)
+    margin = max(3, MARGIN_PX >> halvings)
+    blocks = []
+    for index in rng.permutation(len(all_cells := cells(side, block_px, rng))):
+        sheet = library.sheets[int(rng.integers(len(library.sheets)))]
+        block = plan_block(sheet, all_cells[index], side, margin, rng)
+        if block is not None:
+            blocks.append(block)
+    granules, levels, block_of, count = lay_blocks(blocks, side)
+    empty = granules == 0
+    if empty.any():
+        # The gaps between blocks: each pixel joins the granule nearest it.
+        _, (rows, columns) = ndimage.distance_transform_edt(empty, return_indices=True)
+        granules = granules[rows, columns]
+        block_of = block_of[rows, columns]
+    seams = np.zeros((side, side), bool)
+    across = block_of[:, 1:] != block_of[:, :-1]
+    seams[:, 1:] |= across
+    seams[:, :-1] |= across
+    along = block_of[1:] != block_of[:-1]
+    seams[1:] |= along
+    seams[:-1] |= along
+    return Canvas(granules, levels, seams, count)
+
+
+def to_picture(canvas: Canvas, size: int, scale: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(granule index from 0, level, softness class) at the picture's size: nearest for numbers, smooth for levels."""
+    if scale == 1.0:
+        return canvas.granules[:size, :size] - 1, canvas.levels[:size, :size], canvas.seams[:size, :size].astype(np.uint8) * SEAM
+    box = (0.0, 0.0, size / scale, size / scale)
+    nearest = Image.Resampling.NEAREST
+    granules = np.asarray(Image.fromarray(canvas.granules).resize((size, size), nearest, box=box)) - 1
+    # Bicubic keeps the enlarged grain sharper than bilinear; its overshoot is cut back to the levels' range.
+    levels = np.asarray(Image.fromarray(canvas.levels).resize((size, size), Image.Resampling.BICUBIC, box=box))
+    levels = np.minimum(levels, np.uint8(LEVELS - 1))
+    seams = np.asarray(Image.fromarray(canvas.seams).resize((size, size), nearest, box=box)).astype(np.uint8) * SEAM
+    if scale >= SOFT_OUTLINE_SCALE:
+        # Granule outlines enlarged this much step visibly by whole photo pixels.
+        seams = np.maximum(seams, outlines(granules).astype(np.uint8) * OUTLINE)
+    return granules.astype(np.int32), levels, seams
+
+
+def outlines(granules: np.ndarray) -> np.ndarray:
+    """HxW bool: pixels with a 4-neighbour of another granule."""
+    edge = np.zeros(granules.shape, bool)
+    across = granules[:, 1:] != granules[:, :-1]
+    edge[:, 1:] |= across
+    edge[:, :-1] |= across
+    along = granules[1:] != granules[:-1]
+    edge[1:] |= along
+    edge[:-1] |= along
+    return edge
+
+
+def halvings_for(scale: float) -> int:
+    """How many times to halve the library so that a picture at this scale is made from a canvas of
+    about its own size (within a factor 1.4 either way): small pictures, installed floors' top views."""
+    return max(0, math.floor(math.log2(1.0 / scale) + 0.5)) if scale < 1.0 else 0
+
+
+def composed_face(
+    folder: Path, settings: RenderSettings, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, int, float]:
+    """(granule index per pixel, level per pixel, softness class per pixel, granule count, scale) of a face for these
+    settings, from the granule library in folder."""
+    scale = source_scale(settings)
+    halvings = halvings_for(scale)
+    library = halved_library(folder, halvings)
+    working = scale * 2**halvings
+    canvas = compose(library, math.ceil(settings.size / working) + 2, rng, halvings)
+    granules, levels, seams = to_picture(canvas, settings.size, working)
+    return (
+        np.ascontiguousarray(granules),
+        np.ascontiguousarray(levels),
+        np.ascontiguousarray(seams),
+        canvas.count - 1,
+        scale,
+    )
