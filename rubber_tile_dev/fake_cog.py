@@ -90,6 +90,11 @@ class FakeCog:
             self.slot_free_at = 0.0
             self.unhealthy = False
 
+    def finish_setup(self) -> None:
+        """Setup ends now (a test that waits for a 503 first need not guess how long setup takes)."""
+        with self.lock:
+            self.ready_at = time.monotonic()
+
     def stop(self) -> None:
         """SIGKILL: predictions in flight vanish without a webhook; connections are refused."""
         with self.lock:

@@ -78,3 +78,38 @@ def test_the_light_falls_off_softly() -> None:
     light = installed.light_falloff(x, y, place)
     assert 0.7 < light.min() < light.max() <= 1.0
     assert np.abs(np.diff(light, axis=0)).max() < 0.05  # soft: no step between rows
+
+
+def test_the_picture_does_not_depend_on_how_it_is_cut_into_bands(monkeypatch) -> None:
+    # Bands of a few rows (an odd pixel count: the level dither's stream must run on across bands) draw the
+    # same picture as bands of many.
+    textures = _textures(2)
+    whole = render_installed(textures, width=331, height=200, seed=6).tobytes()
+    monkeypatch.setattr(installed, "BAND_PIXELS", 331 * 3)
+    assert render_installed(textures, width=331, height=200, seed=6).tobytes() == whole
+
+
+@pytest.mark.parametrize(("width", "height", "yaw"), [(128, 128, 0.0), (300, 97, 0.4), (97, 300, -0.4)])
+def test_the_footprint_from_the_rays_matches_the_floor_points_steps(width: int, height: int, yaw: float) -> None:
+    x, y = (points.astype(np.float64) for points in floor_points(width, height, yaw))
+    steps = [np.hypot(np.gradient(x, axis=axis), np.gradient(y, axis=axis)) for axis in (0, 1)]
+    camera = installed.camera_rays(width, height)
+    footprint = installed.footprint_px(camera, slice(None), np.float32(2.0))
+    np.testing.assert_allclose(footprint, 2.0 * np.maximum(*steps), rtol=1e-3)
+    # Every pixel's level (the dither adds up to one) lies in the range the atlas is built for.
+    low, high = installed.level_range(camera, np.float32(2.0))
+    levels = np.log2(np.maximum(footprint, 1.0))
+    assert low <= np.floor(levels).min() and np.floor(levels + 0.999).max() <= high
+
+
+def test_each_tiles_affine_map_lays_the_texture_as_the_turns_and_mirror_say() -> None:
+    turns, mirror = np.repeat(np.arange(4), 2), np.tile(np.arange(2), 4)  # all 8 ways
+    axes = installed.tile_axes(turns, mirror)
+    rng = np.random.default_rng(1)
+    u, v = rng.random((2, 8, 50))
+    expected_u, expected_v = installed.oriented(u, v, turns[:, None], mirror[:, None])
+    a = axes[:, :, None]
+    np.testing.assert_allclose(a[0] + a[1] * u + a[2] * v, expected_u, atol=1e-6)
+    np.testing.assert_allclose(a[3] + a[4] * u + a[5] * v, expected_v, atol=1e-6)
+    # The 8 ways are 8 different maps.
+    assert len({tuple(column) for column in axes.T}) == 8

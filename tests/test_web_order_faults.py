@@ -71,9 +71,14 @@ def test_orders_wait_their_turn_with_their_place_and_none_is_refused(tmp_path, f
 
 
 def test_coglets_503_during_setup_is_waited_out(tmp_path, fake: FakeCog) -> None:
-    fake.start(setup_s=1.0)
+    fake.start(setup_s=600.0)  # until the order has been refused once: no guess of how fast the app sends
     with cog_app(tmp_path, fake) as client:
         order = submit(client)
+        deadline = time.monotonic() + 20
+        while not any(status == 503 for _, status in fake.answers) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert wait_for_order(client, order["id"], lambda s: True)["status"] == "queued"  # the 503 was not shown
+        fake.finish_setup()
         done = wait_for_order(client, order["id"], finished, timeout=20)
     assert done["status"] == "succeeded" and done["error"] is None
     assert [status for _, status in fake.answers][:1] == [503] and fake.runs[order["id"]] == 1

@@ -122,7 +122,8 @@ def create_app(settings: WebSettings | None = None, backend: RenderBackend | Non
         BodySizeLimit,
         limit=settings.max_body_bytes,
         larger=[("/api/webhooks/replicate", settings.max_signed_webhook_bytes),
-                ("/api/webhooks/cog/", settings.max_webhook_bytes)],
+                ("/api/webhooks/cog/", settings.max_webhook_bytes),
+                ("/api/quote.pdf", routes_quote.SITE_PICTURE_MAX_BYTES)],
     )
     app.add_middleware(RequestTimeout, total_s=settings.request_timeout_s, body_s=settings.request_timeout_s / 2)
     app.include_router(routes_tiles.router)

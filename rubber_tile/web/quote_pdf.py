@@ -19,6 +19,7 @@ import segno
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 from fpdf.fonts import FontFace
+from PIL import Image
 
 from .pdf_texts import TEXTS, binder_order, money, number
 
@@ -46,6 +47,7 @@ class QuoteSheet:
     color_names: dict[str, str]  # canonical -> display name
     link: str
     made_on: date
+    site_picture: bytes | None = None  # the visualiser's picture of the customer's site, when he sent it
 
 
 def _new_document(language: str) -> FPDF:
@@ -180,4 +182,19 @@ def quote_pdf(sheet: QuoteSheet) -> bytes:
     pdf.ln(3)
     _estimate(pdf, sheet, words)
     _link_block(pdf, sheet, words)
+    if sheet.site_picture is not None:
+        _site_block(pdf, sheet.site_picture, words)
     return bytes(pdf.output())
+
+
+def _site_block(pdf: FPDF, picture: bytes, words: dict[str, Any]) -> None:
+    """The customer's site with the mix laid, as wide as the page, on a page of its own if it does not fit."""
+    with Image.open(io.BytesIO(picture)) as image:
+        pixels_wide, pixels_high = image.size
+    width = pdf.w - pdf.l_margin - pdf.r_margin
+    height = width * pixels_high / pixels_wide
+    if pdf.get_y() + height + 12 > pdf.h - pdf.b_margin:
+        pdf.add_page()
+    pdf.ln(3)
+    _line(pdf, words["site_picture"], 9)
+    pdf.image(io.BytesIO(picture), x=pdf.l_margin, y=pdf.get_y() + 1, w=width, h=height)

@@ -1,9 +1,10 @@
 """The material estimate as a buyer orders it (POST /api/estimate), and the PDF to send to the factory
-(GET /api/quote.pdf), both in the page's language."""
+(GET /api/quote.pdf; POST with the visualiser's picture of the customer's site), both in the page's language."""
 
 from __future__ import annotations
 
 import asyncio
+import io
 from dataclasses import replace
 from datetime import date
 from typing import Annotated, Any
@@ -11,6 +12,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
+from PIL import Image
 
 from ..colors.palette import load_palette
 from ..colors.vocabulary import display_name
@@ -74,6 +76,9 @@ def estimate(order: EstimateOrder, state: Annotated[Services, Depends(services)]
     return quote.to_dict(mix.normalized)
 
 
+# The visualiser's picture a customer may add to the PDF (a 1280 px JPEG is about 0.3 MB).
+SITE_PICTURE_MAX_BYTES = 4 * 1024 * 1024
+SITE_PICTURE_MAX_SIDE = 2048
 SHARE_FIELDS = ("mix", "seed", "grade", "framing", "view", "lang", "area", "thickness", "crumb", "binder")
 PDF_PICTURE_SIZE = 768
 
@@ -90,6 +95,38 @@ async def quote_pdf_route(
 ) -> Response:
     """The mix, its picture, the estimate and the share link with its QR code, as an A4 PDF. Its picture
     counts against the client's preview limit."""
+    return await quote_response(query, request, state, site_picture=None)
+
+
+@router.post("/quote.pdf", response_class=Response)
+async def quote_pdf_with_site(
+    query: Annotated[QuoteQuery, Query()], request: Request, state: Annotated[Services, Depends(services)]
+) -> Response:
+    """The same PDF with the customer's site laid with the mix (the visualiser's picture: a JPEG or PNG
+    body, at most SITE_PICTURE_MAX_BYTES). The page sends it only when the customer asks; it is used for
+    this PDF and kept nowhere."""
+    picture = await request.body()
+    return await quote_response(query, request, state, site_picture=checked_site_picture(picture, query.lang))
+
+
+def checked_site_picture(picture: bytes, language: str) -> bytes:
+    """The picture if it is a JPEG or PNG of at most SITE_PICTURE_MAX_SIDE px a side, else a 422 in the page's language."""
+    words = {"ru": "Картинку площадки не удалось прочитать: пришлите JPEG или PNG до {side} пикселей по стороне.",
+             "en": "The site picture could not be read: send a JPEG or PNG of at most {side} px a side."}
+    refusal = ApiError(422, "invalid_site_picture", words.get(language, words["ru"]).format(side=SITE_PICTURE_MAX_SIDE))
+    if not (picture.startswith(b"\xff\xd8\xff") or picture.startswith(b"\x89PNG\r\n\x1a\n")):
+        raise refusal
+    try:
+        with Image.open(io.BytesIO(picture)) as image:
+            if max(image.size) > SITE_PICTURE_MAX_SIDE:
+                raise refusal
+            image.verify()
+    except (OSError, SyntaxError, Image.DecompressionBombError):
+        raise refusal from None
+    return picture
+
+
+async def quote_response(query: QuoteQuery, request: Request, state: Services, site_picture: bytes | None) -> Response:
     state.limits.take(state.limits.previews, client_key(request), query.lang, cost=preview_cost(PDF_PICTURE_SIZE))
     inputs = {"seed": query.seed, "grade": query.grade, "framing": query.framing, "view": query.view, "preview": True,
               "width": PDF_PICTURE_SIZE, "height": PDF_PICTURE_SIZE, "output_format": "jpg"}
@@ -110,6 +147,7 @@ async def quote_pdf_route(
         color_names={name: display_name(name, query.lang) for name in mix},
         link=share_link(str(request.base_url), query),
         made_on=date.today(),
+        site_picture=site_picture,
     )
     data = await asyncio.to_thread(quote_pdf, sheet)
     headers = {"Content-Disposition": f'attachment; filename="tile-{query.seed}.pdf"', "Cache-Control": "no-store"}

@@ -12,8 +12,9 @@ import * as shareRows from "./share_rows.js";
 import { distribute, addShare, removeShare, setShare } from "./shares.js";
 import * as swatches from "./swatches.js";
 import * as typedMix from "./typed_mix.js";
+import * as visualiserPanel from "./visualiser_panel.js";
 
-const PANELS = [swatches, shareRows, typedMix, options, preview, renderPanel, estimatePanel];
+const PANELS = [swatches, shareRows, typedMix, options, preview, renderPanel, estimatePanel, visualiserPanel];
 const DOWNLOAD_SIZE = 1024; // the live preview is 512 px; the PNG download the same picture at twice the size
 
 function updateLinks(page) {
