@@ -140,6 +140,48 @@ def test_neighbouring_granules_are_not_sorted_by_colour() -> None:
     assert 0.4 < same < 0.6
 
 
+def test_edges_between_two_colours_blend_their_photo_boundary_instead_of_stepping() -> None:
+    from rubber_tile.preview.granule_library import ALPHA_FULL
+    from rubber_tile.preview.render import tile_geometry
+
+    settings = RenderSettings(size=SMALL, seed=8)
+    rendered = render_layers(ColorMix({"black": 50.0, "white": 50.0}), settings)
+    geometry = tile_geometry(settings)
+    colors = rendered.color_of_granule
+    edge = (geometry.alpha < ALPHA_FULL) & (geometry.partners >= 0)
+    assert np.all(geometry.partners[geometry.alpha < ALPHA_FULL] >= 0)  # a blend always has a partner
+    black_on_white = edge & (colors[geometry.labels] == 0) & (colors[geometry.partners] == 1)
+    assert black_on_white.mean() > 0.03
+    lightness = srgb_to_lab(np.asarray(rendered.image, dtype=np.float64))[..., 0]
+    inside_black = (geometry.alpha == ALPHA_FULL) & (colors[geometry.labels] == 0) & (geometry.levels == geometry.levels[black_on_white].min())
+    # A black pixel blended with a white partner is lighter than black at its own level would be.
+    by_level = {}
+    for level in np.unique(geometry.levels[black_on_white]):
+        plain = (geometry.alpha == ALPHA_FULL) & (colors[geometry.labels] == 0) & (geometry.levels == level)
+        if plain.sum() >= 5:
+            by_level[level] = (lightness[black_on_white & (geometry.levels == level)].mean(), lightness[plain].mean())
+    assert inside_black.any() or by_level
+    lighter = [blended > plain for blended, plain in by_level.values()]
+    assert len(lighter) >= 5 and np.mean(lighter) > 0.8
+
+
+def test_enlarged_edges_stay_as_narrow_as_the_photos() -> None:
+    from rubber_tile.preview.composition import Canvas, resampled_edges
+    from rubber_tile.preview.granule_library import ALPHA_FULL, edge_partners
+
+    y, x = np.mgrid[0:40, 0:40]
+    ids = np.where(x < 10 + 0.45 * y, 1, 2).astype(np.int32)  # a slanted edge: it crosses pixels at every offset
+    partners, alpha = edge_partners(ids)
+    canvas = Canvas(ids, np.zeros((40, 40), np.uint8), partners, alpha, np.zeros((40, 40), bool), 3)
+    granules, found, shares = resampled_edges(canvas, 86, 2.15)
+    blended = (shares > 0) & (shares < ALPHA_FULL)
+    rows = slice(4, 82)
+    assert np.all(np.diff(granules[rows].astype(int), axis=1) >= 0)  # one step from granule 1 to 2 in every row
+    assert blended[rows].sum(axis=1).max() <= 2  # a ramp of a pixel or two, not 4-5 (2.15 x 2 canvas pixels)
+    assert blended[rows].any(axis=1).mean() > 0.5  # but a ramp, not a stair of whole pixels
+    assert np.all(found[blended] > 0)
+
+
 # --- framings ----------------------------------------------------------------------------------
 
 
