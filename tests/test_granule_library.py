@@ -73,7 +73,7 @@ def test_a_thin_sliver_is_given_to_its_neighbour() -> None:
     assert len(np.unique(merged)) == 2
 
 
-def test_a_region_showing_two_colours_is_split() -> None:
+def test_a_region_showing_two_colors_is_split() -> None:
     regions = np.ones((10, 10), np.int32)
     colors = np.zeros((10, 10), np.int32)
     colors[:, 5:] = 1
@@ -168,7 +168,7 @@ def test_edge_pixels_get_the_granule_across_and_a_soft_share() -> None:
     np.testing.assert_array_equal(found[:, 2], 2)
 
 
-def test_the_photos_own_blend_is_kept_where_two_colours_meet() -> None:
+def test_the_photos_own_blend_is_kept_where_two_colors_meet() -> None:
     # Two granules, red (L 50, a 50) and white (L 90, a 0), and a column between them that is half of each.
     lab = np.zeros((6, 7, 3))
     lab[:, :3] = (50.0, 50.0, 30.0)
@@ -201,7 +201,7 @@ def test_a_region_far_larger_than_a_granule_is_split_at_its_lightness_maxima() -
     assert len(np.unique(split_merged(np.ones((20, 40), np.int32), lab, above=1000, height=1.0))) == 1
 
 
-def test_photos_mostly_of_dark_colours_are_left_out() -> None:
+def test_photos_mostly_of_dark_colors_are_left_out() -> None:
     from rubber_tile_dev.granule_library import mostly_dark
 
     palette = load_palette()
