@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from types import MappingProxyType
 from typing import Any
 
@@ -155,14 +155,7 @@ class Quote:
                  "total_kg": round(e.total_kg, 2), "crumb_bags": sum(e.color_bags.values())}
                 for e in self.by_thickness
             ],
-            "constants": {
-                "crumb_kg_per_m2": constants.crumb_kg_per_m2,
-                "binder_percent": constants.binder_percent,
-                "binder_bucket_kg": constants.binder_bucket_kg,
-                "binder_barrel_kg": constants.binder_barrel_kg,
-                "crumb_bag_kg": constants.crumb_bag_kg,
-                "tiles_per_m2": constants.tiles_per_m2,
-            },
+            "constants": asdict(constants),
         }
 
 

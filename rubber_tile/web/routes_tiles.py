@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+from dataclasses import asdict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -91,12 +92,7 @@ def config(state: Annotated[Services, Depends(services)]) -> dict[str, Any]:
         "views": list(VIEWS),
         "sizes": {"min": SIZE_MIN, "max": SIZE_MAX},
         "materials": {
-            "crumb_kg_per_m2": constants.crumb_kg_per_m2,
-            "binder_percent": constants.binder_percent,
-            "binder_bucket_kg": constants.binder_bucket_kg,
-            "binder_barrel_kg": constants.binder_barrel_kg,
-            "crumb_bag_kg": constants.crumb_bag_kg,
-            "tiles_per_m2": constants.tiles_per_m2,
+            **asdict(constants),
             "thickness_mm": {"min": THICKNESS_MIN_MM, "max": THICKNESS_MAX_MM},
             "thickness_table_mm": list(THICKNESS_TABLE_MM),
             "currency": state.settings.prices.currency if state.settings.prices.any else None,
