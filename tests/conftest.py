@@ -1,11 +1,24 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from rubber_tile_dev.fake_cog import FakeCog
+from tests.support.web import nowhere
+
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 SHARED_DIR = PROJECT_DIR.parent / "shared"
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeCog]:
+    """A fake Cog server whose webhooks go nowhere until tests.support.web.cog_app wires it to an app;
+    its last predictions have finished before the next test starts."""
+    fake = FakeCog(nowhere)
+    yield fake
+    fake.wait_idle()
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import time
-from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -19,17 +18,6 @@ from rubber_tile_dev.fake_cog import FakeCog
 from tests.support.web import cog_app, finished, is_cyrillic, wait_for_order, web_settings
 
 ORDER = {"mix": "50% red, 50% white", "seed": 1, "language": "en"}
-
-
-def nowhere(url: str, payload: dict) -> int:
-    raise ConnectionError("no app yet")
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeCog]:
-    fake = FakeCog(nowhere)
-    yield fake
-    fake.wait_idle()
 
 
 def test_orders_per_client_are_rate_limited_in_the_orders_language(tmp_path, fake: FakeCog) -> None:

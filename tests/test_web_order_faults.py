@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
@@ -16,20 +15,9 @@ from rubber_tile.web import WebSettings
 from rubber_tile.web.app import RESTART_AFTER_S, Supervisor
 from rubber_tile.web.store import Admission, NewOrder, OrderStore
 from rubber_tile_dev.fake_cog import FakeCog
-from tests.support.web import cog_app, finished, is_cyrillic, wait_for_order
+from tests.support.web import cog_app, finished, is_cyrillic, nowhere, wait_for_order
 
 ORDER = {"mix": "50% red, 30% black, 20% pearl", "seed": 5, "language": "ru"}
-
-
-def nowhere(url: str, payload: dict) -> int:
-    raise ConnectionError("no app yet")
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeCog]:
-    fake = FakeCog(nowhere)
-    yield fake
-    fake.wait_idle()
 
 
 def submit(client: TestClient, **changes) -> dict:

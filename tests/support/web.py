@@ -36,6 +36,11 @@ def web_settings(folder: Path, **changes: Any) -> WebSettings:
                           | GENEROUS | changes))
 
 
+def nowhere(url: str, payload: dict[str, Any]) -> int:
+    """A webhook receiver that is not there (no app yet, or the app is down)."""
+    raise ConnectionError("no app yet")
+
+
 def cog_app(folder: Path, fake: FakeCog, **changes: Any) -> TestClient:
     """The app with its renders going to `fake`, whose webhooks come back through this client.
     Use it as a context manager (that runs the dispatcher)."""
