@@ -183,7 +183,7 @@ def test_each_backend_names_the_inputs_it_does_not_use(tiny_weights_env, caplog)
     assert sdxl_tile.metadata["unused_inputs"] == "grade, framing"
 
 
-def test_the_sdxl_backend_lays_its_colour_locked_top_view_as_an_installed_floor(tiny_weights_env):
+def test_the_sdxl_backend_lays_its_color_locked_top_view_as_an_installed_floor(tiny_weights_env):
     sdxl = load_generator({"TILE_BACKEND": "sdxl", **tiny_weights_env})
     top = sdxl.generate(request(seed=4, width=96, height=64))
     floor = sdxl.generate(request(seed=4, width=96, height=64, view="installed"))

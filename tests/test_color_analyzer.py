@@ -65,7 +65,7 @@ def test_jpeg_compressed_tile_measures_within_2pp() -> None:
     assert_shares_close(result.shares, tile.true_shares(), 2.0)
 
 
-def test_gaps_are_counted_for_no_colour() -> None:
+def test_gaps_are_counted_for_no_color() -> None:
     # 640 px like the owner's photos, granules of 12 px with 2 px gaps.
     tile = make_tile({"yellow": 50, "violet": 50}, face_side=560, border=40, granule_px=12.0, gap_px=2.0, seed=11)
     result = measure_shares(tile.rgb, ["yellow", "violet"])
@@ -78,7 +78,7 @@ def test_gaps_are_counted_for_no_colour() -> None:
     "mix",
     [{"red": 30, "blue": 70}, {"black": 20, "white": 80}, {"lime green": 15, "violet": 35, "beige": 50}],
 )
-def test_open_mode_finds_exactly_the_colours_present(mix: dict[str, float]) -> None:
+def test_open_mode_finds_exactly_the_colors_present(mix: dict[str, float]) -> None:
     tile = make_tile(mix, border=40, seed=13)
     result = measure_shares(tile.rgb)
     assert set(result.shares) == set(mix)
@@ -86,7 +86,7 @@ def test_open_mode_finds_exactly_the_colours_present(mix: dict[str, float]) -> N
     assert list(result.shares.values()) == sorted(result.shares.values(), reverse=True)
 
 
-def test_pixel_labels_match_the_true_granule_colours() -> None:
+def test_pixel_labels_match_the_true_granule_colors() -> None:
     tile = make_tile({"red": 40, "sky blue": 35, "white": 25}, border=40, seed=17)
     labels, shares = classify_pixels(tile.rgb, ["red", "sky blue", "white"])
     assert labels.colors == ("red", "sky blue", "white")
@@ -112,12 +112,12 @@ def test_solid_black_granules_are_not_taken_for_gaps() -> None:
     assert result.gap_fraction < 0.01
 
 
-def test_single_colour_tile_is_all_that_colour_in_open_mode() -> None:
+def test_single_color_tile_is_all_that_color_in_open_mode() -> None:
     tile = make_tile({"salmon": 100}, border=40, seed=19)
     assert measure_shares(tile.rgb).shares == {"salmon": 100.0}
 
 
-def test_colour_lists_accept_aliases_and_codes_and_refuse_unknown_colours() -> None:
+def test_color_lists_accept_aliases_and_codes_and_refuse_unknown_colors() -> None:
     assert parse_color_list(["RED", "чёрный", "Dark Grey", "red"]) == ("red", "black", "dark gray")
     with pytest.raises(ValueError, match="unknown colour 'purpel'"):
         parse_color_list(["purpel"])
@@ -171,7 +171,7 @@ def test_measure_script_prints_json_with_errors_against_the_mix(tmp_path: Path, 
     assert table.returncode == 0 and "red" in table.stdout and "{" not in table.stdout
 
 
-def test_measure_script_says_which_colours_are_there_but_not_in_the_mix(tmp_path: Path, capsys) -> None:
+def test_measure_script_says_which_colors_are_there_but_not_in_the_mix(tmp_path: Path, capsys) -> None:
     path = tmp_path / "tile.png"
     Image.fromarray(make_tile({"red": 60, "blue": 40}, border=30, seed=5).rgb).save(path)
     document = json.loads(run_measure(capsys, str(path), "--mix", "100% red", "--json").stdout)
@@ -216,21 +216,21 @@ def test_measure_script_user_errors_are_one_line_without_traceback(tmp_path: Pat
 # Real photos: the owner's data, never committed; skipped where absent.
 
 
-def test_real_two_colour_photo_given_the_colours(shared_data_dir: Path) -> None:
+def test_real_two_color_photo_given_the_colors(shared_data_dir: Path) -> None:
     image = Image.open(shared_data_dir / "photos" / "REDp30_BLUEp70_top.jpg")
     result = measure_shares(image, ["red", "blue"])
     assert abs(result.shares["red"] - 30) < 3 and abs(result.shares["blue"] - 70) < 3
     assert 0.5 < result.face_fraction < 0.8
 
 
-def test_real_black_white_photo_given_the_colours(shared_data_dir: Path) -> None:
+def test_real_black_white_photo_given_the_colors(shared_data_dir: Path) -> None:
     image = Image.open(shared_data_dir / "photos" / "BLACKp75_WHITEp25_top.jpg")
     result = measure_shares(image, ["black", "white"])
     assert abs(result.shares["black"] - 75) < 3
 
 
 @pytest.mark.parametrize("code", ["PEARL", "WHITE", "DKGRAY", "BLACK", "TERCOT", "LTGREEN"])
-def test_real_single_colour_photo_in_open_mode(shared_data_dir: Path, code: str) -> None:
+def test_real_single_color_photo_in_open_mode(shared_data_dir: Path, code: str) -> None:
     name = next(c.name for c in TILE_COLORS if c.code == code)
     result = measure_shares(Image.open(shared_data_dir / "photos" / f"{code}_top.jpg"))
     assert result.shares.get(name, 0.0) >= 95.0, result.shares

@@ -20,7 +20,7 @@ from rubber_tile_dev.evaluation.metrics import lightness_ssim
 from rubber_tile_dev.synthetic.granules import granule_image
 
 
-def nearest_colour_shares(rgb: np.ndarray, names: list[str], mask: np.ndarray | None = None) -> dict[str, float]:
+def nearest_color_shares(rgb: np.ndarray, names: list[str], mask: np.ndarray | None = None) -> dict[str, float]:
     lab = srgb_to_lab(rgb.reshape(-1, 3) if mask is None else rgb[mask])
     distance = ((lab[:, None, :] - load_palette().lab_array(names)[None, :, :]) ** 2).sum(axis=2)
     counts = np.bincount(distance.argmin(axis=1), minlength=len(names))
@@ -46,12 +46,12 @@ def test_wrong_shares_come_out_right(red_heavy, locked):
     assert all(abs(error) <= lock_module.MATCH_TOLERANCE_PP for error in locked.errors_after.values())
     remeasured = measure_shares(np.asarray(locked.image), ["red", "white"]).shares
     assert abs(remeasured["white"] - 40.0) <= 2.0
-    plain = nearest_colour_shares(np.asarray(locked.image), ["red", "white"], mask=red_heavy[1] > 0)
+    plain = nearest_color_shares(np.asarray(locked.image), ["red", "white"], mask=red_heavy[1] > 0)
     assert abs(plain["white"] - 40.0) <= 4.0
     assert [(move.source, move.target) for move in locked.moves] == [("red", "white")]
 
 
-def test_granules_are_recoloured_whole(red_heavy, locked):
+def test_granules_are_recolored_whole(red_heavy, locked):
     image, cells = red_heavy
     after = np.asarray(locked.image)
     changed = np.abs(after.astype(int) - image.astype(int)).max(axis=2) > 30
@@ -64,7 +64,7 @@ def test_granules_are_recoloured_whole(red_heavy, locked):
     assert split.mean() < 0.05  # ...and almost none only in part
 
 
-def test_large_image_is_segmented_at_work_size_and_recoloured_whole():
+def test_large_image_is_segmented_at_work_size_and_recolored_whole():
     # 1024 px: granules are found on every other pixel and carried back to full size.
     image, cells = granule_image({"red": 0.8, "white": 0.2}, side=1024, spacing=22.0, seed=4)
     result = lock_colors(image, ColorMix({"red": 55, "white": 45}))
@@ -112,18 +112,18 @@ def test_image_already_right_is_left_almost_unchanged():
     assert lightness_ssim(image, after) >= 0.98
 
 
-def test_unasked_colour_is_mapped_to_asked_ones():
+def test_unasked_color_is_mapped_to_asked_ones():
     image, cells = granule_image({"red": 0.5, "white": 0.3, "blue": 0.2}, seed=2)
     result = lock_colors(image, ColorMix({"red": 60, "white": 40}))
     assert result.unasked_before.get("blue", 0.0) == pytest.approx(20.0, abs=4.0)
     assert {move.source for move in result.moves} >= {"blue"}
     assert result.matched, result.explanation
     granule_pixels = cells > 0
-    assert nearest_colour_shares(image, ["red", "white", "blue"], mask=granule_pixels)["blue"] > 15.0
-    assert nearest_colour_shares(np.asarray(result.image), ["red", "white", "blue"], mask=granule_pixels)["blue"] < 1.0
+    assert nearest_color_shares(image, ["red", "white", "blue"], mask=granule_pixels)["blue"] > 15.0
+    assert nearest_color_shares(np.asarray(result.image), ["red", "white", "blue"], mask=granule_pixels)["blue"] < 1.0
 
 
-def test_invented_colour_near_an_asked_ones_shade_is_found_and_recoloured():
+def test_invented_color_near_an_asked_ones_shade_is_found_and_recolored():
     # Black, fitted to red and white alone, reads as white in deep shade; it must be seen as black.
     image, cells = granule_image({"white": 0.55, "black": 0.45}, seed=4)
     result = lock_colors(image, ColorMix({"red": 60, "white": 40}))
@@ -134,11 +134,11 @@ def test_invented_colour_near_an_asked_ones_shade_is_found_and_recoloured():
     assert after["red"] == pytest.approx(60.0, abs=3.0) and after["white"] == pytest.approx(40.0, abs=3.0)
 
 
-def test_single_colour_mix_recolours_every_other_colour():
+def test_single_color_mix_recolors_every_other_color():
     image, cells = granule_image({"red": 0.7, "white": 0.3}, seed=3)
     result = lock_colors(image, ColorMix({"red": 100}))
     assert result.shares_after["red"] == pytest.approx(100.0, abs=2.0)
-    assert nearest_colour_shares(np.asarray(result.image), ["red", "white"], mask=cells > 0)["white"] < 2.0
+    assert nearest_color_shares(np.asarray(result.image), ["red", "white"], mask=cells > 0)["white"] < 2.0
 
 
 def test_takes_pil_or_array_and_is_deterministic(red_heavy, locked):
@@ -199,7 +199,7 @@ def test_shaded_red_is_red_not_terracotta():
     assert distance[0, 0] < 1.0 < distance[0, 1]
 
 
-def test_recolouring_keeps_shading_order_and_takes_target_hue():
+def test_recoloring_keeps_shading_order_and_takes_target_hue():
     palette = load_palette()
     red, white = np.array(palette["red"].lab), np.array(palette["white"].lab)
     pixels = np.array([red * (1, 0.8, 0.8) + (-12, 0, 0), red, red + (8, -3, -3)])

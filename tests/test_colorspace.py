@@ -37,7 +37,7 @@ def test_lab_srgb_round_trip_is_within_half_a_level() -> None:
     assert np.abs(back - rgb).max() < 0.5
 
 
-def test_lab_to_srgb_clips_out_of_gamut_colours() -> None:
+def test_lab_to_srgb_clips_out_of_gamut_colors() -> None:
     out = lab_to_srgb_uint8(np.array([[50.0, 120.0, -120.0], [120.0, 0.0, 0.0]]))
     assert out.dtype == np.uint8
     assert tuple(out[1]) == (255, 255, 255)

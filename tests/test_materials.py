@@ -40,7 +40,7 @@ def test_crumb_and_binder_follow_the_owners_calculator(area: float, thickness: f
     assert result.binder_buckets == math.ceil(binder / 20 - 1e-9)
 
 
-def test_each_colour_gets_its_share_of_the_crumb_in_the_mix_order() -> None:
+def test_each_color_gets_its_share_of_the_crumb_in_the_mix_order() -> None:
     mix = parse_mix("20% pearl, 50% red, 30% black")
     result = estimate_materials(mix.normalized, 10.0, 10.0)
     assert list(result.color_kg) == ["pearl", "red", "black"]
@@ -147,7 +147,7 @@ def test_2500_m2_needs_16_barrels_and_8_buckets_not_180_buckets() -> None:
     assert (result.binder_order.barrels, result.binder_order.buckets) == (16, 8)
 
 
-def test_crumb_in_25_kg_bags_per_colour_and_tiles_four_per_square_metre() -> None:
+def test_crumb_in_25_kg_bags_per_color_and_tiles_four_per_square_metre() -> None:
     result = estimate_materials({"red": 50.0, "black": 30.0, "pearl": 20.0}, 12.5, 20)  # 200 kg of crumb
     assert dict(result.color_bags) == {"red": 4, "black": 3, "pearl": 2}  # 100, 60, 40 kg
     assert result.tiles == 50

@@ -78,7 +78,7 @@ def test_all_problems_of_one_text_are_reported_at_once() -> None:
     assert str(caught.value).count("Known colours") == 1
 
 
-def test_russian_refusals_suggest_russian_names_and_list_known_colours_in_russian() -> None:
+def test_russian_refusals_suggest_russian_names_and_list_known_colors_in_russian() -> None:
     with pytest.raises(MixError) as caught:
         parse_mix("50% бирюзавый, 50% белый")
     message = str(caught.value)
@@ -87,7 +87,7 @@ def test_russian_refusals_suggest_russian_names_and_list_known_colours_in_russia
     assert caught.value.to_dict("en")["message"].startswith("unknown colour 'бирюзавый': did you mean 'turquoise'?")
 
 
-def test_a_text_that_does_not_read_lists_the_known_colours_in_its_language() -> None:
+def test_a_text_that_does_not_read_lists_the_known_colors_in_its_language() -> None:
     for text, language, start in (("поровну", "ru", "Доступные цвета: бежевый"), ("????", "en", "Known colours: beige")):
         with pytest.raises(MixError) as caught:
             parse_mix(text)

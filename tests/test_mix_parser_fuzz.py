@@ -137,7 +137,7 @@ def test_mix_like_text_parses_to_a_valid_mix_or_raises_mix_error(text):
 
 @fuzz_settings
 @given(valid_mixes())
-def test_every_well_formed_mix_parses_to_exactly_its_colours_and_shares(case):
+def test_every_well_formed_mix_parses_to_exactly_its_colors_and_shares(case):
     expected, text = case
     mix = parse_mix(text)
     assert list(mix.items()) == [(name, float(share)) for name, share in expected]

@@ -11,7 +11,7 @@ from rubber_tile.colors.palette import PALETTE_PATH, PaletteError, load_palette,
 from rubber_tile.colors.vocabulary import COLOR_NAMES, TILE_COLORS
 
 
-def test_palette_has_every_tile_colour_in_vocabulary_order() -> None:
+def test_palette_has_every_tile_color_in_vocabulary_order() -> None:
     palette = load_palette()
     assert palette.names == COLOR_NAMES
     assert [c.code for c in palette.colors] == [c.code for c in TILE_COLORS]
@@ -33,7 +33,7 @@ def test_appearance_models_are_valid_gaussian_mixtures() -> None:
         assert all(s >= 0 for s in color.lab_spread)
 
 
-def test_palette_lightness_follows_the_colour_names() -> None:
+def test_palette_lightness_follows_the_color_names() -> None:
     palette = load_palette()
     lightness = {name: palette[name].lab[0] for name in palette.names}
     assert lightness["black"] < lightness["dark gray"] < lightness["gray"] < lightness["light gray"] < lightness["white"]

@@ -281,7 +281,7 @@ def test_prompt_embeddings_are_cached_and_match_the_uncached_pipeline(tiny_gener
     np.testing.assert_allclose(first.astype(int), np.asarray(reference).astype(int), atol=1)
 
 
-def test_colour_lock_makes_the_model_image_show_the_asked_mix(tiny_generator):
+def test_color_lock_makes_the_model_image_show_the_asked_mix(tiny_generator):
     """The model draws 90/10 where 60/40 was asked; the predictor's image shows 60/40."""
     from rubber_tile.analyzer import measure_shares
     from rubber_tile_dev.synthetic.granules import granule_image
@@ -301,7 +301,7 @@ def test_colour_lock_makes_the_model_image_show_the_asked_mix(tiny_generator):
     assert float(locked.metadata["shares_before"].split("%")[0]) > 80
 
 
-def test_colour_lock_is_skipped_and_says_so_for_a_prompt_without_shares(tiny_generator, caplog):
+def test_color_lock_is_skipped_and_says_so_for_a_prompt_without_shares(tiny_generator, caplog):
     from rubber_tile_dev.synthetic.granules import granule_image
 
     drawn, _ = granule_image({"red": 0.5, "white": 0.5}, side=128)

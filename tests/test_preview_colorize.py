@@ -12,7 +12,7 @@ from rubber_tile.preview.settings import RenderSettings
 SETTINGS = RenderSettings(size=256, seed=3)
 
 
-def test_a_colour_has_the_same_rows_in_every_mix() -> None:
+def test_a_color_has_the_same_rows_in_every_mix() -> None:
     palette = load_palette()
     red_first = mix_table(ColorMix({"red": 60, "white": 40}), palette)
     red_second = mix_table(ColorMix({"white": 40, "red": 60}), palette)
@@ -22,7 +22,7 @@ def test_a_colour_has_the_same_rows_in_every_mix() -> None:
     assert not np.array_equal(color_table(palette, "red"), color_table(palette, "white"))
 
 
-def test_a_small_share_change_recolours_only_granules_near_the_boundary() -> None:
+def test_a_small_share_change_recolors_only_granules_near_the_boundary() -> None:
     geometry = tile_geometry(SETTINGS)
     before = assign_colors(geometry.areas, geometry.order, mix_fractions(ColorMix({"red": 50, "white": 50})))
     after = assign_colors(geometry.areas, geometry.order, mix_fractions(ColorMix({"red": 51, "white": 49})))

@@ -108,36 +108,78 @@ def test_assign_colors_hits_every_target_within_one_granule(
     area_array = np.array(areas, dtype=np.int64)
     fractions = np.array(raw_fractions) / sum(raw_fractions)
     order = np.random.default_rng(seed).permutation(len(areas))
-    colours = assign_colors(area_array, order, fractions)
-    assert colours.shape == area_array.shape
-    assert colours.min() >= 0 and colours.max() < len(fractions)
-    totals = np.bincount(colours, weights=area_array, minlength=len(fractions))
+    colors = assign_colors(area_array, order, fractions)
+    assert colors.shape == area_array.shape
+    assert colors.min() >= 0 and colors.max() < len(fractions)
+    totals = np.bincount(colors, weights=area_array, minlength=len(fractions))
     targets = fractions * area_array.sum()
     assert np.abs(totals - targets).max() <= max(1, area_array.max())
 
 
-def test_colours_are_spatially_mixed() -> None:
+def test_colors_are_spatially_mixed() -> None:
     # A 50/50 mix: every quarter of the image holds about half of each colour, as random packing
     # gives (about 1,400 granules per quarter), not clumps.
     rendered = _render({"red": 50.0, "white": 50.0}, seed=5)
-    colour_map = rendered.color_map()
+    color_map = rendered.color_map()
     half = SMALL // 2
     for rows in (slice(0, half), slice(half, None)):
         for cols in (slice(0, half), slice(half, None)):
-            quarter = colour_map[rows, cols]
+            quarter = color_map[rows, cols]
             red = (quarter == 0).sum() / (quarter >= 0).sum()
             assert 0.4 < red < 0.6
 
 
-def test_neighbouring_granules_are_not_sorted_by_colour() -> None:
+def test_neighbouring_granules_are_not_sorted_by_color() -> None:
     # Same-colour neighbours across granule boundaries occur about as often as chance predicts.
     rendered = _render({"red": 50.0, "white": 50.0}, seed=6)
-    colour_map = rendered.color_map()
+    color_map = rendered.color_map()
     labels = rendered.regions // 2
-    left, right = colour_map[:, :-1], colour_map[:, 1:]
+    left, right = color_map[:, :-1], color_map[:, 1:]
     boundary = (labels[:, :-1] != labels[:, 1:]) & (left >= 0) & (right >= 0)
     same = (left[boundary] == right[boundary]).mean()
     assert 0.4 < same < 0.6
+
+
+def test_edges_between_two_colors_blend_their_photo_boundary_instead_of_stepping() -> None:
+    from rubber_tile.preview.granule_library import ALPHA_FULL
+    from rubber_tile.preview.render import tile_geometry
+
+    settings = RenderSettings(size=SMALL, seed=8)
+    rendered = render_layers(ColorMix({"black": 50.0, "white": 50.0}), settings)
+    geometry = tile_geometry(settings)
+    colors = rendered.color_of_granule
+    edge = (geometry.alpha < ALPHA_FULL) & (geometry.partners >= 0)
+    assert np.all(geometry.partners[geometry.alpha < ALPHA_FULL] >= 0)  # a blend always has a partner
+    black_on_white = edge & (colors[geometry.labels] == 0) & (colors[geometry.partners] == 1)
+    assert black_on_white.mean() > 0.03
+    lightness = srgb_to_lab(np.asarray(rendered.image, dtype=np.float64))[..., 0]
+    inside_black = (geometry.alpha == ALPHA_FULL) & (colors[geometry.labels] == 0) & (geometry.levels == geometry.levels[black_on_white].min())
+    # A black pixel blended with a white partner is lighter than black at its own level would be.
+    by_level = {}
+    for level in np.unique(geometry.levels[black_on_white]):
+        plain = (geometry.alpha == ALPHA_FULL) & (colors[geometry.labels] == 0) & (geometry.levels == level)
+        if plain.sum() >= 5:
+            by_level[level] = (lightness[black_on_white & (geometry.levels == level)].mean(), lightness[plain].mean())
+    assert inside_black.any() or by_level
+    lighter = [blended > plain for blended, plain in by_level.values()]
+    assert len(lighter) >= 5 and np.mean(lighter) > 0.8
+
+
+def test_enlarged_edges_stay_as_narrow_as_the_photos() -> None:
+    from rubber_tile.preview.composition import Canvas, resampled_edges
+    from rubber_tile.preview.granule_library import ALPHA_FULL, edge_partners
+
+    y, x = np.mgrid[0:40, 0:40]
+    ids = np.where(x < 10 + 0.45 * y, 1, 2).astype(np.int32)  # a slanted edge: it crosses pixels at every offset
+    partners, alpha = edge_partners(ids)
+    canvas = Canvas(ids, np.zeros((40, 40), np.uint8), partners, alpha, np.zeros((40, 40), bool), 3)
+    granules, found, shares = resampled_edges(canvas, 86, 2.15)
+    blended = (shares > 0) & (shares < ALPHA_FULL)
+    rows = slice(4, 82)
+    assert np.all(np.diff(granules[rows].astype(int), axis=1) >= 0)  # one step from granule 1 to 2 in every row
+    assert blended[rows].sum(axis=1).max() <= 2  # a ramp of a pixel or two, not 4-5 (2.15 x 2 canvas pixels)
+    assert blended[rows].any(axis=1).mean() > 0.5  # but a ramp, not a stair of whole pixels
+    assert np.all(found[blended] > 0)
 
 
 # --- framings ----------------------------------------------------------------------------------
@@ -173,7 +215,7 @@ def test_holes_show_crumb_in_shadow_not_binder(framing: str) -> None:
     assert (rendered.regions == REGION_BINDER).sum() / face.sum() < 0.005
 
 
-def test_binder_colour_reads_as_gap_to_the_analyzer() -> None:
+def test_binder_color_reads_as_gap_to_the_analyzer() -> None:
     palette = load_palette()
     white_linear = srgb_to_linear(palette.srgb_array(["white"]))[0]
     binder = binder_linear(white_linear, palette.gap_lightness)
@@ -241,16 +283,16 @@ def test_bad_settings_are_refused(kwargs: dict, message: str) -> None:
         render_tile(MIX3, **{"size": SMALL, **kwargs})
 
 
-def test_all_29_colours_in_one_mix() -> None:
+def test_all_29_colors_in_one_mix() -> None:
     mix = {name: 100.0 / len(COLOR_NAMES) for name in COLOR_NAMES}
     rendered = render_layers(ColorMix(mix), RenderSettings(size=512, seed=1))
     shares = rendered.area_shares()
     assert set(shares) == set(COLOR_NAMES)
     assert max(abs(share - 100.0 / len(COLOR_NAMES)) for share in shares.values()) < 0.01
     lightness = srgb_to_lab(np.asarray(rendered.image))[..., 0]
-    colour_map = rendered.color_map()
+    color_map = rendered.color_map()
     for index in range(len(COLOR_NAMES)):
-        assert lightness[colour_map == index].std() > 3.0  # shaded granules, not a flat fill
+        assert lightness[color_map == index].std() > 3.0  # shaded granules, not a flat fill
 
 
 # --- realism -----------------------------------------------------------------------------------
@@ -267,7 +309,7 @@ def test_coarser_grades_have_larger_granules() -> None:
 
 
 @pytest.mark.parametrize("name", ["white", "red", "black", "sky blue", "sand"])
-def test_lit_colour_matches_the_palette(name: str) -> None:
+def test_lit_color_matches_the_palette(name: str) -> None:
     # Measured as the palette measures the photos: median CIELAB of the granule pixels whose
     # lightness lies in the 25th-95th percentile band of the face.
     palette = load_palette()

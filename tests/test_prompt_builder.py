@@ -50,11 +50,11 @@ def test_accepted_spellings_of_one_mix(text):
 
 
 @pytest.mark.parametrize("spelling", ["dark green", "dark-green", "darkgreen", "Dark_Green", "DKGREEN", "тёмно-зелёный"])
-def test_multi_word_colour_spellings(spelling):
+def test_multi_word_color_spellings(spelling):
     assert tuple(parse_mix(f"40% {spelling}, 60% grey").items()) == (("dark green", 40.0), ("gray", 60.0))
 
 
-def test_every_colour_is_known_by_name_code_and_alias():
+def test_every_color_is_known_by_name_code_and_alias():
     for color in TILE_COLORS:
         for spelling in (color.name, color.code, *color.aliases):
             assert tuple(parse_mix(spelling).items()) == ((color.name, 100.0),), spelling
@@ -66,7 +66,7 @@ def test_every_colour_is_known_by_name_code_and_alias():
     [("тёмно-зелёная", "dark green"), ("светло-серого", "light gray"), ("небесно-голубая", "sky blue"), ("синяя", "blue"),
      ("dark–green", "dark green"), ("apple green", "green apple"), ("navy blue", "dark blue"), ("хаки", "khaki")],
 )
-def test_word_forms_and_other_spellings_name_the_same_colour(spelling, name):
+def test_word_forms_and_other_spellings_name_the_same_color(spelling, name):
     assert tuple(parse_mix(spelling).items()) == ((name, 100.0),)
 
 

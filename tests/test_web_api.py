@@ -46,7 +46,7 @@ def test_the_page_and_its_scripts_are_served(client: TestClient) -> None:
         assert client.get(asset).status_code == 200, asset
 
 
-def test_config_lists_every_colour_with_its_measured_swatch_and_russian_name(client: TestClient) -> None:
+def test_config_lists_every_color_with_its_measured_swatch_and_russian_name(client: TestClient) -> None:
     config = client.get("/api/config").json()
     palette = load_palette()
     assert [c["name"] for c in config["colors"]] == [c.name for c in TILE_COLORS]
@@ -70,7 +70,7 @@ def test_a_typed_mix_comes_back_canonical_with_whole_parts_summing_to_100(client
 @pytest.mark.parametrize(
     "text", ["0.5% red, 99.5% white", "10.4% red, 20.4% white, 29.6% black, 39.6% sand", "100% sand"]
 )
-def test_whole_parts_keep_every_colour_and_sum_to_100(text: str) -> None:
+def test_whole_parts_keep_every_color_and_sum_to_100(text: str) -> None:
     mix = parse_mix(text)
     parts = whole_parts(mix)
     assert sum(parts.values()) == 100 and min(parts.values()) >= 1
@@ -149,7 +149,7 @@ def test_a_missing_mix_or_seed_is_named(client: TestClient) -> None:
     assert reply.status_code == 422 and "'mix' is missing" in reply.json()["error"]["message"]
 
 
-def test_the_estimate_gives_kg_per_colour_and_binder_from_the_constants(client: TestClient) -> None:
+def test_the_estimate_gives_kg_per_color_and_binder_from_the_constants(client: TestClient) -> None:
     body = client.post("/api/estimate", json={"mix": MIX, "area_m2": 12.5, "thickness_mm": 20.0}).json()
     crumb = 8.0 * 12.5 * 20.0 / 10
     assert body["crumb_kg"] == pytest.approx(crumb)
@@ -291,7 +291,7 @@ def refusal(client: TestClient, text: str, language: str) -> dict:
     return reply.json()["error"]["mix"]
 
 
-def test_a_repeated_colour_is_offered_merged_never_the_same_refusal_again(client: TestClient) -> None:
+def test_a_repeated_color_is_offered_merged_never_the_same_refusal_again(client: TestClient) -> None:
     problem = refusal(client, "50% red 50% красный", "ru")["problems"][0]
     assert problem["code"] == "duplicate_colour"
     assert problem["fixes"] == [{"label": "100% красный", "text": "100% красный"}]
@@ -316,6 +316,6 @@ def test_a_sum_that_was_scaled_says_what_the_shares_were_asked(client: TestClien
     assert [c["parts"] for c in body["colors"]] == [34, 33, 33]
 
 
-def test_a_text_that_does_not_read_comes_with_the_colours_in_the_pages_language(client: TestClient) -> None:
+def test_a_text_that_does_not_read_comes_with_the_colors_in_the_pages_language(client: TestClient) -> None:
     mix = refusal(client, "поровну", "en")
     assert mix["code"] == "unreadable" and mix["footer"].startswith("Known colours: beige, black")

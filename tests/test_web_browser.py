@@ -49,7 +49,7 @@ def tab(request, browser, app: WebAppProcess) -> Iterator[OpenPage]:  # noqa: F8
 
 
 @BOTH_SIZES
-def test_pick_colours_move_a_slider_and_the_picture_follows_without_the_server(tab: OpenPage) -> None:
+def test_pick_colors_move_a_slider_and_the_picture_follows_without_the_server(tab: OpenPage) -> None:
     page = tab.open("seed=3&mix=50%25+red%2C+50%25+white")
     wait_for_mix(page, "50% red, 50% white")
     before = page.evaluate(CANVAS_PIXELS_JS)
@@ -106,7 +106,7 @@ def test_a_bad_typed_mix_shows_the_russian_error_and_clearing_the_field_clears_i
     wait_for_mix(page, "60% red, 40% white")
 
 
-def test_a_repeated_colour_is_offered_merged_and_the_fix_reads(tab: OpenPage) -> None:
+def test_a_repeated_color_is_offered_merged_and_the_fix_reads(tab: OpenPage) -> None:
     page = tab.open()
     page.fill("#typed-mix", "50% red 50% красный")
     page.wait_for_selector("#mix-error:not([hidden]) button.suggestion")

@@ -50,13 +50,21 @@ def picture_from_documents(layout: bytes, tables: bytes, mix_text: str) -> np.nd
     table = np.ascontiguousarray(np.concatenate([*rows, binder, background]).T)
     code = arrays["code"].astype(np.int64)
     labels = np.where(code == header["background_code"], -1, code - 1)
-    index = colorize.table_index(labels, code == header["background_code"], arrays["level"], arrays["variant"].astype(np.int64), colors, len(mix))
+    off_tile = code == header["background_code"]
+    variants = arrays["variant"].astype(np.int64)
+    index = colorize.table_index(labels, off_tile, arrays["level"], variants, colors, len(mix))
+    partners = arrays["partner"].astype(np.int64) - 1
+    partner_index = colorize.table_index(partners, off_tile, arrays["level"], variants, colors, len(mix))
+    weight = np.array(header["blend_weights"], np.float32)[arrays["alpha"]]
+    channels = []
+    for own, other in zip(colorize.lookup(table, index), colorize.lookup(table, partner_index), strict=True):
+        channels.append((other - own) * weight + own)  # the page's blend, in float32
     noise = None if "noise" not in arrays else arrays["noise"].astype(np.float32) / np.float32(header["noise_scale"])
     light = None if "light" not in arrays else np.float32(1) + arrays["light"].astype(np.float32) / np.float32(header["light_scale"])
     softening = np.array(header["softening"], np.float32)[arrays["softness"]]
     from rubber_tile.preview.camera import Camera
 
-    return np.asarray(expose(colorize.lookup(table, index), Camera(arrays["softness"], softening, noise, light)))
+    return np.asarray(expose((channels[0], channels[1], channels[2]), Camera(arrays["softness"], softening, noise, light)))
 
 
 @pytest.mark.parametrize(("mix", "seed", "grade", "framing"), CASES)

@@ -9,14 +9,14 @@ import pytest
 from tests.support.web_pages import CONTROL_GEOMETRY_JS, DESKTOP, PHONE, OpenPage, browser, web_app  # noqa: F401
 
 pytestmark = [pytest.mark.browser, pytest.mark.server, pytest.mark.slow]
-FOUR_COLOURS = "seed=3&mix=40%25+red%2C+30%25+dark+green%2C+20%25+pearl%2C+10%25+white-green&area=12%2C5&thickness=20"
+FOUR_COLORS = "seed=3&mix=40%25+red%2C+30%25+dark+green%2C+20%25+pearl%2C+10%25+white-green&area=12%2C5&thickness=20"
 
 
 @pytest.fixture
 def opened(browser, web_app):  # noqa: F811
     pages: list[OpenPage] = []
 
-    def open_at(size: tuple[int, int], query: str = FOUR_COLOURS):
+    def open_at(size: tuple[int, int], query: str = FOUR_COLORS):
         page = OpenPage(browser, web_app.url, size)
         pages.append(page)
         return page.open(query)
@@ -32,7 +32,7 @@ def opened(browser, web_app):  # noqa: F811
      (1366, "en"), (1920, "ru")],
 )
 def test_no_control_is_cut_off_or_overlapping(opened, width: int, language: str) -> None:
-    page = opened((width, 900), f"{FOUR_COLOURS}&lang={language}&view=installed")
+    page = opened((width, 900), f"{FOUR_COLORS}&lang={language}&view=installed")
     page.click("details summary")  # the estimate's own rates, open
     page.wait_for_selector("#estimate-result:not([hidden])")
     geometry = page.evaluate(CONTROL_GEOMETRY_JS)

@@ -136,9 +136,9 @@ def fit_mixture(
     keeps its shape; with adapt_shifts it may move as a whole by up to _SHIFT_LIMIT. With
     sparsity > 0, a colour must explain more than that share of the pixels to keep any weight.
     """
-    colours = len(models.names)
-    weights = np.full(colours, 1.0 / colours)
-    shifts = np.zeros((colours, 3))
+    colors = len(models.names)
+    weights = np.full(colors, 1.0 / colors)
+    shifts = np.zeros((colors, 3))
     total = float(counts.sum())
     features = quadratic_features(lab)
     for _ in range(_EM_MAX_ITERATIONS):
@@ -149,10 +149,10 @@ def fit_mixture(
         bin_total = relative.sum(axis=1)
         responsibility = relative * (counts / bin_total)[:, None]
         component_mass = responsibility.sum(axis=0)
-        colour_mass = np.bincount(models.owner, weights=component_mass, minlength=colours) / total
-        updated = np.maximum(colour_mass - sparsity, 0.0)
+        color_mass = np.bincount(models.owner, weights=component_mass, minlength=colors) / total
+        updated = np.maximum(color_mass - sparsity, 0.0)
         if updated.sum() <= 0.0:
-            updated = colour_mass
+            updated = color_mass
         updated /= updated.sum()
         if adapt_shifts:
             shifts = _updated_shifts(lab, responsibility, component_mass, models, shifts)
@@ -171,15 +171,15 @@ def _updated_shifts(
     shifts: np.ndarray,
 ) -> np.ndarray:
     """Per-colour offset maximising the penalised likelihood, its length clipped to the colour's limit."""
-    colours = len(models.names)
+    colors = len(models.names)
     residual_sum = responsibility.T @ lab - component_mass[:, None] * models.mean  # (M, 3)
-    normal_matrix = np.zeros((colours, 3, 3))
-    normal_rhs = np.zeros((colours, 3))
+    normal_matrix = np.zeros((colors, 3, 3))
+    normal_rhs = np.zeros((colors, 3))
     penalised_precision = models.precision + np.eye(3) / _SHIFT_PENALTY_SCALE**2
     np.add.at(normal_matrix, models.owner, component_mass[:, None, None] * penalised_precision)
     np.add.at(normal_rhs, models.owner, np.einsum("mij,mj->mi", models.precision, residual_sum))
     updated = shifts.copy()
-    alive = np.bincount(models.owner, weights=component_mass, minlength=colours) > 1e-6
+    alive = np.bincount(models.owner, weights=component_mass, minlength=colors) > 1e-6
     if alive.any():
         solved = np.linalg.solve(normal_matrix[alive], normal_rhs[alive][..., None])[..., 0]
         length = np.linalg.norm(solved, axis=1, keepdims=True)

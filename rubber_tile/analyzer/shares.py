@@ -299,11 +299,11 @@ def classify_pixels(
     features = quadratic_features(bin_centre_lab()[face_bins])
     with np.errstate(divide="ignore"):
         log_joint = component_log_density(features, models, fit.shifts) + np.log(fit.weights)[models.owner][None, :]
-    per_colour = np.stack(
+    per_color = np.stack(
         [np.logaddexp.reduce(log_joint[:, models.owner == index], axis=1) for index in range(len(names))], axis=1
     )
     label_of_bin = np.full(BIN_COUNT, LABEL_GAP, dtype=np.int16)
-    label_of_bin[face_bins] = np.argmax(per_colour, axis=1)
+    label_of_bin[face_bins] = np.argmax(per_color, axis=1)
     labels = label_of_bin[segmentation.bins]
     labels[segmentation.face & ~segmentation.granule] = LABEL_GAP
     labels[~segmentation.face] = LABEL_BACKGROUND

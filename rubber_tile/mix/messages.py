@@ -39,7 +39,7 @@ def _ru(names: Sequence[str]) -> str:
     return ", ".join(display_name(name, "ru") for name in names)
 
 
-def known_colours_footer() -> dict[str, str]:
+def known_colors_footer() -> dict[str, str]:
     """Added once after the problems when a colour word was not recognised."""
     return {
         "en": f"Known colours: {_en(COLOR_NAMES)}",
@@ -55,7 +55,7 @@ def empty(what: str = "the colour mix") -> MixProblem:
     return MixProblem("empty", "", english, f"смесь не указана: напишите, например, «{MIX_EXAMPLE_RU}»")
 
 
-def no_colours() -> MixProblem:
+def no_colors() -> MixProblem:
     """A ColorMix built from no (colour, share) pairs at all."""
     return MixProblem(
         "empty",
@@ -110,7 +110,7 @@ def unreadable(fragment: str) -> MixProblem:
     )
 
 
-def share_without_colour(fragment: str) -> MixProblem:
+def share_without_color(fragment: str) -> MixProblem:
     return MixProblem(
         "bad_share",
         fragment,
@@ -130,7 +130,7 @@ def missing_shares(fragments: Sequence[str]) -> MixProblem:
     )
 
 
-def unknown_colour(fragment: str, suggestions: Sequence[str]) -> MixProblem:
+def unknown_color(fragment: str, suggestions: Sequence[str]) -> MixProblem:
     english = f"unknown colour '{fragment}'"
     russian = f"неизвестный цвет «{fragment}»"
     if len(suggestions) == 1:
@@ -142,7 +142,7 @@ def unknown_colour(fragment: str, suggestions: Sequence[str]) -> MixProblem:
     return MixProblem("unknown_colour", fragment, english, russian, tuple(suggestions))
 
 
-def ambiguous_colour(fragment: str, choices: Sequence[str]) -> MixProblem:
+def ambiguous_color(fragment: str, choices: Sequence[str]) -> MixProblem:
     return MixProblem(
         "ambiguous_colour",
         fragment,
@@ -152,7 +152,7 @@ def ambiguous_colour(fragment: str, choices: Sequence[str]) -> MixProblem:
     )
 
 
-def too_many_colours(count: int, limit: int) -> MixProblem:
+def too_many_colors(count: int, limit: int) -> MixProblem:
     return MixProblem(
         "too_many_colours",
         "",
@@ -161,7 +161,7 @@ def too_many_colours(count: int, limit: int) -> MixProblem:
     )
 
 
-def duplicate_colour(name: str, fragment: str = "") -> MixProblem:
+def duplicate_color(name: str, fragment: str = "") -> MixProblem:
     return MixProblem(
         "duplicate_colour",
         fragment or name,
@@ -246,18 +246,18 @@ def needs_a_mix(needed_by: str, reason: str) -> MixProblem:
     )
 
 
-def ratio_mismatch(ratio: str, colours: str, count: int) -> MixProblem:
+def ratio_mismatch(ratio: str, colors: str, count: int) -> MixProblem:
     return MixProblem(
         "unreadable",
-        f"{ratio} {colours}".strip(),
-        f"the ratio {ratio} gives {count} shares, but '{colours}' is not {count} colours: give one share per colour, "
+        f"{ratio} {colors}".strip(),
+        f"the ratio {ratio} gives {count} shares, but '{colors}' is not {count} colours: give one share per colour, "
         "like '60/40 red/white'",
-        f"в соотношении {ratio} {russian_plural(count, 'доля', 'доли', 'долей')}, а «{colours}» — не "
+        f"в соотношении {ratio} {russian_plural(count, 'доля', 'доли', 'долей')}, а «{colors}» — не "
         f"{russian_plural(count, 'цвет', 'цвета', 'цветов')}: укажите по доле на каждый цвет, например «60/40 красный/белый»",
     )
 
 
-def ratio_without_colours(ratio: str, count: int) -> MixProblem:
+def ratio_without_colors(ratio: str, count: int) -> MixProblem:
     return MixProblem(
         "unreadable",
         ratio,

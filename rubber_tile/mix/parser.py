@@ -25,7 +25,7 @@ from ..errors import first_control_character
 from . import messages
 from .errors import MixError, MixProblem
 from .messages import MIX_EXAMPLE
-from .phrases import colour_of, colour_problem, segmentations
+from .phrases import color_of, color_problem, segmentations
 from .tokens import COLON, EQUAL, ITEM, NUMBER, SLASH, WORD, Token, tokenize
 from .value import MAX_COLORS, MIN_SHARE_PERCENT, SUM_TOLERANCE_PP, ColorMix
 
@@ -92,7 +92,7 @@ def parse_mix(text: str) -> ColorMix:
 def _refusal(problems: list[MixProblem], language: str) -> MixError:
     """The error of these problems; with the known colours after them when a colour or the text did not read."""
     lost = any(problem.code in ("unknown_colour", "unreadable") for problem in problems)
-    return MixError(problems, language, footer=messages.known_colours_footer() if lost else None)
+    return MixError(problems, language, footer=messages.known_colors_footer() if lost else None)
 
 
 def _checked_mix(resolved: tuple[list[tuple[str, float]], list[MixProblem]], language: str) -> ColorMix:
@@ -107,7 +107,7 @@ def _checked_mix(resolved: tuple[list[tuple[str, float]], list[MixProblem]], lan
 def _in_equal_parts(items: list[_Item]) -> list[_Item]:
     """`поровну красный и белый`: colours written without shares each get an equal share (items that
     carry a share keep it, and then the sum decides)."""
-    items = _split_bare_colours(items)
+    items = _split_bare_colors(items)
     if any(item.numbers for item in items):
         return items
     share = Token(NUMBER, "", 100.0 / len(items), True) if items else None
@@ -183,12 +183,12 @@ def _phrases(tokens: list[Token], count: int, ratio: str) -> list[tuple[str, ...
         return [tuple(phrase) for phrase in phrases]
     words = " ".join(word for phrase in phrases for word in phrase)
     if not phrases:
-        return messages.ratio_without_colours(ratio, count)
+        return messages.ratio_without_colors(ratio, count)
     readings = segmentations(tuple(phrases[0]), count) if len(phrases) == 1 else ()
     if len(readings) == 1:
         return list(readings[0])
     if len(readings) > 1:
-        return messages.ambiguous_split(words, [[colour_of(phrase) or "" for phrase in r] for r in readings])
+        return messages.ambiguous_split(words, [[color_of(phrase) or "" for phrase in r] for r in readings])
     return messages.ratio_mismatch(ratio, words, count)
 
 
@@ -205,21 +205,21 @@ def _ratio_shares(numbers: list[Token]) -> list[Token]:
 
 def _resolve(items: list[_Item]) -> tuple[list[tuple[str, float]], list[MixProblem]]:
     """Canonical colour and share of each item, and the problems found in them."""
-    items = _split_bare_colours(items)
-    if len(items) == 1 and not items[0].numbers and (name := colour_of(items[0].words)) is not None:
+    items = _split_bare_colors(items)
+    if len(items) == 1 and not items[0].numbers and (name := color_of(items[0].words)) is not None:
         return [(name, 100.0)], []  # one bare colour: the whole tile
     pairs: list[tuple[str, float]] = []
     problems: list[MixProblem] = []
     unshared: list[str] = []
     items = _fractions_of_one(items)
     for item in items:
-        name = colour_of(item.words) if item.words else None
+        name = color_of(item.words) if item.words else None
         if not item.words:
-            problems.append(messages.share_without_colour(item.text))
+            problems.append(messages.share_without_color(item.text))
         elif len(item.numbers) > 1:
             problems.append(messages.unreadable(item.text))
         elif name is None:
-            problems.append(colour_problem(" ".join(item.words)))
+            problems.append(color_problem(" ".join(item.words)))
         elif not item.numbers:
             unshared.append(" ".join(item.words))
         else:
@@ -238,12 +238,12 @@ def _fractions_of_one(items: list[_Item]) -> list[_Item]:
     return [_Item(item.words, (Token(NUMBER, n.text, n.value * 100.0, True),)) for item, n in zip(items, numbers, strict=True)]
 
 
-def _split_bare_colours(items: list[_Item]) -> list[_Item]:
+def _split_bare_colors(items: list[_Item]) -> list[_Item]:
     """`red white` with no shares is two colours without shares, not one unknown colour (where the
     words split only one way; otherwise the item stays whole and is refused as it is)."""
     split: list[_Item] = []
     for item in items:
-        readings = segmentations(item.words, None) if not item.numbers and colour_of(item.words) is None else ()
+        readings = segmentations(item.words, None) if not item.numbers and color_of(item.words) is None else ()
         split += [_Item(part, ()) for part in readings[0]] if len(readings) == 1 else [item]
     return split
 
@@ -254,9 +254,9 @@ def _check_mix(pairs: list[tuple[str, float]], complete: bool) -> list[MixProble
     problems: list[MixProblem] = []
     names = [name for name, _ in pairs]
     for name in dict.fromkeys(name for name in names if names.count(name) > 1):
-        problems.append(messages.duplicate_colour(name))
+        problems.append(messages.duplicate_color(name))
     if len(set(names)) > MAX_COLORS:
-        problems.append(messages.too_many_colours(len(set(names)), MAX_COLORS))
+        problems.append(messages.too_many_colors(len(set(names)), MAX_COLORS))
     for name, percent in pairs:
         if percent < MIN_SHARE_PERCENT:
             problems.append(messages.share_too_small(name, percent, MIN_SHARE_PERCENT))
@@ -298,13 +298,13 @@ def parse_color_list(texts: Iterable[str]) -> tuple[str, ...]:
     names: list[str] = []
     problems = []
     for text in texts:
-        name = colour_of(tuple(str(text).lower().split()))
+        name = color_of(tuple(str(text).lower().split()))
         if name is None:
-            problems.append(colour_problem(str(text)))
+            problems.append(color_problem(str(text)))
         elif name not in names:
             names.append(name)
     if problems:
-        raise MixError(problems, footer=messages.known_colours_footer())
+        raise MixError(problems, footer=messages.known_colors_footer())
     if not names:
         raise MixError([messages.empty("the colour list")])
     return tuple(names)

@@ -32,7 +32,7 @@ def without_fillers(words: tuple[str, ...]) -> tuple[str, ...]:
 
 
 @lru_cache(maxsize=4096)
-def colour_of(words: tuple[str, ...]) -> str | None:
+def color_of(words: tuple[str, ...]) -> str | None:
     """The canonical colour these words name, filler words aside; None for none or several."""
     for candidate in (words, without_fillers(words)):
         if candidate and (color := find_color(" ".join(candidate))) is not None:
@@ -47,25 +47,25 @@ def segmentations(words: tuple[str, ...], count: int | None) -> tuple[Segmentati
     if len(words) > _MAX_SEGMENTED_WORDS or (count is not None and count < 1) or not words:
         return ()
     if count == 1:
-        return ((words,),) if colour_of(words) is not None else ()
+        return ((words,),) if color_of(words) is not None else ()
     found: dict[tuple[str, ...], Segmentation] = {}
     for cut in range(min(len(words) - 1, _MAX_PHRASE_WORDS), 0, -1):
         head, tail = words[:cut], words[cut:]
-        if colour_of(head) is None:
+        if color_of(head) is None:
             continue
         rests = segmentations(tail, None if count is None else count - 1)
-        if count is None and colour_of(tail) is not None:
+        if count is None and color_of(tail) is not None:
             rests = ((tail,), *rests)
         for rest in rests:
-            found.setdefault(tuple(colour_of(phrase) or "" for phrase in (head, *rest)), (head, *rest))
+            found.setdefault(tuple(color_of(phrase) or "" for phrase in (head, *rest)), (head, *rest))
             if len(found) > 1:
                 return tuple(found.values())
     return tuple(found.values())
 
 
-def colour_problem(text: str) -> MixProblem:
+def color_problem(text: str) -> MixProblem:
     """Why `text` names no single colour: ambiguous (with the candidates) or unknown (with the closest)."""
     choices = ambiguous_choices(text) or ambiguous_choices(" ".join(without_fillers(tuple(text.split()))))
     if choices:
-        return messages.ambiguous_colour(text, choices)
-    return messages.unknown_colour(text, closest_color_names(text))
+        return messages.ambiguous_color(text, choices)
+    return messages.unknown_color(text, closest_color_names(text))

@@ -49,7 +49,7 @@ class ColorMix(Mapping[str, float]):
                 raise MixError([problem])
             checked[name] = float(percent)
         if not checked:
-            raise MixError([messages.no_colours()])
+            raise MixError([messages.no_colors()])
         total = sum(checked.values())
         if abs(total - 100.0) > SUM_TOLERANCE_PP:
             raise MixError([messages.bad_sum(total, SUM_TOLERANCE_PP)])
@@ -111,7 +111,7 @@ def _share_problem(name: object, percent: object, seen: Mapping[str, float]) -> 
     if name not in _KNOWN:
         return _not_canonical(name, seen)
     if name in seen:
-        return messages.duplicate_colour(str(name))
+        return messages.duplicate_color(str(name))
     if isinstance(percent, bool) or not isinstance(percent, numbers.Real) or not math.isfinite(percent):
         return messages.share_not_a_number(str(name), percent)
     if percent < MIN_SHARE_PERCENT:
@@ -126,10 +126,10 @@ def _not_canonical(name: object, seen: Mapping[str, float]) -> MixProblem:
     text = str(name)
     color = find_color(text)
     if color is not None and color.name in seen:
-        return messages.duplicate_colour(color.name, text)
+        return messages.duplicate_color(color.name, text)
     if color is not None:
         return messages.not_canonical(text, color.name)
     choices = ambiguous_choices(text)
     if choices:
-        return messages.ambiguous_colour(text, choices)
-    return messages.unknown_colour(text, closest_color_names(text))
+        return messages.ambiguous_color(text, choices)
+    return messages.unknown_color(text, closest_color_names(text))

@@ -17,8 +17,8 @@ from PIL import Image
 from scipy import ndimage
 
 # Softening: each pixel moves this share of the way to its 1-2-1 blur, by softness class
-# (composition.py: plain, an enlarged granule outline, a block seam).
-SOFTENING_BY_CLASS = (0.2, 0.5, 1.0)
+# (composition.py: inside a granule, a block seam, a granule's edge).
+SOFTENING_BY_CLASS = (0.2, 0.5, 0.0)
 # Sensor noise (sigma, sRGB levels, luminance) where the photos' pixels are enlarged this much or more.
 ENLARGED_SCALE = 1.2
 SENSOR_NOISE_LEVELS = 2.5

@@ -19,8 +19,9 @@ from ..colors.palette import PaletteColor
 SHADE_LEVELS = 64
 GRANULE_VARIANTS = 8
 # Share of a colour's measured a/b spread (lit pixels of its photo) that goes into differences
-# between its granules.
-GRANULE_SPREAD_SHARE = 0.6
+# between its granules: the photos' granules differ by 0.35-0.6 of it in their mean a/b, much of that
+# with their lightness, which the levels already give (0.6 made dark blue granules purple and cyan).
+GRANULE_SPREAD_SHARE = 0.25
 # Binder: the mix in deep shadow (linear-light factor) ...
 BINDER_FACTOR = 0.08
 # ... but no lighter than this share of the palette's gap lightness, so it reads as gap, not colour.

@@ -17,8 +17,10 @@ server (rubber_tile/web/static/):
    for the colour (its variants' offsets come from a stream of their own, not from the render).
 3. The binder row (`binder_row`): the mix's average colour in deep shadow, no lighter than the
    gap (coloring.binder_linear), half as lit at the darkest shade level; the background row white.
-4. One lookup per pixel, `row * SHADE_LEVELS + level`, then the camera (camera.expose: softening
-   and sensor noise, which the browser may leave out).
+4. One lookup per pixel, `row * SHADE_LEVELS + level`; on a granule's edge a second one for the
+   granule across it (its partner, same level), the two blended by the pixel's alpha
+   (`blend`: own + (partner - own) * BLEND_WEIGHTS[alpha], in float32), then the camera
+   (camera.expose: softening, sensor noise and light).
 """
 
 from __future__ import annotations
@@ -32,11 +34,15 @@ from ..colors.palette import Palette
 from ..mix import ColorMix
 from .coloring import BACKGROUND_SRGB, GRANULE_VARIANTS, SHADE_LEVELS, binder_linear
 from .granule_levels import variant_rows
+from .granule_library import ALPHA_FULL
 
 # How many granules past a colour's end are tried for the one that best fills its last gap.
 FILL_WINDOW = 256
 # The random stream each colour's variant offsets come from: [VARIANT_STREAM, the colour's palette index].
 VARIANT_STREAM = 7
+# The partner's share of a pixel for each alpha (0: all the partner's, ALPHA_FULL: none of it).
+BLEND_WEIGHTS = ((ALPHA_FULL - np.arange(ALPHA_FULL + 1)) / ALPHA_FULL).astype(np.float32)
+BLEND_WEIGHTS.setflags(write=False)
 
 
 def mix_fractions(mix: ColorMix) -> np.ndarray:
@@ -124,3 +130,17 @@ def table_index(
 def lookup(table: np.ndarray, index: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Three HxW float32 sRGB channels, one table column per pixel."""
     return np.take(table[0], index), np.take(table[1], index), np.take(table[2], index)
+
+
+def blend(
+    own: tuple[np.ndarray, np.ndarray, np.ndarray], partner: tuple[np.ndarray, np.ndarray, np.ndarray], alpha: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each pixel's own colour moved BLEND_WEIGHTS[alpha] of the way to its partner's (float32, as the browser does)."""
+    weight = np.take(BLEND_WEIGHTS, alpha)
+    blended = []
+    for mine, theirs in zip(own, partner, strict=True):
+        theirs -= mine
+        theirs *= weight
+        theirs += mine
+        blended.append(theirs)
+    return blended[0], blended[1], blended[2]

@@ -5,10 +5,15 @@ cut into cells of jittered width (about BLOCK_PX of photo pixels, a few granules
 block copies a window of one library sheet (a random sheet, place, and one of 8 quarter turns and
 mirrors) and keeps the whole granules whose centre falls in its cell, so blocks meet along
 granule outlines; where no block's own granules reach, the neighbouring granules grow over the
-gap, taking the texture of the windows there (their shadows and gaps). The canvas is then
-scaled to the picture: granule numbers nearest, shade levels smoothly; within SNAP_SHARE of the
-photos' scale the pixels are copied one for one. Pixels next to a block seam are marked, for
-the camera to soften. Everything here depends on the settings and the seed, never on the mix.
+gap, taking the texture of the windows there (their shadows and gaps). Every pixel on a
+granule's edge keeps a partner, the granule across the edge, and how much of the pixel is its
+own granule's (alpha): the photo's own blend where the library has one and its partner lies next
+to it on the canvas, the library's default edge elsewhere (seams between blocks included); the
+colouring blends the two granules' colours by it, so edges are as soft as the photo's, not
+stepped. The canvas is then scaled to the picture: granule numbers nearest with alpha their
+share of the pixel (bilinear coverage), shade levels smoothly; within SNAP_SHARE of the photos'
+scale the pixels are copied one for one. Pixels next to a block seam are marked, for the camera.
+Everything here depends on the settings and the seed, never on the mix.
 """
 
 from __future__ import annotations
@@ -22,31 +27,35 @@ from PIL import Image
 from scipy import ndimage
 
 from .granule_levels import LEVELS
-from .granule_library import GranuleLibrary, GranuleSheet, halved_library
+from .granule_library import ALPHA_FULL, GranuleLibrary, GranuleSheet, edge_partners, halved_library
 from .settings import GRADES, RenderSettings
 
 # The photos' scale (a 140 mm face 0.86 of 640 px wide) and the grade they show (standard: 2-4 mm).
 PHOTO_PX_PER_MM = 0.86 * 640 / 140
 PHOTO_GRADE_MM = 3.0
 # Blocks: mean size in photo pixels, how far sizes vary, and the margin of whole granules around a cell.
-BLOCK_PX = 64
+BLOCK_PX = 96
 BLOCK_JITTER = 0.35
 MARGIN_PX = 10
 # A scale this close to the photos' is taken as theirs: pixels copied 1:1, no resampling blur.
 SNAP_SHARE = 0.03
 TURNS = 8
-# From this enlargement on, granule outlines are softened (camera.py), less than block seams.
-SOFT_OUTLINE_SCALE = 1.5
-# Softness classes of the picture's pixels, for the camera: plain, an enlarged granule outline, a block seam.
-PLAIN, OUTLINE, SEAM = 0, 1, 2
+# From this enlargement on, edges are resampled by their cover (resampled_edges) rather than taken from the nearest pixel.
+SOFT_EDGE_SCALE = 1.2
+# ... and their ramp steepened by the scale times this (the analyzer reads wider blends of two colours unevenly).
+ENLARGED_EDGE_STEEPENING = 2.0
+# Softness classes of the picture's pixels, for the camera: inside a granule, a block seam, a granule's edge.
+PLAIN, SEAM, EDGE = 0, 1, 2
 
 
 @dataclass(frozen=True)
 class Canvas:
-    """The composed face at the photos' scale: granule number from 1 (0: none), level, seam."""
+    """The composed face at the photos' scale: granule number from 1 (0: none), level, partner and alpha, seam."""
 
     granules: np.ndarray  # n x n int32
     levels: np.ndarray  # n x n uint8
+    partners: np.ndarray  # n x n int32 granule across the edge, 0 inside a granule
+    alpha: np.ndarray  # n x n uint8 the pixel's share of its own granule, of ALPHA_FULL
     seams: np.ndarray  # n x n bool: next to a pixel of another block
     count: int  # granule numbers used: 1..count-1
 
@@ -59,6 +68,8 @@ class Block:
     columns: slice
     granules: np.ndarray  # window of sheet granule numbers, turned
     levels: np.ndarray
+    partners: np.ndarray
+    alpha: np.ndarray
     own: np.ndarray  # per sheet granule number: centre in this block's cell, whole
     near: np.ndarray  # per sheet granule number: centre in the window, not own
 
@@ -125,17 +136,34 @@ def plan_block(
         columns=slice(column0, column1),
         granules=turned(sheet.ids[window], turn),
         levels=turned(sheet.levels[window], turn),
+        partners=turned(sheet.partners[window], turn),
+        alpha=turned(sheet.alpha[window], turn),
         own=own,
         near=inside & ~own,
     )
 
 
-def lay_blocks(blocks: list[Block], side: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
-    """Each block's own granules where nothing lies yet; in the gaps left (levels only) the texture of
-    its near granules, then of anything in its window."""
-    granules = np.zeros((side, side), np.int32)
-    levels = np.zeros((side, side), np.uint8)
-    block_of = np.zeros((side, side), np.int32)
+@dataclass(frozen=True)
+class Laid:
+    """The canvas while blocks are laid on it."""
+
+    granules: np.ndarray
+    levels: np.ndarray
+    partners: np.ndarray
+    alpha: np.ndarray
+    block_of: np.ndarray
+
+
+def lay_blocks(blocks: list[Block], side: int) -> tuple[Laid, int]:
+    """Each block's own granules where nothing lies yet (with their partners kept in the same block); in
+    the gaps left (levels only) the texture of its near granules, then of anything in its window."""
+    laid = Laid(
+        np.zeros((side, side), np.int32),
+        np.zeros((side, side), np.uint8),
+        np.zeros((side, side), np.int32),
+        np.full((side, side), ALPHA_FULL, np.uint8),
+        np.zeros((side, side), np.int32),
+    )
     count = 1
     for number, block in enumerate(blocks, start=1):
         new = np.zeros(len(block.own), np.int32)
@@ -143,18 +171,21 @@ def lay_blocks(blocks: list[Block], side: int) -> tuple[np.ndarray, np.ndarray, 
         new[block.own] = np.arange(count, count + kept, dtype=np.int32)
         count += kept
         placed = new[block.granules]
-        target = granules[block.rows, block.columns]
-        free = (placed > 0) & (target == 0)
-        target[free] = placed[free]
-        levels[block.rows, block.columns][free] = block.levels[free]
-        block_of[block.rows, block.columns][free] = number
-    gaps = granules == 0
+        window = (block.rows, block.columns)
+        free = (placed > 0) & (laid.granules[window] == 0)
+        np.copyto(laid.granules[window], placed, where=free)
+        np.copyto(laid.levels[window], block.levels, where=free)
+        np.copyto(laid.partners[window], new[block.partners], where=free)
+        np.copyto(laid.alpha[window], block.alpha, where=free)
+        laid.block_of[window][free] = number
+    gaps = laid.granules == 0
     for near_only in (True, False):  # the near granules' texture first, then any of the window's
         for block in blocks:
-            fill = gaps[block.rows, block.columns] & (block.near[block.granules] if near_only else True)
-            levels[block.rows, block.columns][fill] = block.levels[fill]
-            gaps[block.rows, block.columns][fill] = False
-    return granules, levels, block_of, count
+            window = (block.rows, block.columns)
+            fill = gaps[window] & block.near[block.granules] if near_only else gaps[window]
+            np.copyto(laid.levels[window], block.levels, where=fill)
+            gaps[window] &= ~fill
+    return laid, count
 
 
 def compose(library: GranuleLibrary, side: int, rng: np.random.Generator, halvings: int = 0) -> Canvas:
@@ -168,13 +199,15 @@ def compose(library: GranuleLibrary, side: int, rng: np.random.Generator, halvin
         block = plan_block(sheet, all_cells[index], side, margin, rng)
         if block is not None:
             blocks.append(block)
-    granules, levels, block_of, count = lay_blocks(blocks, side)
+    laid, count = lay_blocks(blocks, side)
+    granules, block_of = laid.granules, laid.block_of
     empty = granules == 0
     if empty.any():
         # The gaps between blocks: each pixel joins the granule nearest it.
         _, (rows, columns) = ndimage.distance_transform_edt(empty, return_indices=True)
         granules = granules[rows, columns]
         block_of = block_of[rows, columns]
+    partners, alpha = edge_partners(granules, laid.partners, laid.alpha)
     seams = np.zeros((side, side), bool)
     across = block_of[:, 1:] != block_of[:, :-1]
     seams[:, 1:] |= across
@@ -182,36 +215,90 @@ def compose(library: GranuleLibrary, side: int, rng: np.random.Generator, halvin
     along = block_of[1:] != block_of[:-1]
     seams[1:] |= along
     seams[:-1] |= along
-    return Canvas(granules, levels, seams, count)
+    return Canvas(granules, laid.levels, partners, alpha, seams, count)
 
 
-def to_picture(canvas: Canvas, size: int, scale: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(granule index from 0, level, softness class) at the picture's size: nearest for numbers, smooth for levels."""
+@dataclass(frozen=True)
+class Face:
+    """A composed face at the picture's size (composed_face)."""
+
+    labels: np.ndarray  # HxW int32 granule index from 0
+    partners: np.ndarray  # HxW int32 granule index across the edge, -1 inside a granule
+    alpha: np.ndarray  # HxW uint8 the pixel's share of its own granule, of ALPHA_FULL
+    levels: np.ndarray  # HxW uint8 shade level
+    softness: np.ndarray  # HxW uint8 softness class
+    count: int  # granules
+    scale: float  # picture pixels per photo pixel
+
+
+def sample_grid(size: int, scale: float, limit: int) -> tuple[np.ndarray, np.ndarray]:
+    """For each picture pixel along one axis: the canvas pixel before its centre and how far past it (0-1)."""
+    centres = (np.arange(size) + 0.5) / scale - 0.5
+    low = np.clip(np.floor(centres), 0, limit - 2).astype(np.intp)
+    return low, np.clip(centres - low, 0.0, 1.0).astype(np.float32)
+
+
+def resampled_along(
+    granules: np.ndarray, partners: np.ndarray, alpha: np.ndarray, size: int, scale: float, axis: int, steep: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(granule, partner, alpha) resampled to `size` along axis: the granule of the nearest pixel, its share of the
+    two pixels around (linear, each counting its own alpha; weights in 1/16 steps), the rest going to a partner;
+    the share then steepened around one half by `steep`."""
+    low, past = sample_grid(size, scale, granules.shape[axis])
+    shape = (-1, 1) if axis == 0 else (1, -1)
+    weight = np.rint(past * 16).astype(np.int32).reshape(shape)
+    samples = []
+    for at in (low, low + 1):
+        samples.append([np.take(array, at, axis=axis) for array in (granules, partners, alpha)])
+    second = (past >= 0.5).reshape(shape)
+    chosen = np.where(second, samples[1][0], samples[0][0])
+    found = np.where(second, samples[1][1], samples[0][1])
+    cover = np.zeros(chosen.shape, np.int32)
+    for (sample, partner, own), share_weight in zip(samples, (16 - weight, weight), strict=True):
+        share = np.where(sample == chosen, own.astype(np.int32), np.where(partner == chosen, ALPHA_FULL - own.astype(np.int32), 0))
+        share *= share_weight
+        cover += share
+        np.copyto(found, sample, where=(found == 0) & (sample != chosen))
+    cover -= 8 * ALPHA_FULL
+    cover *= int(round(steep * 16))
+    cover >>= 8
+    cover += (ALPHA_FULL + 1) // 2
+    np.clip(cover, 0, ALPHA_FULL, out=cover)
+    shares = cover.astype(np.uint8)
+    shares[found == 0] = ALPHA_FULL
+    return chosen, found, shares
+
+
+def resampled_edges(canvas: Canvas, size: int, scale: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(granule, partner, alpha) at the picture's size: resampled_along the rows, then the columns. Enlarged, the
+    blend stays as narrow as the photo's: its ramp is steepened by the scale once, not spread over the pixels it covers."""
+    down = resampled_along(canvas.granules, canvas.partners, canvas.alpha, size, scale, 0, 1.0)
+    return resampled_along(*down, size, scale, 1, max(1.0, scale) * ENLARGED_EDGE_STEEPENING)
+
+
+def to_picture(canvas: Canvas, size: int, scale: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(granule index from 0, partner index from 0 or -1, alpha, level, softness class) at the picture's size."""
     if scale == 1.0:
-        return canvas.granules[:size, :size] - 1, canvas.levels[:size, :size], canvas.seams[:size, :size].astype(np.uint8) * SEAM
-    box = (0.0, 0.0, size / scale, size / scale)
-    nearest = Image.Resampling.NEAREST
-    granules = np.asarray(Image.fromarray(canvas.granules).resize((size, size), nearest, box=box)) - 1
-    # Bicubic keeps the enlarged grain sharper than bilinear; its overshoot is cut back to the levels' range.
-    levels = np.asarray(Image.fromarray(canvas.levels).resize((size, size), Image.Resampling.BICUBIC, box=box))
-    levels = np.minimum(levels, np.uint8(LEVELS - 1))
-    seams = np.asarray(Image.fromarray(canvas.seams).resize((size, size), nearest, box=box)).astype(np.uint8) * SEAM
-    if scale >= SOFT_OUTLINE_SCALE:
-        # Granule outlines enlarged this much step visibly by whole photo pixels.
-        seams = np.maximum(seams, outlines(granules).astype(np.uint8) * OUTLINE)
-    return granules.astype(np.int32), levels, seams
+        keep = (slice(0, size), slice(0, size))
+        granules, partners, alpha, levels, seams = (
+            canvas.granules[keep], canvas.partners[keep], canvas.alpha[keep], canvas.levels[keep], canvas.seams[keep]
+        )
+    else:
+        box = (0.0, 0.0, size / scale, size / scale)
 
+        def nearest(array: np.ndarray) -> np.ndarray:
+            return np.asarray(Image.fromarray(array).resize((size, size), Image.Resampling.NEAREST, box=box))
 
-def outlines(granules: np.ndarray) -> np.ndarray:
-    """HxW bool: pixels with a 4-neighbour of another granule."""
-    edge = np.zeros(granules.shape, bool)
-    across = granules[:, 1:] != granules[:, :-1]
-    edge[:, 1:] |= across
-    edge[:, :-1] |= across
-    along = granules[1:] != granules[:-1]
-    edge[1:] |= along
-    edge[:-1] |= along
-    return edge
+        if scale >= SOFT_EDGE_SCALE:
+            granules, partners, alpha = resampled_edges(canvas, size, scale)
+        else:  # near the photos' scale or below it the canvas's own soft edges serve as they are
+            granules, partners, alpha = nearest(canvas.granules), nearest(canvas.partners), nearest(canvas.alpha)
+        # Bicubic keeps the enlarged grain sharper than bilinear; its overshoot is cut back to the levels' range.
+        levels = np.asarray(Image.fromarray(canvas.levels).resize((size, size), Image.Resampling.BICUBIC, box=box))
+        levels = np.minimum(levels, np.uint8(LEVELS - 1))
+        seams = np.asarray(Image.fromarray(canvas.seams).resize((size, size), Image.Resampling.NEAREST, box=box))
+    softness = np.where(seams, np.uint8(SEAM), np.where(partners != 0, np.uint8(EDGE), np.uint8(PLAIN)))
+    return granules - 1, partners - 1, alpha, levels, softness
 
 
 def halvings_for(scale: float) -> int:
@@ -220,21 +307,12 @@ def halvings_for(scale: float) -> int:
     return max(0, math.floor(math.log2(1.0 / scale) + 0.5)) if scale < 1.0 else 0
 
 
-def composed_face(
-    folder: Path, settings: RenderSettings, rng: np.random.Generator
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, int, float]:
-    """(granule index per pixel, level per pixel, softness class per pixel, granule count, scale) of a face for these
-    settings, from the granule library in folder."""
+def composed_face(folder: Path, settings: RenderSettings, rng: np.random.Generator) -> Face:
+    """The face for these settings, from the granule library in folder."""
     scale = source_scale(settings)
     halvings = halvings_for(scale)
     library = halved_library(folder, halvings)
     working = scale * 2**halvings
     canvas = compose(library, math.ceil(settings.size / working) + 2, rng, halvings)
-    granules, levels, seams = to_picture(canvas, settings.size, working)
-    return (
-        np.ascontiguousarray(granules),
-        np.ascontiguousarray(levels),
-        np.ascontiguousarray(seams),
-        canvas.count - 1,
-        scale,
-    )
+    arrays = [np.ascontiguousarray(array) for array in to_picture(canvas, settings.size, working)]
+    return Face(*arrays, count=canvas.count - 1, scale=scale)

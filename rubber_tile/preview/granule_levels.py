@@ -19,14 +19,14 @@ from ..colors.palette import PaletteColor
 from .coloring import GRANULE_SPREAD_SHARE, GRANULE_VARIANTS, SHADE_LEVELS, appearance_lab_at_quantiles
 
 LEVELS = SHADE_LEVELS
-SHADOW_LEVELS = 16
+SHADOW_LEVELS = LEVELS // 4
 FLOOR_QUANTILE = 0.02
 # Colours whose floor is darker than this (black, dark grey, dark blue, brown, terracotta) keep no
 # shadow levels: their own body is as dark as a gap, and drawn in a light colour it would read as holes.
 MIN_SHADOW_FLOOR = 15.0
 # The a/b of neighbouring lit levels are smoothed over this many levels: the appearance model's
 # conditional chroma can jump between its components, which would speckle a granule.
-CHROMA_SMOOTHING_LEVELS = 3.0
+CHROMA_SMOOTHING_LEVELS = 3.0 * LEVELS / 64
 _GRID = np.linspace(0.0, 100.0, 2001)
 
 
@@ -45,19 +45,25 @@ def floor_lightness(color: PaletteColor, gap_lightness: float) -> float:
     return float(np.interp(FLOOR_QUANTILE, lightness_cdf(color, gap_lightness), _GRID))
 
 
-def pixel_levels(lightness: np.ndarray, color: PaletteColor, gap_lightness: float) -> np.ndarray:
-    """uint8 level of each pixel of one colour in one photo: shadow depth, or rank among the lit ones.
+def pixel_levels(
+    lightness: np.ndarray, color: PaletteColor, gap_lightness: float, reference: np.ndarray | None = None
+) -> np.ndarray:
+    """uint8 level of each pixel against one colour in one photo: shadow depth, or rank among the lit ones.
 
-    Lit levels rank the pixels among themselves (the photo's own spread of the colour), so no level
-    saturates where a photo's batch is lighter or darker than the palette's photo."""
+    Lit levels rank the pixels among the lit pixels of the colour in that photo (`reference`, the
+    lightness of all its pixels; by default the pixels given), so no level saturates where a photo's
+    batch is lighter or darker than the palette's photo. Equal lightness, equal level (mid-rank)."""
     floor = floor_lightness(color, gap_lightness)
     levels = (np.clip(lightness / floor, 0.0, 0.9999) * SHADOW_LEVELS).astype(np.uint8)
-    lit = lightness >= (floor if floor >= MIN_SHADOW_FLOOR else -1.0)
-    if lit.any():
+    threshold = floor if floor >= MIN_SHADOW_FLOOR else -1.0
+    lit = lightness >= threshold
+    reference = lightness if reference is None else reference
+    ranked = np.sort(reference[reference >= threshold])
+    if lit.any() and ranked.size:
         values = lightness[lit]
-        rank = np.empty(values.size, dtype=np.float64)
-        rank[np.argsort(values, kind="stable")] = np.arange(values.size)
-        levels[lit] = SHADOW_LEVELS + ((rank + 0.5) / values.size * (LEVELS - SHADOW_LEVELS)).astype(np.uint8)
+        rank = 0.5 * (np.searchsorted(ranked, values, "left") + np.searchsorted(ranked, values, "right"))
+        share = np.clip(rank / ranked.size, 0.0, 0.9999)
+        levels[lit] = SHADOW_LEVELS + (share * (LEVELS - SHADOW_LEVELS)).astype(np.uint8)
     return levels
 
 

@@ -4,11 +4,12 @@ No model, no GPU: a fast stand-in for the SDXL image that shows what a mix looks
 (composition.py) lays the face from the granule library, real granules cut from the owner's
 photos, and is kept per settings as the layout (`TileGeometry`, which never depends on the mix):
 which granule each pixel shows, each pixel's shade level relative to its granule's own colour,
-per granule its visible area, colour order and variant. Stage 2 (colorize.py) colours a layout
+on a granule's edge the granule across it and how much of the pixel is its own (alpha), per
+granule its visible area, colour order and variant. Stage 2 (colorize.py) colours a layout
 for a mix: each granule one mix colour so that the summed visible granule area of each colour
 hits its share (by area, not by granule count; to within half a granule), spread at random, then
-one table lookup per pixel (each colour's real photo at each level); camera.py softens the cut
-pixels and adds a product photo's light.
+one table lookup per pixel (each colour's real photo at each level), and on an edge a second one
+for the partner, blended by alpha; camera.py adds a product photo's light.
 """
 
 from __future__ import annotations
@@ -27,10 +28,10 @@ from ..colors.palette import Palette, load_palette
 from ..mix import ColorMix
 from .camera import Camera, camera, expose
 from .coloring import GRANULE_VARIANTS
-from .colorize import assign_colors, lookup, mix_fractions, mix_table, table_index
+from .colorize import assign_colors, blend, lookup, mix_fractions, mix_table, table_index
 from .composition import composed_face
 from .granule_levels import SHADOW_LEVELS
-from .granule_library import LIBRARY_DIR
+from .granule_library import ALPHA_FULL, LIBRARY_DIR, edge_partners
 from .settings import RenderSettings
 from .tile_edge import bevel_light, off_the_tile
 
@@ -93,6 +94,8 @@ class TileGeometry:
     """Everything a render needs that does not depend on the mix: one per RenderSettings (read-only arrays)."""
 
     labels: np.ndarray  # HxW int32 granule index, NO_GRANULE where none
+    partners: np.ndarray  # HxW int32 granule index across the edge, NO_GRANULE inside a granule and off the tile
+    alpha: np.ndarray  # HxW uint8 share of the pixel that is its own granule's (granule_library.ALPHA_FULL: all)
     background: np.ndarray
     areas: np.ndarray  # visible pixels per granule in the kept part of the image
     levels: np.ndarray  # HxW shade level of each pixel
@@ -147,29 +150,37 @@ def use_granule_library(folder: Path) -> Iterator[None]:
 
 
 def _geometry_bytes(geometry: TileGeometry) -> int:
-    arrays = [geometry.labels, geometry.background, geometry.levels, geometry.order, geometry.variants]
+    arrays = [geometry.labels, geometry.partners, geometry.alpha, geometry.background, geometry.levels]
+    arrays += [geometry.order, geometry.variants]
     arrays += [array for array in vars(geometry.lens).values() if isinstance(array, np.ndarray)]
     return sum(array.nbytes for array in arrays)
 
 
 def _make_geometry(settings: RenderSettings) -> TileGeometry:
     # Layout, edge, camera and colour order have random streams of their own: one seed, one layout, whatever the mix.
-    labels, levels, softness, count, scale = composed_face(_library_folder[0], settings, np.random.default_rng([settings.seed, 0]))
+    face = composed_face(_library_folder[0], settings, np.random.default_rng([settings.seed, 0]))
+    labels, partners, alpha, count = face.labels, face.partners, face.alpha, face.count
     photo = settings.framing == "product_photo"
     background = np.zeros(labels.shape, bool)
     if photo:
         background = off_the_tile(labels, count, settings, np.random.default_rng([settings.seed, 2]))
         labels[background] = NO_GRANULE
+        # Edges whose partner the tile's edge cut away are edges no more.
+        found, alpha = edge_partners(labels + 1, partners + 1, alpha)
+        partners = found - 1
+        partners[background] = NO_GRANULE
+        alpha[background] = ALPHA_FULL
     areas = np.bincount(labels[settings.kept].ravel() + 1, minlength=count + 1)[1:]
-    face = ~background if photo else None
-    lens = camera(softness, scale, face, bevel_light(settings) if photo else None, np.random.default_rng([settings.seed, 3]))
+    on_face = ~background if photo else None
+    lens = camera(face.softness, face.scale, on_face, bevel_light(settings) if photo else None, np.random.default_rng([settings.seed, 3]))
     coloring = np.random.default_rng([settings.seed, 1])
     order = coloring.permutation(count).astype(np.int32)
     variants = coloring.integers(0, GRANULE_VARIANTS, count).astype(np.int32)
-    for array in (labels, background, areas, levels, order, variants, *vars(lens).values()):
+    levels = face.levels
+    for array in (labels, partners, alpha, background, areas, levels, order, variants, *vars(lens).values()):
         if isinstance(array, np.ndarray):
             array.setflags(write=False)
-    return TileGeometry(labels, background, areas, levels, order, variants, lens)
+    return TileGeometry(labels, partners, alpha, background, areas, levels, order, variants, lens)
 
 
 def render_layers(mix: ColorMix, settings: RenderSettings, palette: Palette | None = None) -> RenderedTile:
@@ -183,11 +194,15 @@ def render_layers(mix: ColorMix, settings: RenderSettings, palette: Palette | No
     # 2. Colours by visible area: shares are of what is seen (a wide or tall image keeps a part).
     color_of_granule = assign_colors(geometry.areas, geometry.order, mix_fractions(mix))
 
-    # 3. Each colour's photo at each shade level, one lookup per pixel.
+    # 3. Each colour's photo at each shade level, one lookup per pixel, and a second one on an edge, blended.
+    table = mix_table(mix, palette)
     index = table_index(
         geometry.labels, geometry.background, geometry.levels, geometry.variants, color_of_granule, len(colors)
     )
-    channels = lookup(mix_table(mix, palette), index)
+    partner_index = table_index(
+        geometry.partners, geometry.background, geometry.levels, geometry.variants, color_of_granule, len(colors)
+    )
+    channels = blend(lookup(table, index), lookup(table, partner_index), geometry.alpha)
 
     # 4. The camera.
     image = expose(channels, geometry.lens)

@@ -7,7 +7,9 @@ the arrays the header lists (`name`, `dtype`, `shape`, `offset` from the start o
 each 8-byte aligned). The layout is sent gzip-compressed.
 
 Layout pixels: `code` is 0 on a gap (binder), granule + 1 on a granule, BACKGROUND_CODE off the tile;
-`level` the shade level; `softness` the camera's softness class (the header's `softening` gives
+`partner` on a granule's edge the granule across it + 1 (0 elsewhere) and `alpha` how much of the pixel
+is its own granule's (header `alpha_full`: all; the partner's row, same level, is blended in by
+`blend_weights[alpha]`, colorize.blend); `level` the shade level; `softness` the camera's softness class (the header's `softening` gives
 each class's share of the way to the 1-2-1 blur); `noise` (only where the photos' pixels are
 enlarged) the sensor noise in sRGB levels times `noise_scale`; `light` (product photo only) the
 light factor of the bevel and the drop shadow minus 1, times `light_scale`. Per granule: `area`
@@ -34,6 +36,7 @@ from ..preview.coloring import (
     LUMINANCE_WEIGHTS,
     SHADE_LEVELS,
 )
+from ..preview.granule_library import ALPHA_FULL
 from ..preview.render import NO_GRANULE, tile_geometry
 from ..preview.settings import RenderSettings
 
@@ -88,8 +91,11 @@ def layout_document(settings: RenderSettings) -> bytes:
     code[geometry.labels == NO_GRANULE] = 0
     code[geometry.background] = BACKGROUND_CODE
     lens = geometry.lens
+    partner = (geometry.partners + 1).astype(np.uint16)
     arrays = {
         "code": code,
+        "partner": partner,
+        "alpha": geometry.alpha.astype(np.uint8),
         "level": geometry.levels.astype(np.uint8),
         "softness": lens.softness.astype(np.uint8),
         "area": geometry.areas.astype(np.uint32),
@@ -110,6 +116,8 @@ def layout_document(settings: RenderSettings) -> bytes:
         "granules": count,
         "background_code": BACKGROUND_CODE,
         "softening": [float(np.float32(weight)) for weight in SOFTENING_BY_CLASS],
+        "alpha_full": ALPHA_FULL,
+        "blend_weights": [float(weight) for weight in colorize.BLEND_WEIGHTS],
         "noise_scale": noise_scale,
         "light_scale": LIGHT_SCALE,
     }

@@ -25,8 +25,8 @@ def synthetic_tile(side: int, seed: int = 0) -> np.ndarray:
     rng = np.random.default_rng(seed)
     palette = load_palette()
     cells = 60
-    cell_colour = rng.integers(0, len(BENCH_COLORS), size=(cells, cells))
-    lab = palette.lab_array(list(BENCH_COLORS))[cell_colour]
+    cell_color = rng.integers(0, len(BENCH_COLORS), size=(cells, cells))
+    lab = palette.lab_array(list(BENCH_COLORS))[cell_color]
     lab = lab + rng.normal(0, 3, size=lab.shape)
     face_side = int(side * 0.85)
     index = np.arange(face_side) * cells // face_side

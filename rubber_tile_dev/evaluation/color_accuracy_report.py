@@ -13,7 +13,7 @@ from rubber_tile.colors.palette import Palette
 from .color_accuracy import EntryResult, OpenModeCounts, open_mode_counts, ratio
 from .held_out import CONFUSION_SHARE, HeldOutResult
 from .reports import format_shares
-from .scoring import MISLABEL_MARGIN_PP, MixScore, per_colour_mean_abs
+from .scoring import MISLABEL_MARGIN_PP, MixScore, per_color_mean_abs
 
 # Palette colours whose typical colours are closer than this (CIELAB delta E 1976) are listed as near pairs.
 NEAR_PAIR_DELTA_E = 15.0
@@ -66,9 +66,9 @@ def summary_row(label: str, rows: list[EntryResult]) -> str:
         return f"| {label} | 0 | - | - | - | - |"
     worst = max(rows, key=lambda r: r.given.mean_abs)
     return (
-        f"| {label} | {len(rows)} | {per_colour_mean_abs([r.given for r in rows]):.2f} | {worst.given.mean_abs:.2f} "
+        f"| {label} | {len(rows)} | {per_color_mean_abs([r.given for r in rows]):.2f} | {worst.given.mean_abs:.2f} "
         f"({worst.entry.name}) | {sum(r.given.mean_abs > BAD_IMAGE_MEAN_PP for r in rows)} | "
-        f"{per_colour_mean_abs([r.baseline for r in rows]):.2f} |"
+        f"{per_color_mean_abs([r.baseline for r in rows]):.2f} |"
     )
 
 
@@ -106,7 +106,7 @@ def summary_section(groups: Groups, results: Sequence[EntryResult], held_out: He
         f"halves, right halves measured): {held_out_count(held_out)}.",
         "",
         f"Model outputs (complete labels that name known colours): {len(scored)} scored, "
-        f"mean abs error per colour {per_colour_mean_abs([r.given for r in scored]):.1f} pp; "
+        f"mean abs error per colour {per_color_mean_abs([r.given for r in scored]):.1f} pp; "
         f"{len(groups.outputs) - len(scored)} not scored (label cut short or not a known colour).",
         "",
         "Analyzer time per image in open mode on this machine: median "
@@ -217,12 +217,12 @@ def findings_section(groups: Groups) -> list[str]:
     outputs = groups.scored_outputs
     asked = [(name, percent, r.given.measured.get(name, 0.0)) for r in outputs for name, percent in r.asked.items()]
     dropped = [item for item in asked if item[1] >= ASKED_PERCENT and item[2] < ABSENT_PERCENT]
-    multi_colour_outputs = [r for r in outputs if len(r.asked) > 1]
+    multi_color_outputs = [r for r in outputs if len(r.asked) > 1]
     return [
         "## What the numbers say",
         "",
         f"- Mix by mass versus area. The truth for the photos is the maker's mix by mass. On the {len(groups.clean)} "
-        f"photos not flagged the analyzer is within {per_colour_mean_abs([r.given for r in groups.clean]):.1f} pp "
+        f"photos not flagged the analyzer is within {per_color_mean_abs([r.given for r in groups.clean]):.1f} pp "
         "per colour on average. In the black/white series black reads about 2-3 pp above its share in the mix between "
         "15% and 75% black: white granules that are denser than black ones (more filler) would do that, and so would "
         "shaded white facets read as black; these photos cannot tell the two apart.",
@@ -242,9 +242,9 @@ def findings_section(groups: Groups) -> list[str]:
         "+7 to +10 L) and their blue sits between the blue and sky blue photos (closer to sky blue in CIELAB). Open mode "
         "therefore often names it sky blue. Colours given, the per-image colour shift absorbs this. Near pairs "
         "(listed above) move the same way: white in the black/white series sometimes reads as pearl.",
-        f"- The deployed model. Over {len(outputs)} scored outputs ({len(multi_colour_outputs)} with two or more colours) "
-        f"the mean error per colour is {per_colour_mean_abs([r.given for r in outputs]):.1f} pp "
-        f"(single-colour asks score 0 by construction; {per_colour_mean_abs([r.given for r in multi_colour_outputs]):.1f} pp "
+        f"- The deployed model. Over {len(outputs)} scored outputs ({len(multi_color_outputs)} with two or more colours) "
+        f"the mean error per colour is {per_color_mean_abs([r.given for r in outputs]):.1f} pp "
+        f"(single-colour asks score 0 by construction; {per_color_mean_abs([r.given for r in multi_color_outputs]):.1f} pp "
         f"over the multi-colour asks). {len(dropped)} of the {sum(1 for a in asked if a[1] >= ASKED_PERCENT)} colours "
         f"asked for at {ASKED_PERCENT:g}% or more are practically absent (< {ABSENT_PERCENT:g}%), and some outputs are "
         "not granule textures at all (paving slabs, smooth surfaces). This is the baseline a colour lock has to beat.",

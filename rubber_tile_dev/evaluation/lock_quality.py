@@ -44,12 +44,12 @@ class LockScore:
     ssim_structure: float
     block_deviation_pp: float  # mean over blocks and colours of |block share - asked|, after
     moved_percent: float
-    recoloured_lightness_correlation: float  # before vs after lightness over the pixels that changed colour
+    recolored_lightness_correlation: float  # before vs after lightness over the pixels that changed colour
     result: LockResult
     seconds: float
 
 
-def recoloured_lightness_correlation(
+def recolored_lightness_correlation(
     before: np.ndarray, after: np.ndarray, names: list[str], palette: Palette
 ) -> float:
     """Correlation of lightness before and after over the pixels that changed colour.
@@ -124,7 +124,7 @@ def score_lock(file: str, mix: ColorMix, data_dir: Path, palette: Palette) -> Lo
         ssim_structure=structure,
         block_deviation_pp=block_deviation(after, asked),
         moved_percent=sum(move.percent for move in result.moves),
-        recoloured_lightness_correlation=recoloured_lightness_correlation(rgb, after, names, palette),
+        recolored_lightness_correlation=recolored_lightness_correlation(rgb, after, names, palette),
         result=result,
         seconds=seconds,
     )

@@ -22,7 +22,7 @@ AGREEMENT_TARGET_PP = 4.0
 UNASKED_SHOWN_PERCENT = 0.5
 
 
-def per_colour_error(rows: Sequence[LockScore], field: str) -> float:
+def per_color_error(rows: Sequence[LockScore], field: str) -> float:
     """Mean over every asked colour of every row of |measured - asked|, measured read from `field`."""
     values = [abs(getattr(s, field).get(name, 0.0) - p) for s in rows for name, p in s.asked.items()]
     return statistics.fmean(values) if values else float("nan")
@@ -37,16 +37,16 @@ def summary_lines(multi: list[LockScore], scored: list[LockScore]) -> list[str]:
     agreement = [abs(s.plain_after[n] - s.analyzer_after[n]) for s in multi for n in s.asked]
     ssim_values = [s.ssim for s in multi]
     failing_ssim = [s for s in multi if s.ssim < SSIM_TARGET]
-    correlations = [s.recoloured_lightness_correlation for s in multi]
+    correlations = [s.recolored_lightness_correlation for s in multi]
     return [
         "| measure | before the lock | after | target |",
         "|---|---|---|---|",
-        f"| analyzer, mean abs error per colour | {per_colour_error(multi, 'analyzer_before'):.2f} pp | "
-        f"**{per_colour_error(multi, 'analyzer_after'):.2f} pp** | <= {ERROR_TARGET_PP:g} pp |",
+        f"| analyzer, mean abs error per colour | {per_color_error(multi, 'analyzer_before'):.2f} pp | "
+        f"**{per_color_error(multi, 'analyzer_after'):.2f} pp** | <= {ERROR_TARGET_PP:g} pp |",
         f"| analyzer, worst image mean | {max(mean_abs_error(s.analyzer_before, s.asked) for s in multi):.1f} pp | "
         f"{max(mean_abs_error(s.analyzer_after, s.asked) for s in multi):.2f} pp | |",
         f"| plain nearest-palette count (all pixels, gaps included), mean abs error per colour | "
-        f"{per_colour_error(multi, 'plain_before'):.2f} pp | **{per_colour_error(multi, 'plain_after'):.2f} pp** | |",
+        f"{per_color_error(multi, 'plain_before'):.2f} pp | **{per_color_error(multi, 'plain_after'):.2f} pp** | |",
         f"| plain count vs analyzer after the lock, mean abs difference per colour | | **{statistics.fmean(agreement):.2f} pp** "
         f"(worst colour {max(agreement):.1f} pp) | within {AGREEMENT_TARGET_PP:g} pp |",
         f"| SSIM of lightness, before vs after | | mean {statistics.fmean(ssim_values):.3f}, min {min(ssim_values):.3f}; "
@@ -76,7 +76,7 @@ def per_output_lines(multi: list[LockScore]) -> list[str]:
             f"| {Path(s.file).name[:40]} | {format_shares(s.asked, '')} | {format_shares(s.analyzer_before, '')} | "
             f"{format_shares(s.analyzer_after, '')} | {format_shares(s.plain_before, '')} | "
             f"{format_shares(s.plain_after, '')} | {s.moved_percent:.0f} | {s.ssim:.3f} | {s.ssim_structure:.3f} | "
-            f"{s.recoloured_lightness_correlation:.2f} | {s.block_deviation_pp:.1f} | {unasked_text(s)} | "
+            f"{s.recolored_lightness_correlation:.2f} | {s.block_deviation_pp:.1f} | {unasked_text(s)} | "
             f"{', '.join(s.result.corrected) or '-'} | {matched} |"
         )
     return lines

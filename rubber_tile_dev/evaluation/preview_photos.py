@@ -40,7 +40,7 @@ def read_rgb(path: Path) -> np.ndarray:
         return np.asarray(image.convert("RGB"))
 
 
-def single_colour_photo(photos_dir: Path, name: str) -> Path:
+def single_color_photo(photos_dir: Path, name: str) -> Path:
     return photos_dir / f"{color_by_name(name).code}_top.jpg"
 
 
@@ -89,7 +89,7 @@ def photo_baseline_row(photos_dir: Path, mix: ColorMix, palette: Palette, previe
     expected = dict.fromkeys(names, 0.0)
     own_shares = []
     for name in names:
-        path = single_colour_photo(photos_dir, name)
+        path = single_color_photo(photos_dir, name)
         if not path.is_file():
             return None
         rgb = read_rgb(path)
@@ -213,7 +213,7 @@ def lightness_section(photos_dir: Path) -> list[str]:
     ]
     differences = []
     for name in COLOR_NAMES:
-        path = single_colour_photo(photos_dir, name)
+        path = single_color_photo(photos_dir, name)
         if not path.is_file():
             continue
         real = lightness_profile(read_rgb(path))

@@ -14,7 +14,7 @@ from rubber_tile.colors.palette import Palette
 
 from ..bench import preview_timing
 from .preview_cases import FRAMING_SIZES, HARD_MIXES, TEST_MIXES
-from .preview_colour import colour_section
+from .preview_color import color_section
 from .preview_photos import granule_size_section, lightness_section, real_photo_baseline_section, sdxl_scale_section
 from .preview_proportions import ProportionResult, evaluate_mix, mixes_missing_a_target, proportions_section
 
@@ -85,7 +85,7 @@ def generated_lines(
     proportions, results = proportion_sections(palette, seeds, progress)
     lines += proportions
     progress("colour ...")
-    lines += colour_section(palette, seeds)
+    lines += color_section(palette, seeds)
     lines += photo_sections(photos_dir, palette, seeds, results, progress)
     if speed_repeats is not None:
         progress("speed ...")

@@ -59,7 +59,7 @@ def mean_abs_error(measured: Mapping[str, float], asked: Mapping[str, float]) ->
     return statistics.fmean(abs(measured.get(name, 0.0) - percent) for name, percent in asked.items())
 
 
-def per_colour_mean_abs(scores: Sequence[MixScore]) -> float:
+def per_color_mean_abs(scores: Sequence[MixScore]) -> float:
     """Mean abs error over every colour of every score (NaN for none)."""
     return statistics.fmean(abs(e) for score in scores for e in score.errors.values()) if scores else float("nan")
 

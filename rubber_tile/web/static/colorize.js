@@ -119,7 +119,8 @@ function blur3(plane, width, height, side, scratch) {
   }
 }
 
-// The picture: one table lookup per pixel (row * levels + level), then camera.expose's softening
+// The picture: one table lookup per pixel (row * levels + level), on a granule's edge a second one for the
+// granule across it, blended by the pixel's alpha (colorize.blend), then camera.expose's softening
 // (each pixel its softness class's share of the way to the 1-2-1 blur), noise, light (bevel and drop
 // shadow), +0.5 and the cut to 8 bits. Writes into `pixels` (RGBA, width * height * 4).
 export function paint(layout, table, colorOfGranule, variantsPerColor, levels, pixels) {
@@ -133,13 +134,27 @@ export function paint(layout, table, colorOfGranule, variantsPerColor, levels, p
   for (let g = 0; g < arrays.area.length; g += 1) granuleRow[g + 1] = (colorOfGranule[g] * variantsPerColor + arrays.variant[g]) * levels * 3;
   const backgroundRow = (colorCount + 1) * levels * 3;
   const planes = [new Float32Array(count), new Float32Array(count), new Float32Array(count)];
-  const { code, level, softness, noise, light } = arrays;
+  const { code, partner, alpha, level, softness, noise, light } = arrays;
+  const blendWeights = Float32Array.from(header.blend_weights);
+  const full = header.alpha_full;
   for (let i = 0; i < count; i += 1) {
     const c = code[i];
-    const at = (c === background ? backgroundRow : granuleRow[c]) + level[i] * 3;
-    planes[0][i] = table[at];
-    planes[1][i] = table[at + 1];
-    planes[2][i] = table[at + 2];
+    const shade = level[i] * 3;
+    const at = (c === background ? backgroundRow : granuleRow[c]) + shade;
+    let red = table[at];
+    let green = table[at + 1];
+    let blue = table[at + 2];
+    if (alpha[i] !== full) {
+      // colorize.blend: own + (partner - own) * weight, in float32, the partner's row at the same level.
+      const other = granuleRow[partner[i]] + shade;
+      const weight = blendWeights[alpha[i]];
+      red = Math.fround(Math.fround(Math.fround(table[other] - red) * weight) + red);
+      green = Math.fround(Math.fround(Math.fround(table[other + 1] - green) * weight) + green);
+      blue = Math.fround(Math.fround(Math.fround(table[other + 2] - blue) * weight) + blue);
+    }
+    planes[0][i] = red;
+    planes[1][i] = green;
+    planes[2][i] = blue;
   }
   const scratch = new Float32Array(count);
   const blurred = new Float32Array(count);

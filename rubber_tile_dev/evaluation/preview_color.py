@@ -26,21 +26,21 @@ def in_mix_delta_e(palette: Palette, seeds: int) -> dict[str, list[float]]:
         for seed in range(seeds):
             rendered = render_layers(mix, RenderSettings(size=1024, seed=seed), palette)
             lab = srgb_to_lab(np.asarray(rendered.image))
-            colour_map = rendered.color_map()
+            color_map = rendered.color_map()
             for index, name in enumerate(rendered.colors):
-                measured = lit_lab(lab[colour_map == index], palette.gap_lightness)
+                measured = lit_lab(lab[color_map == index], palette.gap_lightness)
                 found.setdefault(name, []).append(float(delta_e(measured, palette[name].lab)))
     return found
 
 
-def single_colour_delta_e(name: str, palette: Palette) -> float:
+def single_color_delta_e(name: str, palette: Palette) -> float:
     """DeltaE of the lit colour of a 640 px single-colour product-photo render against the palette."""
     rendered = render_layers(ColorMix({name: 100.0}), RenderSettings(size=640, framing="product_photo"), palette)
     lab = srgb_to_lab(np.asarray(rendered.image)[rendered.regions >= FIRST_GRANULE_REGION])
     return float(delta_e(lit_lab(lab, palette.gap_lightness), palette[name].lab))
 
 
-def colour_section(palette: Palette, seeds: int) -> list[str]:
+def color_section(palette: Palette, seeds: int) -> list[str]:
     lines = [
         "### Colour: lit CIELAB of the rendered granules against the palette",
         "",
@@ -54,7 +54,7 @@ def colour_section(palette: Palette, seeds: int) -> list[str]:
     in_mixes = in_mix_delta_e(palette, seeds)
     singles = []
     for name in COLOR_NAMES:
-        singles.append(single_colour_delta_e(name, palette))
+        singles.append(single_color_delta_e(name, palette))
         reference = ", ".join(f"{v:.1f}" for v in palette[name].lab)
         mixed = f"{max(in_mixes[name]):.2f}" if name in in_mixes else "-"
         lines.append(f"| {name} | {reference} | {singles[-1]:.2f} | {mixed} |")
