@@ -15,6 +15,9 @@ from .surface import Layout
 
 FLATTEN_SHARE = 1 / 8  # of the texture's side: the reach of the slow light taken out
 FLATTEN_LIMITS = (0.5, 2.0)
+# A bilinear read of the level whose texel is as large as the pixel averages about twice the pixel's
+# side of ground, washing the crumb's speckle out; one level finer averages about the pixel's own.
+LEVEL_BIAS = -1.0
 
 
 @dataclass(frozen=True)
@@ -87,7 +90,7 @@ def sampling(layout: Layout, levels: tuple[Level, ...]) -> Sampling:
     field_y = layout.field_mm * levels[0].height / levels[0].width
     first = levels[0].width / field_x
     dither = hash01(layout.pixels % layout.width, layout.pixels // layout.width, layout.seed, 11)
-    lam = np.log2(np.maximum(layout.footprint * first, 1e-9))
+    lam = np.log2(np.maximum(layout.footprint * first, 1e-9)) + LEVEL_BIAS
     index = np.clip(np.floor(lam + dither), 0, len(levels) - 1).astype(np.int64)
     widths = np.array([lv.width for lv in levels])[index]
     heights = np.array([lv.height for lv in levels])[index]

@@ -53,7 +53,8 @@ class Area:
 @dataclass(frozen=True)
 class Layout:
     """Everything of the picture but the texture: the photo with its contact shadow, and per area pixel
-    its index, coverage, texture place (mm), footprint (mm per px), light factors and grain."""
+    its index, coverage, texture place (mm), footprint (mm per px: the side of a square of its area on the
+    ground), light factors and grain."""
 
     width: int
     height: int
@@ -84,7 +85,7 @@ def area_crop(outline: Sequence[Point], width: int, height: int) -> Crop:
 def plane_points(matrix: np.ndarray, x: np.ndarray, y: np.ndarray, lens: tuple[float, float]) -> dict[str, np.ndarray]:
     """X, Y (mm) and w of each pixel centre's ray on the plane, its footprint (mm per px, the longer
     side), the pixel's size across the lines X = const and Y = const (mm) and facing the camera (mm),
-    and how many px a mm standing up there spans. lens: (focal length, middle row) in px."""
+    how many px a mm standing up there spans and the side of a square of the pixel's area (mm). lens: (focal length, middle row) in px."""
     m = matrix
     w = m[2, 0] * x + m[2, 1] * y + m[2, 2]
     X = (m[0, 0] * x + m[0, 1] * y + m[0, 2]) / w
@@ -94,13 +95,16 @@ def plane_points(matrix: np.ndarray, x: np.ndarray, y: np.ndarray, lens: tuple[f
     footprint = np.sqrt(np.maximum(dXdx * dXdx + dYdx * dYdx, dXdy * dXdy + dYdy * dYdy))
     across_x, across_y = np.sqrt(dXdx * dXdx + dXdy * dXdy), np.sqrt(dYdx * dYdx + dYdy * dYdy)
     frontal = np.sqrt(dXdx * dXdx + dYdx * dYdx)  # ground mm per px along the photo's rows: its scale facing the camera
+    # The side of a square as large as the pixel on the ground: how many granules a pixel averages goes
+    # with its area, so the texture's level follows it (the longer side would wash the crumb out far off).
+    spread = np.sqrt(np.abs(dXdx * dYdy - dXdy * dYdx))
     # A camera pitched t below the horizon (the plane's horizon, w = 0, is f tan(t) above the middle row):
     # a mm standing up a row at angle p above the middle spans (cos t + tan p sin t) / frontal px.
     focal, middle = lens
     horizon = -(m[2, 0] * x + m[2, 2]) / m[2, 1] if m[2, 1] != 0 else np.full(np.shape(x), -np.inf)
     pitch = np.arctan((middle - horizon) / focal)
     upright = np.maximum(0.0, np.cos(pitch) + (middle - y) / focal * np.sin(pitch)) / frontal
-    return {"X": X, "Y": Y, "w": w, "footprint": footprint, "across_x": across_x, "across_y": across_y, "frontal": frontal, "upright": upright}
+    return {"X": X, "Y": Y, "w": w, "footprint": footprint, "across_x": across_x, "across_y": across_y, "frontal": frontal, "upright": upright, "spread": spread}
 
 
 def band_cover(distance: np.ndarray, across: np.ndarray, band: float) -> np.ndarray:
@@ -244,6 +248,6 @@ def lay_out(photo: np.ndarray, area: Area, *, seamless: bool, seed: int, field_m
     return Layout(
         width=width, height=height, seed=seed, field_mm=field_mm, background=background, light=light, crop=crop,
         pixels=(py * width + px).astype(np.int64), alpha=alpha[drawn].astype(np.float32),
-        s=place["s"], t=place["t"], footprint=footprint,
+        s=place["s"], t=place["t"], footprint=at["spread"],
         mul=(shade_at(light, drawn) * common[None, :]).astype(np.float32), grain=grain.astype(np.float32),
     )
