@@ -16,8 +16,8 @@ from .surface import Layout
 FLATTEN_SHARE = 1 / 8  # of the texture's side: the reach of the slow light taken out
 FLATTEN_LIMITS = (0.5, 2.0)
 # A bilinear read of the level whose texel is as large as the pixel averages about twice the pixel's
-# side of ground, washing the crumb's speckle out; one level finer averages about the pixel's own.
-LEVEL_BIAS = -1.0
+# side of ground, washing the crumb's speckle out; half a level finer averages about the pixel's own.
+LEVEL_BIAS = -0.5
 
 
 @dataclass(frozen=True)

@@ -319,8 +319,8 @@ export function layOut(photo, area, options) { // long: one pass over the crop, 
 export const FLATTEN_SHARE = 1 / 8; // of the texture's side: the reach of the slow light taken out
 export const FLATTEN_LIMITS = [0.5, 2];
 // A bilinear read of the level whose texel is as large as the pixel averages about twice the pixel's
-// side of ground, washing the crumb's speckle out; one level finer averages about the pixel's own.
-export const LEVEL_BIAS = -1;
+// side of ground, washing the crumb's speckle out; half a level finer averages about the pixel's own.
+export const LEVEL_BIAS = -0.5;
 
 // Means over 2r+1 values along rows (or, `alongRows` false, columns), mirrored at the ends like the texture.
 function runningMean(values, width, height, r, alongRows) {
