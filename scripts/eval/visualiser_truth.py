@@ -89,14 +89,15 @@ def contact_figures(photo: np.ndarray, shadowed: np.ndarray, truth: dict, beyond
     return figures
 
 
-def one_case(scene, base: dict, texture: np.ndarray, seamless: bool) -> dict[str, float]:
+def one_case(scene, base: dict, texture: np.ndarray, seamless: bool, ground_albedo=None) -> dict[str, float]:
+    """The figures of one case; ground_albedo: as courtyard.render's, the one `base` was rendered with."""
     photo, objects = base["photo"], base["objects"]
     thickness = (POURED_MM if seamless else SIDE_MM) / 1000
     size = (scene.area.width_m, scene.area.depth_m)
     mask = np.where(objects, 255, 0).astype(np.uint8)
     layout = lay_out(photo, Area(tuple(scene.corners_px()), *size), seamless=seamless, seed=SEED, field_mm=FULL_FRAME_FIELD_MM, mask=mask)
     result = paint(layout, texture)
-    truth = render(scene, slab=laid_slab(scene, thickness, plain(texture_albedo(texture))))
+    truth = render(scene, ground_albedo, slab=laid_slab(scene, thickness, plain(texture_albedo(texture))))
     ys, xs = np.mgrid[0 : photo.shape[0], 0 : photo.shape[1]]
     distance = signed_distance(scene.corners_px(), xs + 0.5, ys + 0.5)
     clear = ~ndimage.binary_dilation(objects, iterations=4)
