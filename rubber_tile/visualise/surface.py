@@ -3,8 +3,8 @@ visualiser_surface.js, mirrored).
 
 `lay_out` (once per photo, area, mask and tile choice): every pixel of the area gets its point on the
 ground, its place on the top-view texture (500 mm tiles, each turned, mirrored and shifted its own
-way, or one seamless pour), how much of it is seam, the photo's light on it and its grain; the photo
-outside gets a soft contact shadow along the edge. `paint` (per texture): one bilinear texture read
+way, or one seamless pour), how much of it is seam, the photo's light on it and its grain; the surface's
+side shows below the edges facing the camera and the ground outside loses the sky that side hides. `paint` (per texture): one bilinear texture read
 per pixel at the pyramid level its footprint needs, times its light, encoded, over the photo.
 """
 

@@ -4,7 +4,8 @@
 // layOut (once per photo, area, mask and tile choice; a few hundred ms): every pixel of the area
 // gets its point on the ground, its place on the top-view texture (500 mm tiles, each turned,
 // mirrored and shifted its own way, or one seamless pour), how much of it is seam, the photo's
-// light on it and its grain; the photo outside gets a soft contact shadow along the edge.
+// light on it and its grain; the surface's side shows below the edges facing the camera and the
+// ground outside loses the sky that side hides.
 // paint (every texture, i.e. every share change; a few ms): one bilinear texture read per pixel
 // at the pyramid level its footprint needs, times its light, encoded, over the photo.
 
