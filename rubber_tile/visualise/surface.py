@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .geometry import Point, assumed_focal_px, edge_normals_y, hash01, photo_to_plane, signed_distance
-from .light import ENCODE_STEPS, LINEAR_TO_SRGB, SRGB_TO_LINEAR, Crop, Light, estimate_light, radii, shade_at
+from .light import ENCODE_STEPS, LINEAR_TO_SRGB, SRGB_TO_LINEAR, Crop, Light, box_sum, estimate_light, radii, shade_at
 
 TILE_MM = 500.0
 PATCH_MM = 40.0  # the texture is laid in patches this far apart (patch_points)
@@ -37,6 +37,7 @@ GRAIN_KEEP = 0.9
 SIDE_MM = 20.0  # tiles stand this proud of the ground: their side shows below the edges facing the camera
 POURED_MM = 15.0  # a poured surface is laid this thick (10-40 mm): its side shows as tiles' do
 SIDE_SHADE = 0.5  # a tile's side against its top
+SNAP_SHARE = 2.5 / 1280  # of the long side: how far the brush's edge snaps to the object it covers
 
 
 @dataclass(frozen=True)
@@ -196,6 +197,28 @@ def _distances(outline: Sequence[Point], crop: Crop, mask: np.ndarray | None) ->
     return distance, facing, masked, weights
 
 
+def snap_mask(part: np.ndarray, masked: np.ndarray, inside: np.ndarray, r: int) -> np.ndarray:
+    """The mask with its edge snapped to the object (a brush drawn a little wide would leave a rim of the
+    old ground round it): a masked pixel within r px of the area's unmasked ground is laid where its
+    colour is nearer that ground's around it (3r px) than the object's deeper in the mask."""
+    held = masked >= 0.5
+    ground = (~held & inside).astype(np.float64)
+    near = held & (box_sum(ground, r) > 0)
+    deep = (held & ~near).astype(np.float64)
+    reach = 3 * r
+    ground_count, deep_count = box_sum(ground, reach), box_sum(deep, reach)
+    chosen = near & (ground_count > 0) & (deep_count > 0)
+    to_ground = np.zeros(masked.shape)
+    to_object = np.zeros(masked.shape)
+    for k in range(3):
+        value = part[..., k].astype(np.float64)
+        ground_mean = box_sum(ground * value, reach) / np.maximum(ground_count, 1)
+        deep_mean = box_sum(deep * value, reach) / np.maximum(deep_count, 1)
+        to_ground += (value - ground_mean) * (value - ground_mean)
+        to_object += (value - deep_mean) * (value - deep_mean)
+    return np.where(chosen & (to_ground < to_object), 0.0, masked)
+
+
 def darken(srgb: np.ndarray, factor: np.ndarray) -> np.ndarray:
     """sRGB bytes (HxWx3) with their light times `factor` (HxW), not rounded."""
     value = SRGB_TO_LINEAR[srgb].astype(np.float64) * factor[..., None]
@@ -218,6 +241,9 @@ def lay_out(photo: np.ndarray, area: Area, *, seamless: bool, seed: int, field_m
     crop = area_crop(outline, width, height)
     distance, facing, masked, weights = _distances(outline, crop, mask)
     light = estimate_light(photo, crop, weights)
+    if mask is not None:
+        part = photo[crop.y0 : crop.y0 + crop.height, crop.x0 : crop.x0 + crop.width, :3]
+        masked = snap_mask(part, masked, distance > 0, max(1, math.floor(max(width, height) * SNAP_SHARE + 0.5)))
     long = max(width, height)
     edge_soft = max(0.5, long * EDGE_SOFT_SHARE)
     reach = long * CONTACT_REACH_SHARE

@@ -10,7 +10,7 @@
 // at the pyramid level its footprint needs, times its light, encoded, over the photo.
 
 import { assumedFocalPx, edgeNormalsY, hash01, photoToPlane, signedDistance } from "./visualiser_geometry.js";
-import { ENCODE_STEPS, LINEAR_TO_SRGB, SRGB_TO_LINEAR, estimateLight, radii, shadeAt } from "./visualiser_light.js";
+import { ENCODE_STEPS, LINEAR_TO_SRGB, SRGB_TO_LINEAR, boxSum, estimateLight, radii, shadeAt } from "./visualiser_light.js";
 
 export const TILE_MM = 500;
 export const SEAM_MM = 3; // the groove between two tiles, bevels included
@@ -29,6 +29,7 @@ export const GRAIN_KEEP = 0.9;
 export const SIDE_MM = 20; // tiles stand this proud of the ground: their side shows below the edges facing the camera
 export const POURED_MM = 15; // a poured surface is laid this thick (10-40 mm): its side shows as tiles' do
 export const SIDE_SHADE = 0.5; // a tile's side against its top
+export const SNAP_SHARE = 2.5 / 1280; // of the long side: how far the brush's edge snaps to the object it covers
 
 // The rectangle of the photo the layout works on: the outline's box and room for the filters.
 export function areaCrop(outline, width, height) {
@@ -220,6 +221,82 @@ export function surfacePoint(point, seamless, seed, fieldMm, pick, out = {}, mem
   return out;
 }
 
+// The mask (crop-sized, 0-1) with its edge snapped to the object (a brush drawn a little wide would
+// leave a rim of the old ground round it): a masked pixel within r px of the area's unmasked ground is
+// laid where its colour is nearer that ground's around it (3r px) than the object's deeper in the mask.
+// Worked out over the masked pixels' box and 3r + 1 px round it only: every window that counts lies in it.
+export function snapMask(photo, crop, masked, distance, r) {
+  let [left, top, right, bottom] = [crop.width, crop.height, -1, -1];
+  for (let y = 0; y < crop.height; y += 1) {
+    for (let x = 0; x < crop.width; x += 1) {
+      if (masked[y * crop.width + x] < 0.5) continue;
+      left = Math.min(left, x);
+      right = Math.max(right, x);
+      top = Math.min(top, y);
+      bottom = Math.max(bottom, y);
+    }
+  }
+  if (right < 0) return masked;
+  const room = 3 * r + 1;
+  const box = { x0: Math.max(0, left - room), y0: Math.max(0, top - room), x1: Math.min(crop.width, right + room + 1), y1: Math.min(crop.height, bottom + room + 1) };
+  const inner = { x0: crop.x0 + box.x0, y0: crop.y0 + box.y0, width: box.x1 - box.x0, height: box.y1 - box.y0 };
+  const part = (values) => {
+    const out = new Float64Array(inner.width * inner.height);
+    for (let y = 0; y < inner.height; y += 1) out.set(values.subarray((box.y0 + y) * crop.width + box.x0, (box.y0 + y) * crop.width + box.x1), y * inner.width);
+    return out;
+  };
+  const snapped = snapBox(photo, inner, part(masked), part(distance), r);
+  const out = Float64Array.from(masked);
+  for (let y = 0; y < inner.height; y += 1) out.set(snapped.subarray(y * inner.width, (y + 1) * inner.width), (box.y0 + y) * crop.width + box.x0);
+  return out;
+}
+
+function snapBox(photo, crop, masked, distance, r) {
+  const { width, height } = crop;
+  const size = width * height;
+  const ground = new Float64Array(size);
+  for (let i = 0; i < size; i += 1) ground[i] = masked[i] < 0.5 && distance[i] > 0 ? 1 : 0;
+  const groundNear = boxSum(ground, width, height, r);
+  const near = new Uint8Array(size);
+  const deep = new Float64Array(size);
+  for (let i = 0; i < size; i += 1) {
+    const held = masked[i] >= 0.5;
+    near[i] = held && groundNear[i] > 0 ? 1 : 0;
+    deep[i] = held && !near[i] ? 1 : 0;
+  }
+  const reach = 3 * r;
+  const groundCount = boxSum(ground, width, height, reach);
+  const deepCount = boxSum(deep, width, height, reach);
+  const toGround = new Float64Array(size);
+  const toObject = new Float64Array(size);
+  const value = new Float64Array(size);
+  const groundValue = new Float64Array(size);
+  const deepValue = new Float64Array(size);
+  for (let k = 0; k < 3; k += 1) {
+    for (let y = 0; y < height; y += 1) {
+      for (let x = 0; x < width; x += 1) {
+        const i = y * width + x;
+        value[i] = photo.data[4 * ((crop.y0 + y) * photo.width + crop.x0 + x) + k];
+        groundValue[i] = ground[i] * value[i];
+        deepValue[i] = deep[i] * value[i];
+      }
+    }
+    const groundSum = boxSum(groundValue, width, height, reach);
+    const deepSum = boxSum(deepValue, width, height, reach);
+    for (let i = 0; i < size; i += 1) {
+      const groundMean = groundSum[i] / Math.max(groundCount[i], 1);
+      const deepMean = deepSum[i] / Math.max(deepCount[i], 1);
+      toGround[i] += (value[i] - groundMean) * (value[i] - groundMean);
+      toObject[i] += (value[i] - deepMean) * (value[i] - deepMean);
+    }
+  }
+  const out = Float64Array.from(masked);
+  for (let i = 0; i < size; i += 1) {
+    if (near[i] && groundCount[i] > 0 && deepCount[i] > 0 && toGround[i] < toObject[i]) out[i] = 0;
+  }
+  return out;
+}
+
 // sRGB byte `value` with its light times `factor`, not rounded.
 export function darken(value, factor) {
   const v = SRGB_TO_LINEAR[value] * factor;
@@ -256,6 +333,13 @@ export function layOut(photo, area, options) { // long: one pass over the crop, 
   const { distance, facing, weights } = distances(outline, crop, options.mask, width);
   const light = estimateLight(photo, crop, weights);
   const long = Math.max(width, height);
+  let masked = new Float64Array(crop.width * crop.height);
+  if (options.mask) {
+    for (let y = 0; y < crop.height; y += 1) {
+      for (let x = 0; x < crop.width; x += 1) masked[y * crop.width + x] = options.mask[(crop.y0 + y) * width + crop.x0 + x] / 255;
+    }
+    masked = snapMask(photo, crop, masked, distance, Math.max(1, Math.floor(long * SNAP_SHARE + 0.5)));
+  }
   const edgeSoft = Math.max(0.5, long * EDGE_SOFT_SHARE);
   const reach = long * CONTACT_REACH_SHARE;
   const lens = { focal: assumedFocalPx(width, height), middle: height / 2 };
@@ -279,15 +363,14 @@ export function layOut(photo, area, options) { // long: one pass over the crop, 
       if (d < -reach) continue;
       planePoint(matrix, px + 0.5, py + 0.5, lens, point);
       if (Math.sign(point.w) !== ground) continue;
-      const masked = options.mask ? options.mask[py * width + px] / 255 : 0;
       // The surface's side: below an edge facing the camera, a band as high as the surface is thick.
       const side = facing[i] > 0 ? thickness * point.upright * facing[i] : 0;
       const beyond = Math.max(0, -d);
       const top = Math.min(1, Math.max(0, 0.5 + d / edgeSoft));
       const band = d < 0 && side > 0 ? Math.min(1, Math.max(0, 0.5 + (side - beyond) / edgeSoft)) : 0;
-      const alpha = Math.max(top, band) * (1 - masked);
+      const alpha = Math.max(top, band) * (1 - masked[i]);
       if (alpha < 1) {
-        const contact = 1 - (1 - masked) * skyHidden(Math.max(0, beyond - side) * point.footprint, thickness, light, i);
+        const contact = 1 - (1 - masked[i]) * skyHidden(Math.max(0, beyond - side) * point.footprint, thickness, light, i);
         const at = 4 * (py * width + px);
         background[at] = darken(photo.data[at], contact);
         background[at + 1] = darken(photo.data[at + 1], contact);
