@@ -9,6 +9,7 @@ import io
 import numpy as np
 import pytest
 from PIL import Image
+from scipy import ndimage
 
 from rubber_tile.visualise import AreaError, estimate_area_size, visualise
 from rubber_tile.visualise.geometry import photo_to_plane, square_to_quad
@@ -92,6 +93,19 @@ def test_a_masked_object_keeps_the_photo_and_the_rest_is_laid(courtyard) -> None
     ground = area & ~picture["objects"]
     greener = result[ground][:, 1].astype(int) - result[ground][:, 0].astype(int)
     assert np.mean(greener > 20) > 0.99
+
+
+def test_a_mask_brushed_a_little_wide_snaps_to_the_object(courtyard) -> None:
+    scene, picture = courtyard
+    brushed = ndimage.binary_dilation(picture["objects"], iterations=1)  # the snap reaches 1 px at 400 px (2.5 at 1280)
+    result = lay(scene, picture, GREEN, seamless=True, seed=4, mask=np.where(brushed, 255, 0).astype(np.uint8))
+    area = inside(scene.corners_px(), result.shape[:2], margin=3)
+    legs = area & ndimage.binary_erosion(picture["objects"], iterations=1)
+    assert legs.sum() > 10 and np.array_equal(result[legs], picture["photo"][legs])
+    rim = area & brushed & ~picture["objects"]  # old ground under the brush
+    assert rim.sum() > 20
+    greener = result[rim][:, 1].astype(int) - result[rim][:, 0].astype(int)
+    assert np.mean(greener > 20) > 0.8, np.mean(greener > 20)  # without the snap: none
 
 
 def test_the_size_of_the_area_is_estimated_from_a_phone_at_standing_height(courtyard) -> None:

@@ -95,13 +95,18 @@ def check_outline(outline: Sequence[Point], width: int, height: int, to_plane: P
         raise AreaError("the outline is too small: spread its points over the ground to cover")
 
 
+def assumed_focal_px(width: int, height: int) -> float:
+    """The focal length in px of a phone's main camera (ASSUMED_FOCAL_35MM) for a photo this size."""
+    return ASSUMED_FOCAL_35MM * math.hypot(width, height) / FULL_FRAME_DIAGONAL_MM
+
+
 def estimate_area_size(corners: Sequence[Point], width: int, height: int) -> tuple[float, float] | None:
     """(width, depth) in metres from the corners alone, for a phone camera held ASSUMED_CAMERA_HEIGHT_M
     high, rounded to 0.1 m; None where the corners say nothing sensible."""
     square = square_to_quad(corners)
     if square is None:
         return None
-    focal = ASSUMED_FOCAL_35MM * math.hypot(width, height) / FULL_FRAME_DIAGONAL_MM
+    focal = assumed_focal_px(width, height)
     inverse_k = np.array([[1 / focal, 0, -width / 2 / focal], [0, 1 / focal, -height / 2 / focal], [0, 0, 1]])
     m = inverse_k @ square
     h1, h2, h3 = m[:, 0], m[:, 1], m[:, 2]

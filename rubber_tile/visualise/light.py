@@ -9,8 +9,11 @@
 3. The shading: that smoothed luminance over the lit level (LIT_PERCENTILE of the area), so a cast
    shadow darkens the surface by the photo's own ratio; the light's colour (a shadow's blue sky
    light) carried by the smoothed chromaticity against the lit ground's.
-4. The photo's white balance (shades of grey over the photo) tints the surface a little; its exposure
-   is met at paint time (paint.py: the surface's brightness drawn a little towards the lit ground's).
+4. The light's level: what a white surface would show where the area is lit. The lit ground's
+   luminance over GROUND_ALBEDO (the mean reflectance photographers meter for: the ground is taken to
+   be a middle grey), at most WHITE_LIMIT (a photo exposed so that white does not clip). So a surface
+   is as much brighter than the ground as its albedo is above a middle grey, and a dim photo lights it
+   dimly. The photo's white balance (shades of grey over the photo) tints it a little.
 5. The photo's noise (from the flattest parts of the area), added to the surface as grain.
 """
 
@@ -35,6 +38,11 @@ TINT_LIMIT = 0.3
 WB_KEEP = 0.5
 WB_LIMITS = (0.85, 1.15)
 SHADE_LIMITS = (0.005, 1.6)
+GROUND_ALBEDO = 0.18
+WHITE_LIMIT = 1.0
+SHADOW_PERCENTILE = 0.1
+SHADOW_DEEP = 0.6  # of the lit level: a shadow this deep in the area is the sky's light alone
+SKY_SHARE = 0.3  # the sky's share of the lit level's light where the area shows no such shadow: a clear day's, sun 30-60 deg up
 NOISE_LIMIT = 6.0
 HIST_BINS = 2048
 SCENE_STEP = 2
@@ -69,6 +77,8 @@ class Light:
 
     smooth: np.ndarray
     lit: float
+    white: float
+    sky: float
     gain: tuple[float, float, float]
     bright: float
     tint: tuple[float, float, float]
@@ -224,13 +234,16 @@ def estimate_light(photo: np.ndarray, crop: Crop, weights: np.ndarray) -> Light:
     gain, bright = scene_light(photo)
     part = photo[crop.y0 : crop.y0 + crop.height, crop.x0 : crop.x0 + crop.width, :3].astype(np.float64)
     luma = 0.299 * part[..., 0] + 0.587 * part[..., 1] + 0.114 * part[..., 2]
-    return Light(smooth, lit, tuple(float(g) for g in gain), bright, tint, noise_level(luma, weights))
+    white = min(WHITE_LIMIT, math.exp(lit) / GROUND_ALBEDO)
+    shadow = math.exp(percentile(smooth_half, in_area, SHADOW_PERCENTILE, LOG_FLOOR, 0.0) - lit)
+    sky = shadow if shadow < SHADOW_DEEP else SKY_SHARE
+    return Light(smooth, lit, white, sky, tuple(float(g) for g in gain), bright, tint, noise_level(luma, weights))
 
 
 def shade_at(light: Light, chosen: np.ndarray) -> np.ndarray:
-    """3 x n linear factors at the chosen crop pixels: white balance x the light there against the lit
-    level, its colour shifted by the fitted tint."""
+    """3 x n linear factors at the chosen crop pixels: white balance x the light's level x the light there
+    against the lit level, its colour shifted by the fitted tint."""
     low, high = SHADE_LIMITS
     relative = light.smooth[chosen] - light.lit
-    factors = [light.gain[k] * np.exp(relative * (1 + CHROMA_KEEP * light.tint[k])) for k in range(3)]
+    factors = [light.gain[k] * light.white * np.exp(relative * (1 + CHROMA_KEEP * light.tint[k])) for k in range(3)]
     return np.clip(np.stack(factors), low, high)

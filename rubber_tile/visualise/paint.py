@@ -13,13 +13,11 @@ from .geometry import hash01
 from .light import ENCODE_STEPS, LINEAR_TO_SRGB, SRGB_TO_LINEAR
 from .surface import Layout
 
-# The photo's exposure: the surface's brightness is drawn this share of the way (in log) towards the lit
-# ground's it replaces, within EXPOSURE_LIMITS: a bright mix on dark asphalt is shown a little darker, as
-# the camera exposed for that ground, yet keeps most of its own brightness.
-EXPOSURE_PULL = 0.3
-EXPOSURE_LIMITS = (0.5, 1.3)
 FLATTEN_SHARE = 1 / 8  # of the texture's side: the reach of the slow light taken out
 FLATTEN_LIMITS = (0.5, 2.0)
+# A bilinear read of the level whose texel is as large as the pixel averages about twice the pixel's
+# side of ground, washing the crumb's speckle out; half a level finer averages about the pixel's own.
+LEVEL_BIAS = -0.5
 
 
 @dataclass(frozen=True)
@@ -92,7 +90,7 @@ def sampling(layout: Layout, levels: tuple[Level, ...]) -> Sampling:
     field_y = layout.field_mm * levels[0].height / levels[0].width
     first = levels[0].width / field_x
     dither = hash01(layout.pixels % layout.width, layout.pixels // layout.width, layout.seed, 11)
-    lam = np.log2(np.maximum(layout.footprint * first, 1e-9))
+    lam = np.log2(np.maximum(layout.footprint * first, 1e-9)) + LEVEL_BIAS
     index = np.clip(np.floor(lam + dither), 0, len(levels) - 1).astype(np.int64)
     widths = np.array([lv.width for lv in levels])[index]
     heights = np.array([lv.height for lv in levels])[index]
@@ -111,14 +109,6 @@ def sampling(layout: Layout, levels: tuple[Level, ...]) -> Sampling:
     )
 
 
-def exposure_for(layout: Layout, atlas: Atlas) -> float:
-    """The factor the surface is drawn with: see EXPOSURE_PULL (the texture's mean is the pyramid's 1 x 1 level)."""
-    top = atlas.channels[:, -1].astype(np.float64)
-    mean = 0.2126 * top[0] + 0.7152 * top[1] + 0.0722 * top[2]
-    factor = (math.exp(layout.light.lit) / mean) ** EXPOSURE_PULL if mean > 0 else 1.0
-    return min(EXPOSURE_LIMITS[1], max(EXPOSURE_LIMITS[0], factor))
-
-
 def paint(layout: Layout, texture: np.ndarray) -> np.ndarray:
     """HxWx3 uint8: the photo with the texture (HxWx3 sRGB bytes showing layout.field_mm) laid on the area."""
     atlas = texture_atlas(texture)
@@ -129,11 +119,10 @@ def paint(layout: Layout, texture: np.ndarray) -> np.ndarray:
     corner = down + place.step_x
     out = layout.background.reshape(-1, 3).copy()
     under = out[layout.pixels].astype(np.float64)
-    exposure = exposure_for(layout, atlas)
     alpha = layout.alpha.astype(np.float64)
     for k in range(3):
         c = atlas.channels[k].astype(np.float64)
-        value = (c[place.base] * w00 + c[right] * w10 + c[down] * w01 + c[corner] * w11) * layout.mul[k].astype(np.float64) * exposure
+        value = (c[place.base] * w00 + c[right] * w10 + c[down] * w01 + c[corner] * w11) * layout.mul[k].astype(np.float64)
         encoded = LINEAR_TO_SRGB[np.floor(np.minimum(1.0, value) * ENCODE_STEPS + 0.5).astype(np.int64)].astype(np.float64)
         encoded = encoded + layout.grain.astype(np.float64)
         out[layout.pixels, k] = np.clip(np.rint(alpha * encoded + (1 - alpha) * under[:, k]), 0, 255).astype(np.uint8)

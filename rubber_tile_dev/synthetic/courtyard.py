@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .courtyard_materials import GROUNDS, box_albedo, canopy_open, sky_color
+from .courtyard_slab import Slab
 
 LUMINANCE = np.array([0.2126, 0.7152, 0.0722])
 SUN_DISC_SAMPLES = 8
@@ -135,7 +136,7 @@ def hit_box(origin: np.ndarray, direction: np.ndarray, box: Box) -> tuple[np.nda
     return np.where(hit, t_near, np.inf), np.argmax(near, axis=-1)
 
 
-def sun_visibility(scene: Scene, points: np.ndarray) -> np.ndarray:
+def sun_visibility(scene: Scene, points: np.ndarray, slab: Slab | None = None) -> np.ndarray:
     """Share of the sun's disc each point sees (0 in full shadow, 1 in full sun)."""
     rng = np.random.default_rng([scene.seed, 9])
     centre = scene.sun_direction
@@ -151,6 +152,8 @@ def sun_visibility(scene: Scene, points: np.ndarray) -> np.ndarray:
         blocked = np.zeros(points.shape[:-1], bool)
         for box in scene.boxes:
             blocked |= np.isfinite(hit_box(points, np.broadcast_to(ray, points.shape), box)[0])
+        if slab is not None:
+            blocked |= np.isfinite(slab.hit(points, np.broadcast_to(ray, points.shape))[0])
         if scene.canopy_height_m is not None:
             reach_up = (scene.canopy_height_m - points[..., 2]) / ray[2]
             crown = points + reach_up[..., None] * ray
@@ -175,9 +178,10 @@ def ground_occlusion(scene: Scene, points: np.ndarray) -> np.ndarray:
 Albedo = Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
 
 
-def render_rows(scene: Scene, rows: slice, ground_albedo: Albedo | None) -> tuple[np.ndarray, ...]:  # long: one ray cast
+def render_rows(scene: Scene, rows: slice, ground_albedo: Albedo | None, slab: Slab | None = None) -> dict[str, np.ndarray]:  # long: one ray cast
     """Linear RGB of these rows (before exposure), the ground's irradiance there (nan off the ground),
-    the sun's visibility on the ground, and which pixels show a box (a wall, a bench, a post)."""
+    the sun's visibility on the ground, which pixels show a box (a wall, a bench, a post) and which
+    the laid slab (1: its top, 2: a side)."""
     camera = scene.camera
     directions = camera.rays(rows)
     origin = camera.origin
@@ -188,24 +192,38 @@ def render_rows(scene: Scene, rows: slice, ground_albedo: Albedo | None) -> tupl
         t, face = hit_box(origin, directions, box)
         closer = t < distance
         distance, which, axis = np.where(closer, t, distance), np.where(closer, index, which), np.where(closer, face, axis)
+    if slab is not None:
+        t, face = slab.hit(origin, directions)
+        closer = t < distance
+        distance, which, axis = np.where(closer, t, distance), np.where(closer, -2, which), np.where(closer, face, axis)
     points = origin + distance[..., None] * directions
     sky_tint = np.array(scene.sky_tint)
     color = sky_color(directions) * (1.0 + scene.sun * 0.25)
     irradiance_ground = np.full(distance.shape, np.nan)
     visibility_ground = np.full(distance.shape, np.nan)
-    ground = np.isfinite(distance) & (which < 0)
+    ground = np.isfinite(distance) & (which == -1)
     if ground.any():
         p = points[ground]
         footprint = distance[ground] / camera.focal_px / np.maximum(-directions[ground][:, 2], 0.05)
         albedo = GROUNDS[scene.ground](p[:, 0], p[:, 1], footprint)
         if ground_albedo is not None:
             albedo = ground_albedo(p[:, 0], p[:, 1], albedo)
-        seen = sun_visibility(scene, p + np.array([0.0, 0.0, 1e-4]))
-        sky = ground_occlusion(scene, p)
+        seen = sun_visibility(scene, p + np.array([0.0, 0.0, 1e-4]), slab)
+        sky = ground_occlusion(scene, p) * (slab.sky_left(p) if slab is not None else 1.0)
         light = scene.sun * scene.sun_direction[2] * seen[:, None] + sky[:, None] * sky_tint
         color[ground] = albedo * light
         irradiance_ground[ground] = light @ LUMINANCE
         visibility_ground[ground] = seen
+    laid = np.zeros(distance.shape, np.uint8)
+    on = np.isfinite(distance) & (which == -2)
+    if on.any():
+        p, face = points[on], axis[on]
+        normal = slab.normals(face, directions[on])
+        seen = sun_visibility(scene, p + normal * 1e-4, slab)
+        facing = np.clip(normal @ scene.sun_direction, 0.0, None)
+        sky = np.where(face == 2, ground_occlusion(scene, p), 0.55)
+        color[on] = slab.albedo(p[:, 0], p[:, 1]) * ((scene.sun * facing * seen)[:, None] + sky[:, None] * sky_tint)
+        laid[on] = np.where(face == 2, 1, 2)
     for index, box in enumerate(scene.boxes):
         on = np.isfinite(distance) & (which == index)
         if not on.any():
@@ -213,28 +231,24 @@ def render_rows(scene: Scene, rows: slice, ground_albedo: Albedo | None) -> tupl
         p, face = points[on], axis[on]
         normal = np.zeros(p.shape)
         normal[np.arange(len(p)), face] = -np.sign(directions[on][np.arange(len(p)), face])
-        seen = sun_visibility(scene, p + normal * 1e-4)
+        seen = sun_visibility(scene, p + normal * 1e-4, slab)
         facing = np.clip(normal @ scene.sun_direction, 0.0, None)
         sky = np.where(face == 2, 1.0, 0.55)[:, None] * sky_tint
         color[on] = box_albedo(box.material, p, face) * (scene.sun * facing * seen)[:, None] + box_albedo(box.material, p, face) * sky
-    return color, irradiance_ground, visibility_ground, np.isfinite(distance) & (which >= 0)
+    return {"linear": color, "irradiance": irradiance_ground, "visibility": visibility_ground,
+            "objects": np.isfinite(distance) & (which >= 0), "laid": laid}
 
 
-def render(scene: Scene, ground_albedo: Albedo | None = None, rows_per_pass: int = 64) -> dict[str, np.ndarray]:
-    """The photo (HxWx3 uint8) with its ground irradiance and sun visibility (HxW, nan off the ground)
-    and `objects` (HxW bool: a box is seen there).
+def render(scene: Scene, ground_albedo: Albedo | None = None, rows_per_pass: int = 64, slab: Slab | None = None) -> dict[str, np.ndarray]:
+    """The photo (HxWx3 uint8) with its ground irradiance and sun visibility (HxW, nan off the ground),
+    `objects` (HxW bool: a box is seen there) and `laid` (HxW uint8: 1 the slab's top, 2 its side).
 
-    ground_albedo(x, y, albedo) -> albedo replaces the ground's where given (the ground truth of a
-    surface laid there, lit by the same light)."""
+    ground_albedo(x, y, albedo) -> albedo replaces the ground's where given; slab: a surface laid on
+    the area (courtyard_slab.py), the ground truth of the visualiser's picture, lit by the same light."""
     camera = scene.camera
-    linear = np.zeros((camera.height, camera.width, 3))
-    irradiance = np.zeros((camera.height, camera.width))
-    visibility = np.zeros((camera.height, camera.width))
-    objects = np.zeros((camera.height, camera.width), bool)
-    for top in range(0, camera.height, rows_per_pass):
-        rows = slice(top, min(camera.height, top + rows_per_pass))
-        linear[rows], irradiance[rows], visibility[rows], objects[rows] = render_rows(scene, rows, ground_albedo)
-    return {"photo": expose(scene, linear), "irradiance": irradiance, "visibility": visibility, "objects": objects}
+    parts = [render_rows(scene, slice(top, min(camera.height, top + rows_per_pass)), ground_albedo, slab) for top in range(0, camera.height, rows_per_pass)]
+    joined = {key: np.concatenate([part[key] for part in parts]) for key in parts[0]}
+    return {"photo": expose(scene, joined.pop("linear")), **joined}
 
 
 def vignette(camera: Camera) -> np.ndarray:

@@ -144,12 +144,17 @@ export function outlineProblem(outline, width, height, toPlane) {
 
 // ------------------------------------------------------------ the plane
 
+// The focal length in px of a phone's main camera (ASSUMED_FOCAL_35MM) for a photo this size.
+export function assumedFocalPx(width, height) {
+  return (ASSUMED_FOCAL_35MM * Math.hypot(width, height)) / FULL_FRAME_DIAGONAL_MM;
+}
+
 // The area's size in metres from its corners alone, for a phone camera (ASSUMED_FOCAL_35MM) held
 // ASSUMED_CAMERA_HEIGHT_M above the ground: {width, depth}, or null where the corners say nothing.
 export function estimateAreaSize(corners, width, height) {
   const square = squareToQuad(corners);
   if (!square) return null;
-  const focal = (ASSUMED_FOCAL_35MM * Math.hypot(width, height)) / FULL_FRAME_DIAGONAL_MM;
+  const focal = assumedFocalPx(width, height);
   const inverseK = [1 / focal, 0, -width / 2 / focal, 0, 1 / focal, -height / 2 / focal, 0, 0, 1];
   const m = multiply3(inverseK, square);
   const h1 = [m[0], m[3], m[6]];

@@ -11,9 +11,11 @@
 //    cast shadow darkens the surface by the photo's own ratio. The light's colour follows it: how
 //    each channel's chromaticity changes with the light over the area (a shadow lit by the blue sky
 //    alone is bluer) is fitted by least squares and applied to the surface.
-// 4. The photo's white balance (shades of grey over the photo) tints the surface a little; its
-//    exposure is met at paint time (visualiser_surface.js: the surface's brightness drawn a little
-//    towards the lit ground's).
+// 4. The light's level: what a white surface would show where the area is lit. The lit ground's
+//    luminance over GROUND_ALBEDO (the mean reflectance photographers meter for: the ground is taken
+//    to be a middle grey), at most WHITE_LIMIT (a photo exposed so that white does not clip). So a
+//    surface is as much brighter than the ground as its albedo is above a middle grey, and a dim photo
+//    lights it dimly. The photo's white balance (shades of grey over the photo) tints it a little.
 // 5. The photo's noise (from the flattest parts of the area), added to the surface as grain.
 
 export const LOG_FLOOR = Math.log(1 / 4096);
@@ -29,6 +31,11 @@ export const TINT_LIMIT = 0.3;
 export const WB_KEEP = 0.5;
 export const WB_LIMITS = [0.85, 1.15];
 export const SHADE_LIMITS = [0.005, 1.6];
+export const GROUND_ALBEDO = 0.18;
+export const WHITE_LIMIT = 1;
+export const SHADOW_PERCENTILE = 0.1;
+export const SHADOW_DEEP = 0.6; // of the lit level: a shadow this deep in the area is the sky's light alone
+export const SKY_SHARE = 0.3; // the sky's share of the lit level's light where the area shows no such shadow: a clear day's, sun 30-60 deg up
 export const NOISE_LIMIT = 6;
 const HIST_BINS = 2048;
 const SCENE_STEP = 2;
@@ -341,12 +348,15 @@ export function estimateLight(photo, crop, weights) {
   const smooth = upsample(smoothHalf, half.width, half.height, crop.width, crop.height);
   const scene = sceneLight(photo);
   const noise = noiseLevel(cropLuma(photo, crop), weights, crop.width, crop.height);
-  return { smooth, lit, gain: scene.gain, bright: scene.bright, tint, noise };
+  const white = Math.min(WHITE_LIMIT, Math.exp(lit) / GROUND_ALBEDO);
+  const shadow = Math.exp(percentile(smoothHalf, inArea, SHADOW_PERCENTILE, LOG_FLOOR, 0) - lit);
+  const sky = shadow < SHADOW_DEEP ? shadow : SKY_SHARE;
+  return { smooth, lit, white, sky, gain: scene.gain, bright: scene.bright, tint, noise };
 }
 
-// The linear factor of channel k at crop pixel i: white balance x the light there against the lit
-// level, its colour shifted by the fitted tint.
+// The linear factor of channel k at crop pixel i: white balance x the light's level x the light there
+// against the lit level, its colour shifted by the fitted tint.
 export function shadeAt(light, i, k) {
-  const value = light.gain[k] * Math.exp((light.smooth[i] - light.lit) * (1 + CHROMA_KEEP * light.tint[k]));
+  const value = light.gain[k] * light.white * Math.exp((light.smooth[i] - light.lit) * (1 + CHROMA_KEEP * light.tint[k]));
   return Math.min(SHADE_LIMITS[1], Math.max(SHADE_LIMITS[0], value));
 }

@@ -4,12 +4,13 @@
 // layOut (once per photo, area, mask and tile choice; a few hundred ms): every pixel of the area
 // gets its point on the ground, its place on the top-view texture (500 mm tiles, each turned,
 // mirrored and shifted its own way, or one seamless pour), how much of it is seam, the photo's
-// light on it and its grain; the photo outside gets a soft contact shadow along the edge.
+// light on it and its grain; the surface's side shows below the edges facing the camera and the
+// ground outside loses the sky that side hides.
 // paint (every texture, i.e. every share change; a few ms): one bilinear texture read per pixel
 // at the pyramid level its footprint needs, times its light, encoded, over the photo.
 
-import { edgeNormalsY, hash01, photoToPlane, signedDistance } from "./visualiser_geometry.js";
-import { ENCODE_STEPS, LINEAR_TO_SRGB, SRGB_TO_LINEAR, estimateLight, radii, shadeAt } from "./visualiser_light.js";
+import { assumedFocalPx, edgeNormalsY, hash01, photoToPlane, signedDistance } from "./visualiser_geometry.js";
+import { ENCODE_STEPS, LINEAR_TO_SRGB, SRGB_TO_LINEAR, boxSum, estimateLight, radii, shadeAt } from "./visualiser_light.js";
 
 export const TILE_MM = 500;
 export const SEAM_MM = 3; // the groove between two tiles, bevels included
@@ -19,13 +20,16 @@ export const MOTTLE = 0.03; // slow unevenness of the surface, up to this share
 export const MOTTLE_MM = 300;
 export const RIM_DARK = 0.12; // the surface's edge, a little darker
 export const RIM_MM = 15;
-export const CONTACT_DARK = 0.3; // the ground just outside the edge, in the surface's shadow
-export const CONTACT_MM = 40;
-export const CONTACT_REACH_SHARE = 1 / 80; // of the photo's long side, at most
+// The ground beside the surface loses the sky its side hides: a long wall h high hides (1 - d / sqrt(d^2 + h^2)) / 2
+// of the sky from a point d away (half at its foot, 15% at d = h); the sky's share of the light there is
+// the light's (visualiser_light.js: sky).
+export const CONTACT_REACH_SHARE = 1 / 50; // of the photo's long side, at most
 export const EDGE_SOFT_SHARE = 1.5 / 1280; // width of the edge's soft step, of the long side
 export const GRAIN_KEEP = 0.9;
 export const SIDE_MM = 20; // tiles stand this proud of the ground: their side shows below the edges facing the camera
+export const POURED_MM = 15; // a poured surface is laid this thick (10-40 mm): its side shows as tiles' do
 export const SIDE_SHADE = 0.5; // a tile's side against its top
+export const SNAP_SHARE = 2.5 / 1280; // of the long side: how far the brush's edge snaps to the object it covers
 
 // The rectangle of the photo the layout works on: the outline's box and room for the filters.
 export function areaCrop(outline, width, height) {
@@ -63,8 +67,10 @@ function distances(outline, crop, mask, photoWidth) {
 }
 
 // A point of the plane and the size of a pixel there, written into `out`: X, Y (mm), w, footprint
-// (mm per px, the longer side), and the pixel's size across the lines X = const and Y = const (mm).
-export function planePoint(matrix, x, y, out = {}) {
+// (mm per px, the longer side), the pixel's size across the lines X = const and Y = const (mm) and
+// facing the camera (mm), how many px a mm standing up there spans and the side of a square of the
+// pixel's area (mm). lens: {focal, middle} (px: the focal length and the middle row).
+export function planePoint(matrix, x, y, lens, out = {}) {
   const w = matrix[6] * x + matrix[7] * y + matrix[8];
   const X = (matrix[0] * x + matrix[1] * y + matrix[2]) / w;
   const Y = (matrix[3] * x + matrix[4] * y + matrix[5]) / w;
@@ -79,6 +85,14 @@ export function planePoint(matrix, x, y, out = {}) {
   out.acrossX = Math.sqrt(dXdx * dXdx + dXdy * dXdy);
   out.acrossY = Math.sqrt(dYdx * dYdx + dYdy * dYdy);
   out.frontal = Math.sqrt(dXdx * dXdx + dYdx * dYdx); // ground mm per px along the photo's rows: its scale facing the camera
+  // A camera pitched t below the horizon (the plane's horizon, w = 0, is f tan(t) above the middle row):
+  // a mm standing up a row at angle p above the middle spans (cos t + tan p sin t) / frontal px.
+  const horizon = matrix[7] !== 0 ? -(matrix[6] * x + matrix[8]) / matrix[7] : -Infinity;
+  const pitch = Math.atan((lens.middle - horizon) / lens.focal);
+  out.upright = Math.max(0, Math.cos(pitch) + ((lens.middle - y) / lens.focal) * Math.sin(pitch)) / out.frontal;
+  // The side of a square as large as the pixel on the ground: how many granules a pixel averages goes
+  // with its area, so the texture's level follows it (the longer side would wash the crumb out far off).
+  out.spread = Math.sqrt(Math.abs(dXdx * dYdy - dXdy * dYdx));
   return out;
 }
 
@@ -207,6 +221,94 @@ export function surfacePoint(point, seamless, seed, fieldMm, pick, out = {}, mem
   return out;
 }
 
+// The mask (crop-sized, 0-1) with its edge snapped to the object (a brush drawn a little wide would
+// leave a rim of the old ground round it): a masked pixel within r px of the area's unmasked ground is
+// laid where its colour is nearer that ground's around it (3r px) than the object's deeper in the mask.
+// Worked out over the masked pixels' box and 3r + 1 px round it only: every window that counts lies in it.
+export function snapMask(photo, crop, masked, distance, r) {
+  let [left, top, right, bottom] = [crop.width, crop.height, -1, -1];
+  for (let y = 0; y < crop.height; y += 1) {
+    for (let x = 0; x < crop.width; x += 1) {
+      if (masked[y * crop.width + x] < 0.5) continue;
+      left = Math.min(left, x);
+      right = Math.max(right, x);
+      top = Math.min(top, y);
+      bottom = Math.max(bottom, y);
+    }
+  }
+  if (right < 0) return masked;
+  const room = 3 * r + 1;
+  const box = { x0: Math.max(0, left - room), y0: Math.max(0, top - room), x1: Math.min(crop.width, right + room + 1), y1: Math.min(crop.height, bottom + room + 1) };
+  const inner = { x0: crop.x0 + box.x0, y0: crop.y0 + box.y0, width: box.x1 - box.x0, height: box.y1 - box.y0 };
+  const part = (values) => {
+    const out = new Float64Array(inner.width * inner.height);
+    for (let y = 0; y < inner.height; y += 1) out.set(values.subarray((box.y0 + y) * crop.width + box.x0, (box.y0 + y) * crop.width + box.x1), y * inner.width);
+    return out;
+  };
+  const snapped = snapBox(photo, inner, part(masked), part(distance), r);
+  const out = Float64Array.from(masked);
+  for (let y = 0; y < inner.height; y += 1) out.set(snapped.subarray(y * inner.width, (y + 1) * inner.width), (box.y0 + y) * crop.width + box.x0);
+  return out;
+}
+
+function snapBox(photo, crop, masked, distance, r) {
+  const { width, height } = crop;
+  const size = width * height;
+  const ground = new Float64Array(size);
+  for (let i = 0; i < size; i += 1) ground[i] = masked[i] < 0.5 && distance[i] > 0 ? 1 : 0;
+  const groundNear = boxSum(ground, width, height, r);
+  const near = new Uint8Array(size);
+  const deep = new Float64Array(size);
+  for (let i = 0; i < size; i += 1) {
+    const held = masked[i] >= 0.5;
+    near[i] = held && groundNear[i] > 0 ? 1 : 0;
+    deep[i] = held && !near[i] ? 1 : 0;
+  }
+  const reach = 3 * r;
+  const groundCount = boxSum(ground, width, height, reach);
+  const deepCount = boxSum(deep, width, height, reach);
+  const toGround = new Float64Array(size);
+  const toObject = new Float64Array(size);
+  const value = new Float64Array(size);
+  const groundValue = new Float64Array(size);
+  const deepValue = new Float64Array(size);
+  for (let k = 0; k < 3; k += 1) {
+    for (let y = 0; y < height; y += 1) {
+      for (let x = 0; x < width; x += 1) {
+        const i = y * width + x;
+        value[i] = photo.data[4 * ((crop.y0 + y) * photo.width + crop.x0 + x) + k];
+        groundValue[i] = ground[i] * value[i];
+        deepValue[i] = deep[i] * value[i];
+      }
+    }
+    const groundSum = boxSum(groundValue, width, height, reach);
+    const deepSum = boxSum(deepValue, width, height, reach);
+    for (let i = 0; i < size; i += 1) {
+      const groundMean = groundSum[i] / Math.max(groundCount[i], 1);
+      const deepMean = deepSum[i] / Math.max(deepCount[i], 1);
+      toGround[i] += (value[i] - groundMean) * (value[i] - groundMean);
+      toObject[i] += (value[i] - deepMean) * (value[i] - deepMean);
+    }
+  }
+  const out = Float64Array.from(masked);
+  for (let i = 0; i < size; i += 1) {
+    if (near[i] && groundCount[i] > 0 && deepCount[i] > 0 && toGround[i] < toObject[i]) out[i] = 0;
+  }
+  return out;
+}
+
+// sRGB byte `value` with its light times `factor`, not rounded.
+export function darken(value, factor) {
+  const v = SRGB_TO_LINEAR[value] * factor;
+  return LINEAR_TO_SRGB[Math.floor((v < 1 ? v : 1) * ENCODE_STEPS + 0.5)];
+}
+
+// The share of the light the surface's side takes from the ground `awayMm` from its foot, at crop pixel i.
+export function skyHidden(awayMm, thickness, light, i) {
+  const share = Math.min(1, light.sky / Math.exp(Math.min(0, light.smooth[i] - light.lit)));
+  return share * 0.5 * (1 - awayMm / Math.sqrt(awayMm * awayMm + thickness * thickness));
+}
+
 function makeArrays(count) {
   return {
     pixels: new Int32Array(count),
@@ -231,8 +333,17 @@ export function layOut(photo, area, options) { // long: one pass over the crop, 
   const { distance, facing, weights } = distances(outline, crop, options.mask, width);
   const light = estimateLight(photo, crop, weights);
   const long = Math.max(width, height);
+  let masked = new Float64Array(crop.width * crop.height);
+  if (options.mask) {
+    for (let y = 0; y < crop.height; y += 1) {
+      for (let x = 0; x < crop.width; x += 1) masked[y * crop.width + x] = options.mask[(crop.y0 + y) * width + crop.x0 + x] / 255;
+    }
+    masked = snapMask(photo, crop, masked, distance, Math.max(1, Math.floor(long * SNAP_SHARE + 0.5)));
+  }
   const edgeSoft = Math.max(0.5, long * EDGE_SOFT_SHARE);
   const reach = long * CONTACT_REACH_SHARE;
+  const lens = { focal: assumedFocalPx(width, height), middle: height / 2 };
+  const thickness = options.seamless ? POURED_MM : SIDE_MM;
   const background = new Uint8ClampedArray(photo.data);
   const arrays = makeArrays(crop.width * crop.height);
   const point = {};
@@ -250,21 +361,20 @@ export function layOut(photo, area, options) { // long: one pass over the crop, 
       const py = crop.y0 + y;
       const d = distance[i];
       if (d < -reach) continue;
-      planePoint(matrix, px + 0.5, py + 0.5, point);
+      planePoint(matrix, px + 0.5, py + 0.5, lens, point);
       if (Math.sign(point.w) !== ground) continue;
-      const masked = options.mask ? options.mask[py * width + px] / 255 : 0;
-      // Tiles' sides: below an edge facing the camera, a band as high as SIDE_MM stands there.
-      const side = options.seamless || facing[i] <= 0 ? 0 : ((SIDE_MM / point.frontal) * facing[i]);
+      // The surface's side: below an edge facing the camera, a band as high as the surface is thick.
+      const side = facing[i] > 0 ? thickness * point.upright * facing[i] : 0;
       const beyond = Math.max(0, -d);
       const top = Math.min(1, Math.max(0, 0.5 + d / edgeSoft));
       const band = d < 0 && side > 0 ? Math.min(1, Math.max(0, 0.5 + (side - beyond) / edgeSoft)) : 0;
-      const alpha = Math.max(top, band) * (1 - masked);
+      const alpha = Math.max(top, band) * (1 - masked[i]);
       if (alpha < 1) {
-        const contact = 1 - CONTACT_DARK * (1 - masked) * Math.exp((-Math.max(0, beyond - side) * point.footprint) / CONTACT_MM);
+        const contact = 1 - (1 - masked[i]) * skyHidden(Math.max(0, beyond - side) * point.footprint, thickness, light, i);
         const at = 4 * (py * width + px);
-        background[at] = photo.data[at] * contact;
-        background[at + 1] = photo.data[at + 1] * contact;
-        background[at + 2] = photo.data[at + 2] * contact;
+        background[at] = darken(photo.data[at], contact);
+        background[at + 1] = darken(photo.data[at + 1], contact);
+        background[at + 2] = darken(photo.data[at + 2], contact);
       }
       if (alpha <= 0) continue;
       surfacePoint(point, options.seamless, seed, options.fieldMm, hash01(px, py, seed, 13), place, memo);
@@ -274,7 +384,7 @@ export function layOut(photo, area, options) { // long: one pass over the crop, 
       arrays.alpha[count] = alpha;
       arrays.s[count] = place.s;
       arrays.t[count] = place.t;
-      arrays.footprint[count] = point.footprint;
+      arrays.footprint[count] = point.spread;
       arrays.mul[0][count] = shadeAt(light, i, 0) * common;
       arrays.mul[1][count] = shadeAt(light, i, 1) * common;
       arrays.mul[2][count] = shadeAt(light, i, 2) * common;
@@ -290,21 +400,11 @@ export function layOut(photo, area, options) { // long: one pass over the crop, 
   };
 }
 
-// The photo's exposure: the surface's brightness is drawn this share of the way (in log) towards the
-// lit ground's it replaces, within EXPOSURE_LIMITS: a bright mix on dark asphalt is shown a little
-// darker, as the camera exposed for that ground, yet keeps most of its own brightness.
-export const EXPOSURE_PULL = 0.3;
-export const EXPOSURE_LIMITS = [0.5, 1.3];
-
-export function exposureFor(layout, atlas) {
-  const top = atlas.channels[0].length - 1; // the pyramid's 1 x 1 level: the texture's mean
-  const mean = 0.2126 * atlas.channels[0][top] + 0.7152 * atlas.channels[1][top] + 0.0722 * atlas.channels[2][top];
-  const factor = mean > 0 ? (Math.exp(layout.light.lit) / mean) ** EXPOSURE_PULL : 1;
-  return Math.min(EXPOSURE_LIMITS[1], Math.max(EXPOSURE_LIMITS[0], factor));
-}
-
 export const FLATTEN_SHARE = 1 / 8; // of the texture's side: the reach of the slow light taken out
 export const FLATTEN_LIMITS = [0.5, 2];
+// A bilinear read of the level whose texel is as large as the pixel averages about twice the pixel's
+// side of ground, washing the crumb's speckle out; half a level finer averages about the pixel's own.
+export const LEVEL_BIAS = -0.5;
 
 // Means over 2r+1 values along rows (or, `alongRows` false, columns), mirrored at the ends like the texture.
 function runningMean(values, width, height, r, alongRows) {
@@ -398,7 +498,7 @@ export function sampling(layout, levels) {
   for (let n = 0; n < count; n += 1) {
     const pixel = layout.pixels[n];
     const dither = hash01(pixel % layout.width, Math.floor(pixel / layout.width), layout.seed, 11);
-    const lambda = Math.log2(Math.max(layout.footprint[n] * first, 1e-9));
+    const lambda = Math.log2(Math.max(layout.footprint[n] * first, 1e-9)) + LEVEL_BIAS;
     const level = levels[Math.min(levels.length - 1, Math.max(0, Math.floor(lambda + dither)))];
     const x = fold((layout.s[n] * level.width) / fieldX, level.width) - 0.5;
     const y = fold((layout.t[n] * level.height) / fieldY, level.height) - 0.5;
@@ -429,7 +529,6 @@ export function paint(layout, texture, out = new Uint8ClampedArray(layout.backgr
   const { base, stepX, stepY, fx, fy } = place;
   const { pixels, alpha, grain, background } = layout;
   const [mulR, mulG, mulB] = layout.mul;
-  const exposure = exposureFor(layout, atlas);
   const top = ENCODE_STEPS;
   for (let n = 0; n < layout.count; n += 1) {
     const b = base[n];
@@ -445,9 +544,9 @@ export function paint(layout, texture, out = new Uint8ClampedArray(layout.backgr
     const a = alpha[n];
     const g = grain[n];
     const at = 4 * pixels[n];
-    const r = (red[b] * w00 + red[right] * w10 + red[down] * w01 + red[corner] * w11) * mulR[n] * exposure;
-    const gr = (green[b] * w00 + green[right] * w10 + green[down] * w01 + green[corner] * w11) * mulG[n] * exposure;
-    const bl = (blue[b] * w00 + blue[right] * w10 + blue[down] * w01 + blue[corner] * w11) * mulB[n] * exposure;
+    const r = (red[b] * w00 + red[right] * w10 + red[down] * w01 + red[corner] * w11) * mulR[n];
+    const gr = (green[b] * w00 + green[right] * w10 + green[down] * w01 + green[corner] * w11) * mulG[n];
+    const bl = (blue[b] * w00 + blue[right] * w10 + blue[down] * w01 + blue[corner] * w11) * mulB[n];
     out[at] = a * (LINEAR_TO_SRGB[Math.floor((r < 1 ? r : 1) * top + 0.5)] + g) + (1 - a) * background[at];
     out[at + 1] = a * (LINEAR_TO_SRGB[Math.floor((gr < 1 ? gr : 1) * top + 0.5)] + g) + (1 - a) * background[at + 1];
     out[at + 2] = a * (LINEAR_TO_SRGB[Math.floor((bl < 1 ? bl : 1) * top + 0.5)] + g) + (1 - a) * background[at + 2];
