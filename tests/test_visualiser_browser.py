@@ -196,8 +196,10 @@ def test_a_phone_photo_is_laid_and_follows_the_corners_the_size_the_surface_and_
 
         label = page.get_attribute("#visualiser canvas[data-v=canvas]", "aria-label")
         seamless_picture = canvas_digest(page)
+        layouts = page.evaluate("() => window.tileVisualiser.view.stats.layouts")
         page.click("button.swatch[data-color='blue']")
         draws = wait_drawn(page, draws)  # a new mix: the panel lays its texture again
+        assert page.evaluate("() => window.tileVisualiser.view.stats.layouts") == layouts  # on the same layout
         assert page.get_attribute("#visualiser canvas[data-v=canvas]", "aria-label") != label
         assert canvas_digest(page) != seamless_picture
 

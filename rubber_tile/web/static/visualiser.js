@@ -50,6 +50,15 @@ export function createVisualiser(canvas) {
   const stats = { layouts: 0, draws: 0, layoutMs: [], drawMs: [] };
   const context = canvas.getContext("2d");
   const stale = () => { layout = null; };
+  // What the layout was made from, as text: the panel sets the area and options again on every draw
+  // (its arrays may have changed in place), and only a real change lays out again.
+  let laidFrom = { area: "", options: JSON.stringify(state.options) };
+  function changed(key, value) {
+    const text = JSON.stringify(value);
+    if (text === laidFrom[key]) return false;
+    laidFrom = { ...laidFrom, [key]: text };
+    return true;
+  }
 
   function lay() {
     const started = performance.now();
@@ -70,8 +79,14 @@ export function createVisualiser(canvas) {
       state.mask = null;
       stale();
     },
-    setArea(area) { state.area = area; stale(); },
-    setOptions(options) { state.options = { ...state.options, ...options }; stale(); },
+    setArea(area) {
+      state.area = area;
+      if (changed("area", area)) stale();
+    },
+    setOptions(options) {
+      state.options = { ...state.options, ...options };
+      if (changed("options", state.options)) stale();
+    },
     setMask(bytes) { state.mask = bytes; stale(); },
     setTexture(source, fieldMm = FULL_FRAME_FIELD_MM) {
       state.texture = pixelsOf(source);
