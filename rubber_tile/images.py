@@ -1,4 +1,5 @@
-"""Images as arrays: every image the analyzer, the colour lock and the metrics read goes through here."""
+"""Images as arrays: every image the analyzer, the colour lock and the metrics read goes through here,
+and the edges of a label image."""
 
 from __future__ import annotations
 
@@ -24,3 +25,15 @@ def as_rgb_array(image: object) -> np.ndarray:
             array = array * 255.0
         array = np.clip(np.rint(array), 0, 255).astype(np.uint8)
     return np.ascontiguousarray(array)
+
+
+def label_edges(labels: np.ndarray) -> np.ndarray:
+    """HxW bool: pixels with a 4-neighbour of another label."""
+    edge = np.zeros(labels.shape, dtype=bool)
+    vertical = labels[1:] != labels[:-1]
+    horizontal = labels[:, 1:] != labels[:, :-1]
+    edge[1:] |= vertical
+    edge[:-1] |= vertical
+    edge[:, 1:] |= horizontal
+    edge[:, :-1] |= horizontal
+    return edge

@@ -29,12 +29,11 @@ from typing import Protocol
 import numpy as np
 from PIL import Image
 from scipy import ndimage
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
 
 from rubber_tile.analyzer import find_tile_face
 from rubber_tile.colors.colorspace import srgb_to_lab
 from rubber_tile.colors.palette import Palette
+from rubber_tile.images import label_edges
 from rubber_tile.mix import ColorMix
 from rubber_tile.preview.granule_levels import MIN_SHADOW_FLOOR, floor_lightness, pixel_levels
 from rubber_tile.preview.granule_library import (
@@ -122,18 +121,6 @@ def segment_granules(lab: np.ndarray) -> np.ndarray:
     return watershed(-height, markers).astype(np.int32)
 
 
-def region_edges(regions: np.ndarray) -> np.ndarray:
-    """HxW bool: pixels with a 4-neighbour in another region."""
-    edge = np.zeros(regions.shape, dtype=bool)
-    across = regions[:, 1:] != regions[:, :-1]
-    edge[:, 1:] |= across
-    edge[:, :-1] |= across
-    along = regions[1:] != regions[:-1]
-    edge[1:] |= along
-    edge[:-1] |= along
-    return edge
-
-
 def split_merged(regions: np.ndarray, lab: np.ndarray, above: float = SPLIT_ABOVE_PX, height: float = SPLIT_MARKER_HEIGHT) -> np.ndarray:
     """Regions over `above` px split again by a watershed from the lesser lightness maxima inside them; renumbered 1..n."""
     from skimage.morphology import h_maxima
@@ -159,22 +146,15 @@ def nearest_mix_color(lab: np.ndarray, mix: ColorMix, palette: Palette) -> np.nd
 
 
 def split_by_color(regions: np.ndarray, colors: np.ndarray) -> np.ndarray:
-    """Connected parts of each region that show one colour, numbered 1..n."""
-    key = regions.astype(np.int64) * 64 + colors
-    height, width = regions.shape
-    pixel = np.arange(height * width).reshape(height, width)
-    right = key[:, 1:] == key[:, :-1]
-    down = key[1:] == key[:-1]
-    rows = np.concatenate([pixel[:, :-1][right], pixel[:-1][down]])
-    columns = np.concatenate([pixel[:, 1:][right], pixel[1:][down]])
-    graph = coo_matrix((np.ones(rows.size, dtype=bool), (rows, columns)), shape=(pixel.size, pixel.size))
-    _, parts = connected_components(graph, directed=False)
-    return parts.reshape(height, width).astype(np.int32) + 1
+    """Connected parts of each region that show one colour, numbered 1..n in raster order."""
+    from skimage.measure import label
+
+    return label(regions.astype(np.int64) * 64 + colors, connectivity=1, background=-1).astype(np.int32)
 
 
 def absorb_fragments(regions: np.ndarray) -> np.ndarray:
     """Regions under MIN_GRANULE_PX or thinner than MIN_THICKNESS_PX given to the nearest other region; renumbered 1..n."""
-    edge = region_edges(regions)
+    edge = label_edges(regions)
     count = int(regions.max()) + 1
     area = np.bincount(regions.ravel(), minlength=count)
     depth = ndimage.maximum(ndimage.distance_transform_edt(~edge), regions, index=np.arange(count))

@@ -12,6 +12,7 @@ import numpy as np
 from scipy import ndimage
 
 from ..colors.colorspace import lightness_fast, srgb_to_lab_fast
+from ..images import label_edges
 from .errors import NoGranulesError
 
 # Granules are found at about this resolution (shorter side, px); larger images are sampled.
@@ -78,18 +79,6 @@ def majority_classes(classes: np.ndarray) -> np.ndarray:
         return classes
     votes = np.stack([ndimage.uniform_filter((classes == c).astype(np.float32), size=3) for c in present])
     return np.where(classes >= 0, present[np.argmax(votes, axis=0)], classes)
-
-
-def _class_edges(classes: np.ndarray) -> np.ndarray:
-    """HxW bool: pixels with a 4-neighbour of another class."""
-    edge = np.zeros(classes.shape, dtype=bool)
-    vertical = classes[1:] != classes[:-1]
-    horizontal = classes[:, 1:] != classes[:, :-1]
-    edge[1:] |= vertical
-    edge[:-1] |= vertical
-    edge[:, 1:] |= horizontal
-    edge[:, :-1] |= horizontal
-    return edge
 
 
 def _cell_grid(shape: tuple[int, int], cell: float) -> np.ndarray:
@@ -215,7 +204,7 @@ def find_granules(rgb: np.ndarray, classes: np.ndarray) -> Granules:
     work_classes = majority_classes(classes[::step, ::step])
     scale = _scale(work_classes.shape)
     granule_pixels = work_classes >= 0
-    core = granule_pixels & ~gap_pixels(lightness_fast(rgb[::step, ::step])) & ~_class_edges(work_classes)
+    core = granule_pixels & ~gap_pixels(lightness_fast(rgb[::step, ::step])) & ~label_edges(work_classes)
     min_area = max(2, round(_MIN_CORE_AREA_PER_512 * scale * scale))
     seeds, natural_count = _seeds(core, max(1, round(_NECK_WIDTH_PER_512 * scale)), min_area)
     if natural_count < MIN_GRANULES:

@@ -26,6 +26,7 @@ import numpy as np
 from PIL import Image
 from scipy import ndimage
 
+from ..images import label_edges
 from .granule_levels import LEVELS
 from .granule_library import ALPHA_FULL, GranuleLibrary, GranuleSheet, edge_partners, halved_library
 from .settings import GRADES, RenderSettings
@@ -208,14 +209,7 @@ def compose(library: GranuleLibrary, side: int, rng: np.random.Generator, halvin
         granules = granules[rows, columns]
         block_of = block_of[rows, columns]
     partners, alpha = edge_partners(granules, laid.partners, laid.alpha)
-    seams = np.zeros((side, side), bool)
-    across = block_of[:, 1:] != block_of[:, :-1]
-    seams[:, 1:] |= across
-    seams[:, :-1] |= across
-    along = block_of[1:] != block_of[:-1]
-    seams[1:] |= along
-    seams[:-1] |= along
-    return Canvas(granules, laid.levels, partners, alpha, seams, count)
+    return Canvas(granules, laid.levels, partners, alpha, label_edges(block_of), count)
 
 
 @dataclass(frozen=True)
@@ -296,7 +290,7 @@ def to_picture(canvas: Canvas, size: int, scale: float) -> tuple[np.ndarray, np.
         # Bicubic keeps the enlarged grain sharper than bilinear; its overshoot is cut back to the levels' range.
         levels = np.asarray(Image.fromarray(canvas.levels).resize((size, size), Image.Resampling.BICUBIC, box=box))
         levels = np.minimum(levels, np.uint8(LEVELS - 1))
-        seams = np.asarray(Image.fromarray(canvas.seams).resize((size, size), Image.Resampling.NEAREST, box=box))
+        seams = nearest(canvas.seams)
     softness = np.where(seams, np.uint8(SEAM), np.where(partners != 0, np.uint8(EDGE), np.uint8(PLAIN)))
     return granules - 1, partners - 1, alpha, levels, softness
 

@@ -129,29 +129,8 @@ def edge_directions(ids: np.ndarray, partners: np.ndarray) -> np.ndarray:
 
 def sheets_from_stack(ids: np.ndarray, levels: np.ndarray, partners: np.ndarray, alpha: np.ndarray, side: int) -> tuple[GranuleSheet, ...]:
     """The sheets stacked top to bottom in these arrays, with their granules' centres."""
-    rows, columns = (axis.ravel().astype(np.float64) for axis in np.indices((side, side)))
-    found = []
-    for k in range(ids.shape[0] // side):
-        r = slice(k * side, (k + 1) * side)
-        flat = ids[r].ravel()
-        count = int(flat.max()) + 1
-        area = np.maximum(np.bincount(flat, minlength=count), 1)
-        centre_y = (np.bincount(flat, rows, count) / area).astype(np.float32)
-        centre_x = (np.bincount(flat, columns, count) / area).astype(np.float32)
-        found.append(sheet_with_centres(ids[r], levels[r], partners[r], alpha[r], centre_y, centre_x))
-    return tuple(found)
-
-
-def sheet_with_centres(
-    ids: np.ndarray, levels: np.ndarray, partners: np.ndarray, alpha: np.ndarray, centre_y: np.ndarray, centre_x: np.ndarray
-) -> GranuleSheet:
-    """A sheet whose centres are known; its whole granules (present, not on its border)."""
-    whole = np.bincount(ids.ravel(), minlength=len(centre_y))[: len(centre_y)] > 0
-    whole[0] = False
-    whole[np.concatenate([ids[0], ids[-1], ids[:, 0], ids[:, -1]])] = False
-    for array in (ids, levels, partners, alpha, centre_y, centre_x, whole):
-        array.setflags(write=False)
-    return GranuleSheet(ids, levels, partners, alpha, centre_y, centre_x, whole)
+    rows = [slice(k * side, (k + 1) * side) for k in range(ids.shape[0] // side)]
+    return tuple(sheet_from_arrays(ids[r], levels[r], partners[r], alpha[r]) for r in rows)
 
 
 def sheet_from_arrays(ids: np.ndarray, levels: np.ndarray, partners: np.ndarray, alpha: np.ndarray) -> GranuleSheet:
