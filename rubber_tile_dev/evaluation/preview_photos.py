@@ -4,6 +4,7 @@ single-colour photos, granule size, and lightness spread. Each section is left o
 
 from __future__ import annotations
 
+import functools
 import io
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -44,11 +45,16 @@ def single_color_photo(photos_dir: Path, name: str) -> Path:
     return photos_dir / f"{color_by_name(name).code}_top.jpg"
 
 
-def jpeg_round_trip(image: Image.Image) -> np.ndarray:
+def jpeg_bytes_round_trip(image: Image.Image, **save_options: object) -> np.ndarray:
+    """The image saved as a JPEG with these options, read back."""
     buffer = io.BytesIO()
-    image.save(buffer, format="JPEG", quality=JPEG_QUALITY)
+    image.save(buffer, format="JPEG", **save_options)
     buffer.seek(0)
     return np.asarray(Image.open(buffer).convert("RGB"))
+
+
+def jpeg_round_trip(image: Image.Image) -> np.ndarray:
+    return jpeg_bytes_round_trip(image, quality=JPEG_QUALITY)
 
 
 def jpeg_tables_of(path: Path) -> dict[int, list[int]]:
@@ -59,14 +65,7 @@ def jpeg_tables_of(path: Path) -> dict[int, list[int]]:
 
 def jpeg_round_trip_with(tables: dict[int, list[int]]) -> Callable[[Image.Image], np.ndarray]:
     """A JPEG round trip with these quantisation tables and 4:2:0 chroma, as the owner's photos are saved."""
-
-    def round_trip(image: Image.Image) -> np.ndarray:
-        buffer = io.BytesIO()
-        image.save(buffer, format="JPEG", qtables=tables, subsampling=2)
-        buffer.seek(0)
-        return np.asarray(Image.open(buffer).convert("RGB"))
-
-    return round_trip
+    return functools.partial(jpeg_bytes_round_trip, qtables=tables, subsampling=2)
 
 
 def minority_granule_areas(rgb: np.ndarray, names: list[str], minority: str, palette: Palette) -> np.ndarray:
