@@ -54,6 +54,20 @@ def test_previews_above_the_pages_size_need_the_key(tmp_path) -> None:
     assert allowed.status_code == 200 and page_size.status_code == 200
 
 
+def test_layouts_above_the_free_size_need_the_key_as_previews_do(tmp_path) -> None:
+    from rubber_tile.web import create_app
+
+    with TestClient(create_app(web_settings(tmp_path, preview_key="s3cret", preview_free_size=512))) as client:
+        query = {"seed": 1, "size": 1024, "language": "en"}
+        refused = client.get("/api/preview/layout", params=query)
+        allowed = client.get("/api/preview/layout", params=query, headers={"X-Preview-Key": "s3cret"})
+        free = client.get("/api/preview/layout", params=query | {"size": 512})
+        bad_grade = client.get("/api/preview/layout", params={"seed": 1, "grade": "gravel", "language": "en"})
+    assert refused.status_code == 403 and refused.json()["error"]["code"] == "preview_size_needs_key"
+    assert allowed.status_code == 200 and free.status_code == 200
+    assert bad_grade.status_code == 422 and "grade" in bad_grade.json()["error"]["message"]
+
+
 def test_previews_are_rate_limited_by_cost(tmp_path) -> None:
     from rubber_tile.web import create_app
 

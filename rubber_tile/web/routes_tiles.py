@@ -15,7 +15,17 @@ from ..errors import InputError
 from ..materials import THICKNESS_MAX_MM, THICKNESS_MIN_MM, THICKNESS_TABLE_MM
 from ..mix import MAX_COLORS, ColorMix, MixError, parse_mix
 from ..preview.settings import RenderSettings
-from ..request import FRAMINGS, GRADES, SIZE_MAX, SIZE_MIN, VIEWS, TileRequest, make_request
+from ..request import (
+    FRAMINGS,
+    GRADES,
+    SIZE_MAX,
+    SIZE_MIN,
+    VIEWS,
+    TileRequest,
+    check_input,
+    make_request,
+    request_inputs,
+)
 from .errors import ApiError, input_refusal, mix_refusal
 from .layouts import layout_document, tables_document
 from .messages import message
@@ -114,16 +124,16 @@ def check_mix(order: MixCheck) -> dict[str, Any]:
         raise refusal from None
 
 
-def check_preview_allowance(query: PreviewQuery, request: Request, state: Services) -> None:
-    """Sizes above the page's own need the preview key; every preview counts against the client's limit."""
-    language = query.language or "ru"
+def check_preview_allowance(size: int, language: str, request: Request, state: Services) -> None:
+    """Sizes above the page's own need the preview key; every preview and layout counts against the
+    client's limit."""
     settings = state.settings
-    if query.size > settings.preview_free_size:
+    if size > settings.preview_free_size:
         given = request.headers.get("x-preview-key", "")
         if not settings.preview_key or not hmac.compare_digest(given.encode(), settings.preview_key.encode()):
             raise ApiError(403, "preview_size_needs_key",
                            message("preview_size_needs_key", language, size=settings.preview_free_size))
-    state.limits.take(state.limits.previews, client_key(request), language, cost=preview_cost(query.size))
+    state.limits.take(state.limits.previews, client_key(request), language, cost=preview_cost(size))
 
 
 @router.get("/preview", response_class=Response)
@@ -132,7 +142,7 @@ async def preview(
 ) -> Response:
     """The live preview (JPEG by default, PNG for download): the same query always gives the same image.
     Sizes above PREVIEW_FREE_SIZE need the `X-Preview-Key` header; each client has a rate limit."""
-    check_preview_allowance(query, http_request, state)
+    check_preview_allowance(query.size, query.language or "ru", http_request, state)
     request = checked_request(query.mix, query.language, query.request_inputs() | {"preview": True})
     data = await state.previews.draw(request)
     headers = {
@@ -148,11 +158,12 @@ async def preview_layout(
     query: Annotated[LayoutQuery, Query()], http_request: Request, state: Annotated[Services, Depends(services)]
 ) -> Response:
     """A seed's layout for the page to colour itself (layouts.py; contract A stage 1), gzip-compressed.
-    It costs about what a preview of its size costs, and counts against the same limit."""
-    state.limits.take(state.limits.previews, client_key(http_request), query.language or "ru", cost=preview_cost(query.size))
+    It costs about what a preview of its size costs, and takes the same key and limit."""
+    check_preview_allowance(query.size, query.language or "ru", http_request, state)
+    inputs = {item.name: item for item in request_inputs()}
     try:
-        make_request(prompt="100% red", seed=query.seed, width=query.size, height=query.size, preview=True,
-                     grade=query.grade, framing=query.framing)
+        for name, value in (("width", query.size), ("grade", query.grade), ("framing", query.framing)):
+            check_input(inputs[name], value)
     except InputError as error:
         raise input_refusal(error) from None
     settings = RenderSettings(size=query.size, seed=query.seed, framing=query.framing, grade=query.grade)
