@@ -68,3 +68,12 @@ def test_a_bad_site_picture_is_refused_in_the_pages_language(client: TestClient,
 def test_a_body_over_the_limit_is_refused_before_it_is_read(client: TestClient) -> None:
     reply = client.post("/api/quote.pdf", params=QUERY, content=b"\xff\xd8\xff" + bytes(SITE_PICTURE_MAX_BYTES), headers={"Content-Type": "image/jpeg"})
     assert reply.status_code == 413
+
+
+def test_the_pdf_names_binder_containers_in_the_pdfs_language() -> None:
+    from rubber_tile.web.pdf_texts import TEXTS, binder_order
+
+    constants = {"binder_barrel_kg": 215.0, "binder_bucket_kg": 12.5}
+    order = {"barrels": 16, "buckets": 1}
+    assert binder_order(order, constants, TEXTS["ru"]) == "16 бочек по 215 кг и 1 ведро по 12,5 кг"
+    assert binder_order(order, constants, TEXTS["en"]) == "16 barrels of 215 kg and 1 bucket of 12.5 kg"

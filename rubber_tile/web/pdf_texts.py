@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..mix.messages import russian_plural
+
 __all__ = ["TEXTS", "binder_order", "money", "number"]
 
 
@@ -23,21 +25,13 @@ def money(value: float | None, language: str, currency: str) -> str:
     return f"{amount} {symbol}" if language == "ru" else f"{symbol}{amount}" if len(symbol) == 1 else f"{amount} {symbol}"
 
 
-def _ru_plural(n: int, one: str, few: str, many: str) -> str:
-    if n % 10 == 1 and n % 100 != 11:
-        return one
-    if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
-        return few
-    return many
-
-
 def binder_order(binder: dict[str, Any], constants: dict[str, Any], words: dict[str, Any]) -> str:
     """`16 бочек по 215 кг и 8 вёдер по 20 кг`: the containers a buyer orders."""
     parts = []
     if binder["barrels"]:
-        parts.append(words["barrels"](binder["barrels"], number(constants["binder_barrel_kg"], "en", 1)))
+        parts.append(words["barrels"](binder["barrels"], constants["binder_barrel_kg"]))
     if binder["buckets"] or not binder["barrels"]:
-        parts.append(words["buckets"](binder["buckets"], number(constants["binder_bucket_kg"], "en", 1)))
+        parts.append(words["buckets"](binder["buckets"], constants["binder_bucket_kg"]))
     return words["and"].join(parts)
 
 
@@ -64,8 +58,8 @@ TEXTS: dict[str, dict[str, Any]] = {
         "cost": "Сумма",
         "crumb_total": "Крошка всего",
         "binder": lambda kg, order: f"Связующее: {kg} кг — {order}.",
-        "barrels": lambda n, kg: f"{n} {_ru_plural(n, 'бочка', 'бочки', 'бочек')} по {kg} кг",
-        "buckets": lambda n, kg: f"{n} {_ru_plural(n, 'ведро', 'ведра', 'вёдер')} по {kg} кг",
+        "barrels": lambda n, kg: f"{russian_plural(n, 'бочка', 'бочки', 'бочек')} по {number(kg, 'ru')} кг",
+        "buckets": lambda n, kg: f"{russian_plural(n, 'ведро', 'ведра', 'вёдер')} по {number(kg, 'ru')} кг",
         "and": " и ",
         "tiles": lambda n: f"Плитка 500 × 500 мм: {number(n, 'ru', 0)} шт.",
         "total": lambda money_text: f"Итого: {money_text}",
@@ -105,8 +99,8 @@ TEXTS: dict[str, dict[str, Any]] = {
         "cost": "Cost",
         "crumb_total": "Crumb in all",
         "binder": lambda kg, order: f"Binder: {kg} kg — {order}.",
-        "barrels": lambda n, kg: f"{n} barrel{'' if n == 1 else 's'} of {kg} kg",
-        "buckets": lambda n, kg: f"{n} bucket{'' if n == 1 else 's'} of {kg} kg",
+        "barrels": lambda n, kg: f"{n} barrel{'' if n == 1 else 's'} of {number(kg, 'en')} kg",
+        "buckets": lambda n, kg: f"{n} bucket{'' if n == 1 else 's'} of {number(kg, 'en')} kg",
         "and": " and ",
         "tiles": lambda n: f"Tiles 500 × 500 mm: {number(n, 'en', 0)}.",
         "total": lambda money_text: f"Total: {money_text}",
