@@ -108,8 +108,9 @@ class FakeCog:
             self.in_flight.clear()
             self.slot, self.unhealthy = "poisoned", True
             self.generation += 1  # the render threads' results are dropped
+            generation = self.generation
         for prediction in crashed:
-            self._spawn(self._send_terminal, prediction | {"status": "failed", "error": "Worker crashed"})
+            self._spawn(self._send_terminal, prediction | {"status": "failed", "error": "Worker crashed"}, generation)
 
     def wait_idle(self, timeout: float = 10.0) -> None:
         """Until every render and webhook thread has ended."""
@@ -201,12 +202,16 @@ class FakeCog:
                                                                                  "output": png_data_uri()}
             final = self.in_flight.pop(prediction_id) | result | {"logs": "step 2/2\n"}
             self.slot, self.slot_free_at = None, time.monotonic() + self.release_s
-        self._send_terminal(final)
+        self._send_terminal(final, generation)
 
-    def _send_terminal(self, payload: dict[str, Any]) -> None:
+    def _send_terminal(self, payload: dict[str, Any], generation: int) -> None:
+        """The `completed` webhook, retried as coglet retries it, until the process that sends it is killed."""
         if payload.get("webhook") is None or "completed" not in (payload.get("events") or {"completed"}):
             return
         for attempt in range(MAX_RETRIES + 1):
+            with self.lock:
+                if self.generation != generation:
+                    return
             status = self._try_deliver(payload["webhook"], payload)
             if status is not None and status not in RETRY_STATUSES:
                 return

@@ -8,6 +8,7 @@ import asyncio
 import logging
 import time
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
@@ -219,3 +220,17 @@ def test_orders_left_for_another_backend_fail_with_a_reason_at_start(tmp_path, f
     with cog_app(tmp_path, fake) as client:
         failed = wait_for_order(client, left.id, finished)
     assert failed["error"]["code"] == "render_server_down" and "cog" in failed["error"]["detail"]
+
+
+def test_a_killed_coglet_sends_no_more_webhooks(fake: FakeCog) -> None:
+    """coglet retries a `completed` webhook the app does not take; SIGKILL ends those retries with it."""
+    fake.backoff_s = 0.01
+    body = {"input": {"prompt": "50% red, 50% black"}, "webhook": "http://configurator.test/hook"}
+    assert fake.handle(httpx.Request("PUT", "http://cog.test/predictions/p1", json=body)).status_code == 202
+    deadline = time.monotonic() + 10
+    while len(fake.deliveries) < 3 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    fake.stop()
+    tried = len(fake.deliveries)
+    time.sleep(1.0)  # the retries' backoff doubles from 0.02 s: a live process would try twice more by now
+    assert tried >= 3 and len(fake.deliveries) <= tried + 1  # at most the try under way when it was killed
