@@ -13,25 +13,15 @@ from fastapi.testclient import TestClient
 from PIL import Image
 
 from rubber_tile_dev.fake_cog import FakeCog, png_data_uri
-from tests.support.web import PUBLIC_URL, cog_app, finished, is_cyrillic, wait_for_order
+from tests.support.web import PUBLIC_URL, cog_app, finished, is_cyrillic, nowhere, wait_for_order
 
 ORDER = {"mix": "60% красный, 40% белый", "seed": 11, "grade": "fine", "view": "installed", "language": "ru"}
-
-
-def no_delivery(url: str, payload: dict) -> int:
-    raise ConnectionError("the app is not there")
-
-
-@pytest.fixture
-def fake() -> FakeCog:
-    return FakeCog(no_delivery)
 
 
 @pytest.fixture
 def client(tmp_path, fake: FakeCog) -> Iterator[TestClient]:
     with cog_app(tmp_path, fake) as test_client:
         yield test_client
-    fake.wait_idle()
 
 
 def submit(client: TestClient, **changes) -> dict:
@@ -52,7 +42,9 @@ def test_an_order_is_queued_sent_once_with_a_tokened_webhook_and_finished(client
     assert image.headers["content-type"] == "image/png"
     assert Image.open(io.BytesIO(image.content)).getpixel((0, 0)) == (200, 30, 30)
     assert fake.runs == {order["id"]: 1}
-    assert "token" not in json.dumps(done) and PUBLIC_URL not in json.dumps(done)
+    token = client.portal.call(client.app.state.services.book.get, order["id"]).token
+    assert token in fake.webhook_urls[order["id"]]
+    assert "token" not in json.dumps(done) and token not in json.dumps(done) and PUBLIC_URL not in json.dumps(done)
 
 
 def test_a_finished_order_is_read_from_the_store_and_never_run_again(client: TestClient, fake: FakeCog) -> None:
@@ -70,7 +62,7 @@ def test_a_finished_order_is_read_from_the_store_and_never_run_again(client: Tes
 def test_without_any_webhook_the_order_fails_as_lost_and_is_never_sent_again(tmp_path, fake: FakeCog) -> None:
     # Problem 1: a PUBLIC_URL coglet cannot reach. The old watcher PUT it again every 10 s (6 runs in 50 s).
     with cog_app(tmp_path, fake) as client:
-        fake.deliver = no_delivery
+        fake.deliver = nowhere
         order = submit(client)
         failed = wait_for_order(client, order["id"], finished)
     fake.wait_idle()
@@ -95,14 +87,17 @@ def test_repeated_and_late_webhooks_cannot_undo_a_finished_order(client: TestCli
 
 @pytest.mark.parametrize("change", ["token", "order", "both"])
 def test_a_webhook_with_a_wrong_token_or_order_is_a_404(client: TestClient, fake: FakeCog, change: str) -> None:
-    fake.stop()  # keep the order waiting
-    order = submit(client)
-    token = "x" * 43
-    order_id = "unknown" if change in ("order", "both") else order["id"]
-    reply = client.post(f"/api/webhooks/cog/{order_id}/{token}", json={"id": order["id"], "status": "succeeded",
+    fake.stop()  # keep the orders waiting
+    order, other = submit(client), submit(client, seed=12)
+    real_token = client.portal.call(client.app.state.services.book.get, order["id"]).token
+    # "order": this order's real token opens no other order; "both": neither is known.
+    order_id = {"token": order["id"], "order": other["id"], "both": "unknown"}[change]
+    token = real_token if change == "order" else "x" * 43
+    reply = client.post(f"/api/webhooks/cog/{order_id}/{token}", json={"id": order_id, "status": "succeeded",
                                                                        "output": png_data_uri()})
     assert reply.status_code == 404
-    assert client.get(f"/api/renders/{order['id']}").json()["status"] == "queued"
+    assert [client.get(f"/api/renders/{o['id']}").json()["status"] for o in (order, other)] == ["queued", "queued"]
+    assert real_token not in reply.text
 
 
 def test_a_failed_prediction_says_so_in_the_orders_language_with_the_servers_words(client: TestClient,

@@ -14,7 +14,7 @@ import pytest
 from rubber_tile.web.store import Admission, NewOrder, OrderStore, Refusal
 from rubber_tile_dev.fake_cog import FakeCog
 from rubber_tile_dev.postgres import TemporaryPostgres, unavailable_reason
-from tests.support.web import cog_app, finished, wait_for_order
+from tests.support.web import PUBLIC_URL, cog_app, finished, wait_for_order
 
 ORDER = {"mix": "50% red, 50% white", "seed": 1, "language": "en"}
 
@@ -100,14 +100,12 @@ def test_finished_orders_are_purged_by_age_and_never_the_open_ones(store: OrderS
     assert store.get(old.id) is None and store.image(old.id) is None and store.get(waiting.id) is not None
 
 
-def test_two_app_instances_share_one_postgresql_store(postgres: TemporaryPostgres, tmp_path: Path) -> None:
-    fake = FakeCog(lambda url, payload: 0)
+def test_two_app_instances_share_one_postgresql_store(postgres: TemporaryPostgres, tmp_path: Path, fake: FakeCog) -> None:
     common = {"database_url": postgres.url}
     with cog_app(tmp_path / "a", fake, **common) as first, cog_app(tmp_path / "b", fake, **common) as second:
-        fake.deliver = lambda url, payload: second.post(url.split("configurator.test", 1)[1], json=payload).status_code
+        fake.deliver = lambda url, payload: second.post(url.removeprefix(PUBLIC_URL), json=payload).status_code
         orders = [first.post("/api/renders", json=ORDER | {"seed": s}).json() for s in range(3)]
         orders += [second.post("/api/renders", json=ORDER | {"seed": s}).json() for s in range(3, 6)]
         done = [wait_for_order(first, order["id"], finished, timeout=30) for order in orders]
-    fake.wait_idle()
     assert [d["status"] for d in done] == ["succeeded"] * 6
     assert sorted(fake.runs.values()) == [1] * 6 and 409 not in {status for _, status in fake.answers}
