@@ -216,10 +216,6 @@ class MaterialEstimate:
         return whole_units(self.binder_kg, self.constants.binder_bucket_kg)
 
     @property
-    def binder_barrels(self) -> int:
-        return whole_units(self.binder_kg, self.constants.binder_barrel_kg)
-
-    @property
     def binder_order(self) -> BinderOrder:
         return BinderOrder.for_kg(self.binder_kg, self.constants)
 

@@ -141,9 +141,7 @@ class Dispatcher:
             await self._accepted(claimed, result)
         elif result.outcome == "refused":
             await self._not_sent(claimed)
-            fresh = await self.book.get(claimed.id)
-            if fresh is not None:
-                await self.book.fail(fresh, customer_error("render_refused", fresh.language, result.detail))
+            await self.book.fail(claimed, customer_error("render_refused", claimed.language, result.detail))  # re-read on its race
         elif result.proves_not_started:
             await self._not_sent(claimed)
             await self._blocked(result)

@@ -73,11 +73,6 @@ class Order:
     def finished(self) -> bool:
         return self.status in FINAL_STATUSES
 
-    @property
-    def in_flight(self) -> bool:
-        """Sent, or perhaps sent (its request's answer never came), and not finished."""
-        return not self.finished and (self.status in IN_FLIGHT_STATUSES or self.send_state == "sending")
-
     def public(self, queue_position: int | None) -> dict[str, Any]:
         """Contract B: what the page reads (no token, no prediction id, no client)."""
         total = self.progress_total or 0
@@ -142,11 +137,16 @@ def read_output(output: Any, backend: str, delivery_host: str) -> tuple[bytes, s
             return base64.b64decode(found.group(2), validate=True), found.group(1), ""
         except ValueError:
             raise PayloadError("the Cog server's output is not valid base64") from None
-    parts = urlsplit(output)
-    host = parts.hostname or ""
-    if parts.scheme != "https" or not (host == delivery_host or host.endswith("." + delivery_host)):
+    if not on_delivery_host(output, delivery_host):
         raise PayloadError(f"the output URL is not an https address on {delivery_host}")
     return b"", "", output
+
+
+def on_delivery_host(url: str, delivery_host: str) -> bool:
+    """Whether a URL is https on the delivery host or one of its subdomains (the only place a picture is fetched from)."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    return parts.scheme == "https" and (host == delivery_host or host.endswith("." + delivery_host))
 
 
 def change_from_payload(

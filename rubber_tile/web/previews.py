@@ -65,5 +65,4 @@ class PreviewPool:
 
     async def draw(self, request: TileRequest) -> bytes:
         """The request (checked, its mix read: it goes to the worker as it is, pickled) drawn as file bytes."""
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, draw_preview, request)
+        return await self.run(draw_preview, request)

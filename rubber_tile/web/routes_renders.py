@@ -16,7 +16,6 @@ import logging
 import re
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
-from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
@@ -24,9 +23,9 @@ from fastapi.sse import EventSourceResponse, ServerSentEvent
 
 from ..colors.russian import text_language
 from .errors import ApiError
-from .messages import message
+from .messages import customer_error, message
 from .models import RenderOrder
-from .orders import Order, PayloadError
+from .orders import Order, PayloadError, on_delivery_host
 from .ratelimits import client_key
 from .routes_tiles import checked_request
 from .services import Services, services
@@ -119,14 +118,9 @@ async def render_image(
         found = await state.book.call(state.book.store.image, order.id)
         if found:
             return Response(found[0], media_type=found[1], headers={"Cache-Control": "private, max-age=86400"})
-    if order.status == "succeeded" and order.image_url and _on_delivery_host(order.image_url, state):
+    if order.status == "succeeded" and order.image_url and on_delivery_host(order.image_url, state.settings.replicate_delivery_host):
         return RedirectResponse(order.image_url, status_code=307)
     raise ApiError(404, "no_image_yet", f"render {order.id} has no picture yet (status {order.status})")
-
-
-def _on_delivery_host(url: str, state: Services) -> bool:
-    host, pinned = urlsplit(url).hostname or "", state.settings.replicate_delivery_host
-    return url.startswith("https://") and (host == pinned or host.endswith("." + pinned))
 
 
 async def json_body(request: Request) -> dict[str, Any]:
@@ -144,9 +138,7 @@ async def apply_news(state: Services, order: Order, payload: dict[str, Any]) -> 
     try:
         changed = await state.book.apply(order, payload, via="webhook")
     except PayloadError as error:
-        fresh = await state.book.get(order.id) or order
-        await state.book.fail(fresh, {"code": "render_server_unreadable", "detail": str(error),
-                                      "message": message("render_server_unreadable", order.language)})
+        await state.book.fail(order, customer_error("render_server_unreadable", order.language, str(error)))
         raise ApiError(400, "bad_prediction", str(error)) from None
     return JSONResponse({"accepted": changed is not None})
 

@@ -12,6 +12,7 @@ import secrets
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
+from functools import cached_property
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
@@ -126,11 +127,11 @@ class WebSettings(BaseSettings):
         check_settings(self)
         return self
 
-    @property
+    @cached_property
     def materials(self) -> MaterialConstants:
         return MaterialConstants(self.material_crumb_kg_per_m2, self.material_binder_percent)
 
-    @property
+    @cached_property
     def prices(self) -> MaterialPrices:
         return MaterialPrices.parse(self.material_prices, self.material_currency)
 

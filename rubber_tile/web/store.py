@@ -193,12 +193,6 @@ class OrderStore:
                 dispatch_lease.delete().where(dispatch_lease.c.name == name, dispatch_lease.c.owner == owner)
             )
 
-    def counts(self) -> dict[str, int]:
-        """Orders per status (for /api/health and the benchmarks)."""
-        with self.engine.connect() as connection:
-            rows = connection.execute(select(orders.c.status, func.count()).group_by(orders.c.status)).all()
-        return {status: int(count) for status, count in rows}
-
 
 def _admit(connection: Connection, new: NewOrder, admission: Admission, now: float) -> None:
     def count(where: Any) -> int:
