@@ -8,6 +8,7 @@
 // (512 px, the preview's exact shares). The photo never leaves the browser. For tests and the
 // benchmark: window.tileVisualiser.
 
+import { debounce } from "./dom.js";
 import { displayMix, mixText, shareQuery } from "./page.js";
 import { createVisualiser, estimateAreaSize } from "./visualiser.js";
 import { PhotoError, loadPhoto } from "./visualiser_photo.js";
@@ -62,14 +63,6 @@ const TEMPLATE = `
     </div>
   </div>
   <p class="visualiser-status" role="status" data-v="status"></p>`;
-
-function debounce(fn, ms) {
-  let timer = 0;
-  return (...args) => {
-    clearTimeout(timer);
-    timer = setTimeout(() => fn(...args), ms);
-  };
-}
 
 // The size a customer typed ("4,5" or "4.5"), or null.
 export function readMetres(text) {
@@ -215,7 +208,6 @@ export function mountVisualiser(root, { currentTexture = () => null, quoteQuery 
     view.setTexture(canvas);
     state.textureReady = true;
     state.textureKey = tileKey();
-    state.textureSource = "page";
     draw();
   }
 
@@ -238,7 +230,6 @@ export function mountVisualiser(root, { currentTexture = () => null, quoteQuery 
       view.setTexture(bitmap);
       state.textureReady = true;
       state.textureKey = key;
-      state.textureSource = "server";
       draw();
     } catch (error) {
       if (mine === state.textureRequest) setStatus("error_texture");
@@ -414,29 +405,26 @@ async function quoteWithSite(el, state, query, setStatus) {
       el.status.textContent = data?.error?.message || `HTTP ${reply.status}`;
       return;
     }
-    const link = document.createElement("a");
-    link.href = URL.createObjectURL(await reply.blob());
-    link.download = `tile-${state.tile ? state.tile.seed : 0}-site.pdf`;
-    document.body.append(link);
-    link.click();
-    link.remove();
-    setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
+    saveBlob(await reply.blob(), `tile-${state.tile ? state.tile.seed : 0}-site.pdf`);
     setStatus("ready");
   } finally {
     el.pdf.disabled = false;
   }
 }
 
+// The browser's download of a blob under this file name.
+function saveBlob(blob, filename) {
+  const link = document.createElement("a");
+  link.href = URL.createObjectURL(blob);
+  link.download = filename;
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
+}
+
 function download(canvas, state) {
-  canvas.toBlob((blob) => {
-    const link = document.createElement("a");
-    link.href = URL.createObjectURL(blob);
-    link.download = `site-${state.tile ? state.tile.seed : 0}.png`;
-    document.body.append(link);
-    link.click();
-    link.remove();
-    setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
-  }, "image/png");
+  canvas.toBlob((blob) => saveBlob(blob, `site-${state.tile ? state.tile.seed : 0}.png`), "image/png");
 }
 
 // The page's panel: in #visualiser, following the page's events and its live preview.
