@@ -9,12 +9,13 @@ import math
 import numpy as np
 from scipy import ndimage
 
+from rubber_tile.colors.colorspace import srgb_to_linear
+
 LUMINANCE = np.array([0.2126, 0.7152, 0.0722])
 
 
 def linear_luminance(image: np.ndarray) -> np.ndarray:
-    c = image[..., :3].astype(np.float64) / 255
-    return np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4) @ LUMINANCE
+    return srgb_to_linear(image[..., :3]) @ LUMINANCE
 
 
 def _sample(values: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:

@@ -27,18 +27,20 @@ def grey_courtyard():
     return scene, render(scene, middle_grey)
 
 
-@pytest.mark.parametrize(("texture", "seamless"), [(BLUE, True), (RED, False)], ids=["poured", "tiles"])
-def test_on_a_middle_grey_ground_the_surface_is_as_bright_as_if_laid_there(grey_courtyard, texture, seamless) -> None:
+@pytest.fixture(scope="module", params=[(BLUE, True), (RED, False)], ids=["poured", "tiles"])
+def figures(request, grey_courtyard) -> dict[str, float]:
+    """The visualiser's picture against the laid slab's, once per surface for every test below."""
     scene, picture = grey_courtyard
-    figures = truth.one_case(scene, picture, texture, seamless, middle_grey)
+    texture, seamless = request.param
+    return truth.one_case(scene, picture, texture, seamless, middle_grey)
+
+
+def test_on_a_middle_grey_ground_the_surface_is_as_bright_as_if_laid_there(figures) -> None:
     assert figures["sun"] == pytest.approx(1.0, abs=0.15), figures
     assert figures["shade"] == pytest.approx(1.0, abs=0.2), figures
 
 
-@pytest.mark.parametrize(("texture", "seamless"), [(BLUE, True), (RED, False)], ids=["poured", "tiles"])
-def test_the_side_shows_and_the_ground_beside_it_darkens_no_more_than_the_truth(grey_courtyard, texture, seamless) -> None:
-    scene, picture = grey_courtyard
-    figures = truth.one_case(scene, picture, texture, seamless, middle_grey)
+def test_the_side_shows_and_the_ground_beside_it_darkens_no_more_than_the_truth(figures) -> None:
     # A side under the near edge, darker than the top, as the slab's; no knife edge on a poured surface.
     assert "side_true" in figures and 0.25 < figures["side_ours"] < 0.75, figures
     # The ground beside the edge: no wide dark halo (round 1 drew 24% where the truth has 6%).

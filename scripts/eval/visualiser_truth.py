@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 from scipy import ndimage
 
+from rubber_tile.colors.colorspace import srgb_to_linear
 from rubber_tile.mix import parse_mix
 from rubber_tile.visualise import FULL_FRAME_FIELD_MM, Area, lay_out, mix_texture, paint
 from rubber_tile.visualise.geometry import signed_distance
@@ -31,7 +32,7 @@ from rubber_tile.visualise.surface import POURED_MM, SIDE_MM
 from rubber_tile_dev.synthetic.courtyard import render
 from rubber_tile_dev.synthetic.courtyard_scenes import courtyards
 from rubber_tile_dev.synthetic.courtyard_slab import laid_slab, plain
-from rubber_tile_dev.visualiser_checks import linear_luminance
+from rubber_tile_dev.visualiser_checks import LUMINANCE, linear_luminance
 
 MIXES = ("40% blue, 40% sky blue, 20% white", "50% red, 50% black")
 SEED = 5
@@ -60,21 +61,15 @@ def chromaticity(values: np.ndarray) -> np.ndarray:
 
 def surface_figures(result: np.ndarray, truth: dict, judged: np.ndarray, visibility: np.ndarray) -> dict[str, float]:
     figures = {}
+    linear_ours, linear_true = srgb_to_linear(result[..., :3]), srgb_to_linear(truth["photo"][..., :3])
     for name, part in (("sun", visibility > 0.95), ("shade", visibility < 0.05)):
         chosen = judged & part
         if chosen.sum() < 200:
             continue
-        ours = linear_luminance(result)[chosen].mean() / linear_luminance(truth["photo"])[chosen].mean()
-        mine = np.stack([linear_channel(result, k)[chosen].mean() for k in range(3)])
-        true = np.stack([linear_channel(truth["photo"], k)[chosen].mean() for k in range(3)])
-        figures[name] = float(ours)
+        mine, true = linear_ours[chosen].mean(axis=0), linear_true[chosen].mean(axis=0)
+        figures[name] = float((mine @ LUMINANCE) / (true @ LUMINANCE))
         figures[f"{name}_chroma"] = float(np.max(np.maximum(chromaticity(mine) / chromaticity(true), chromaticity(true) / chromaticity(mine))))
     return figures
-
-
-def linear_channel(image: np.ndarray, k: int) -> np.ndarray:
-    c = image[..., k].astype(np.float64) / 255
-    return np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
 
 
 def contact_figures(photo: np.ndarray, shadowed: np.ndarray, truth: dict, beyond: np.ndarray, ground: np.ndarray) -> dict[str, float]:
