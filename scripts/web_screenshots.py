@@ -44,7 +44,7 @@ def save(page, path: Path, full: bool = False) -> None:
     print(f"wrote {path} ({path.stat().st_size // 1024} kB)")
 
 
-def render_states(page, url: str, picture: bytes, states: list[dict], backend: str = "sdxl") -> None:
+def render_states(page, picture: bytes, states: list[dict], backend: str = "sdxl") -> None:
     """The page's order answered by `states`: POST the first, each poll the next (the last repeats)."""
     answered = {"gets": 0}
 
@@ -62,7 +62,7 @@ def phone_states(browser, url: str, out: Path, picture: bytes) -> None:  # long:
     def fresh(query: str = MIX, states: list[dict] | None = None, backend: str = "sdxl"):
         page = browser.new_page(viewport=PHONE)
         if states:
-            render_states(page, url, picture, states, backend)
+            render_states(page, picture, states, backend)
         page.goto(f"{url}/?{query}")
         page.wait_for_selector("#preview[data-state=ready]")
         page.wait_for_selector("#estimate-result:not([hidden])")
@@ -123,7 +123,6 @@ def phone_states(browser, url: str, out: Path, picture: bytes) -> None:  # long:
 def pdf_pages(url: str, out: Path) -> None:
     for language in ("ru", "en"):
         data = urlopen(f"{url}/api/quote.pdf?{MIX}&lang={language}").read()
-        pdf = out / f"quote_{language}.pdf"
         with tempfile.TemporaryDirectory() as folder:
             pdf = Path(folder) / "quote.pdf"
             pdf.write_bytes(data)
