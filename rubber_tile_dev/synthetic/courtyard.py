@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .courtyard_materials import GROUNDS, box_albedo, canopy_open, sky_color
-from .courtyard_slab import Slab
+from .courtyard_slab import Slab, ray_box
 
 LUMINANCE = np.array([0.2126, 0.7152, 0.0722])
 SUN_DISC_SAMPLES = 8
@@ -127,13 +127,7 @@ class Scene:
 
 def hit_box(origin: np.ndarray, direction: np.ndarray, box: Box) -> tuple[np.ndarray, np.ndarray]:
     """Distance along each ray to the box (inf where missed) and the axis of the face it enters."""
-    lo, hi = np.array(box.lo), np.array(box.hi)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        t1, t2 = (lo - origin) / direction, (hi - origin) / direction
-    near, far = np.fmin(t1, t2), np.fmax(t1, t2)
-    t_near, t_far = np.nanmax(near, axis=-1), np.nanmin(far, axis=-1)
-    hit = (t_far >= np.maximum(t_near, 1e-6)) & (t_near > 1e-6)
-    return np.where(hit, t_near, np.inf), np.argmax(near, axis=-1)
+    return ray_box(origin, direction, np.array(box.lo), np.array(box.hi))
 
 
 def sun_visibility(scene: Scene, points: np.ndarray, slab: Slab | None = None) -> np.ndarray:

@@ -18,6 +18,17 @@ import numpy as np
 Albedo = Callable[[np.ndarray, np.ndarray], np.ndarray]  # (x, y) world metres -> n x 3 linear albedo
 
 
+def ray_box(origin: np.ndarray, direction: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distance along each ray to the axis-aligned box lo..hi (inf where missed) and the axis of the face it
+    enters (the slab test; the courtyard's boxes use it too)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t1, t2 = (lo - origin) / direction, (hi - origin) / direction
+    near, far = np.fmin(t1, t2), np.fmax(t1, t2)
+    t_near, t_far = np.nanmax(near, axis=-1), np.nanmin(far, axis=-1)
+    hit = (t_far >= np.maximum(t_near, 1e-6)) & (t_near > 1e-6)
+    return np.where(hit, t_near, np.inf), np.argmax(near, axis=-1)
+
+
 @dataclass(frozen=True)
 class Slab:
     """A box turned on the ground: corner `origin` (x, y), `along` and `across` unit vectors, its size."""
@@ -43,14 +54,8 @@ class Slab:
     def hit(self, origin: np.ndarray, directions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Distance along each ray to the slab (inf where missed) and the axis of the face it enters
         (0: a side across `along`, 1: a side across `across`, 2: the top)."""
-        o, d = self.local(origin), self.turn(directions)
         hi = np.array([self.width_m, self.depth_m, self.thickness_m])
-        with np.errstate(divide="ignore", invalid="ignore"):
-            t1, t2 = (0.0 - o) / d, (hi - o) / d
-        near, far = np.fmin(t1, t2), np.fmax(t1, t2)
-        t_near, t_far = np.nanmax(near, axis=-1), np.nanmin(far, axis=-1)
-        hit = (t_far >= np.maximum(t_near, 1e-6)) & (t_near > 1e-6)
-        return np.where(hit, t_near, np.inf), np.argmax(near, axis=-1)
+        return ray_box(self.local(origin), self.turn(directions), np.zeros(3), hi)
 
     def normals(self, face: np.ndarray, directions: np.ndarray) -> np.ndarray:
         """World normals of the faces the rays enter."""
