@@ -53,7 +53,7 @@ def test_orders_wait_their_turn_with_their_place_and_none_is_refused(tmp_path, f
         assert [order["queue_position"] for order in waiting] == [1, 2, 3, 4, 5]
         assert [order["status"] for order in waiting] == ["queued"] * 5
         results = [wait_for_order(client, order["id"], finished, timeout=30) for order in [first, *waiting]]
-        busy_waited = client.app.state.services.dispatcher.waited_out["busy"]
+        busy_waited = client.get("/api/health").json()["render_waits"]["busy"]
     assert [r["status"] for r in results] == ["succeeded"] * 6
     assert all(count == 1 for count in fake.runs.values()) and len(fake.runs) == 6
     assert any(status == 409 for _, status in fake.answers) and busy_waited >= 1  # seen, never shown
