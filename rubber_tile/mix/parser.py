@@ -76,6 +76,12 @@ def parse_mix(text: str) -> ColorMix:
     """Read a colour mix like `50% red, 30% black, 20% pearl` (see the module docstring)."""
     text = check_mix_text(text)
     language = text_language(text)
+    return _checked_mix(_read_pairs(text, language), language)
+
+
+def _read_pairs(text: str, language: str) -> tuple[list[tuple[str, float]], list[MixProblem]]:
+    """The (colour, share) pairs a checked text names, with the problems found in its words; MixError
+    where nothing reads at all or a ratio is malformed."""
     tokens = tokenize(text)
     equal_parts = any(token.kind == EQUAL for token in tokens)
     tokens = [token for token in tokens if token.kind != EQUAL]
@@ -86,7 +92,7 @@ def parse_mix(text: str) -> ColorMix:
     if isinstance(ratio, MixProblem):
         raise _refusal([ratio], language)
     items = ratio or _listed_items(tokens)
-    return _checked_mix(_resolve(_in_equal_parts(items) if equal_parts else items), language)
+    return _resolve(_in_equal_parts(items) if equal_parts else items)
 
 
 def _refusal(problems: list[MixProblem], language: str) -> MixError:
@@ -273,13 +279,9 @@ def merged_mix(text: str) -> ColorMix | None:
     """The mix with each repeated colour given once, its shares added up (`50% red, 50% красный` ->
     100% red), where repeats are the text's only problem; else None. A fix to offer, never applied silently."""
     try:
-        tokens = [token for token in tokenize(check_mix_text(text)) if token.kind != EQUAL]
+        pairs, problems = _read_pairs(check_mix_text(text), "en")
     except MixError:
         return None
-    ratio = _ratio_items(tokens)
-    if isinstance(ratio, MixProblem):
-        return None
-    pairs, problems = _resolve(ratio or _listed_items(tokens))
     if problems or len({name for name, _ in pairs}) == len(pairs):
         return None
     merged: dict[str, float] = {}
