@@ -53,6 +53,17 @@ def store(request, tmp_path) -> Iterator[OrderStore]:
     store.close()
 
 
+def test_the_migrations_build_the_tables_the_code_declares(store: OrderStore) -> None:
+    """tables.py and the Alembic revisions are written apart; a column added to one only fails here."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from rubber_tile.web.tables import metadata
+
+    with store.engine.connect() as connection:
+        assert compare_metadata(MigrationContext.configure(connection), metadata) == []
+
+
 def test_migrations_run_twice_and_orders_survive_a_new_store(store: OrderStore) -> None:
     order = store.add(new(), Admission(10, 10, None))
     store.migrate()
