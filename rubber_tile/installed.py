@@ -326,7 +326,7 @@ def floor_band(view: View, tiling: Tiling, rows: slice, dither: np.ndarray) -> n
     pixel_mm = footprint * np.float32(tiling.tile_mm / tiling.texture_px)
     seam = np.clip((np.float32(SEAM_MM / 2) - to_seam_mm) / np.maximum(pixel_mm, 1e-3) + 0.5, 0.0, 1.0)
     rgb = rgb * (1 - seam) + np.array(SEAM_SRGB, np.float32)[:, None, None] * seam
-    rgb *= light_falloff(x - view.light_x, y, {"index": index, "shade": tiling.shade})
+    rgb *= light_falloff(x - view.light_x, y, np.take(tiling.shade, index))
     rgb += 0.5
     return np.moveaxis(np.clip(rgb, 0, 255, out=rgb), 0, -1)
 
@@ -354,12 +354,12 @@ def floor_colors(tiling: Tiling, index: np.ndarray, u: np.ndarray, v: np.ndarray
     return sample(book, key, u, v)
 
 
-def light_falloff(x: np.ndarray, y: np.ndarray, place: dict) -> np.ndarray:
-    """HxW brightness: a soft pool of light ahead of the camera, and each tile's own slight shade."""
+def light_falloff(x: np.ndarray, y: np.ndarray, shade: np.ndarray) -> np.ndarray:
+    """HxW brightness: a soft pool of light ahead of the camera, times `shade` (each pixel's tile's own slight shade)."""
     ahead = y - np.float32(LIGHT_AHEAD_MM)
     distance = (x * x + ahead * ahead) * np.float32(1.0 / LIGHT_REACH_MM**2)  # squared, in LIGHT_REACH_MM
     pool = np.float32(LIGHT_FLOOR) + np.float32(1.0 - LIGHT_FLOOR) * np.exp(-distance)
-    return pool * np.take(place["shade"], place["index"])
+    return pool * shade
 
 
 def mosaic_textures(top_view: Image.Image, field_mm: float, tile_mm: float, count: int, seed: int) -> list[Image.Image]:

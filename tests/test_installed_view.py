@@ -74,8 +74,7 @@ def test_bad_arguments_are_refused(kwargs: dict, message: str) -> None:
 
 def test_the_light_falls_off_softly() -> None:
     x, y = floor_points(64, 64, yaw=0.0)
-    place = {"index": np.zeros((64, 64), np.int64), "shade": np.ones(1, np.float32)}
-    light = installed.light_falloff(x, y, place)
+    light = installed.light_falloff(x, y, np.ones((64, 64), np.float32))
     assert 0.7 < light.min() < light.max() <= 1.0
     assert np.abs(np.diff(light, axis=0)).max() < 0.05  # soft: no step between rows
 
