@@ -6,10 +6,25 @@ from pathlib import Path
 import pytest
 
 from rubber_tile_dev.fake_cog import FakeCog
+from tests.support.browser import CHROMIUM_ARGS, browser_unavailable_reason, chromium_path
 from tests.support.web import nowhere
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 SHARED_DIR = PROJECT_DIR.parent / "shared"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium, headless, once per test module; the module skips, saying why, where it cannot start."""
+    reason = browser_unavailable_reason()
+    if reason:
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(chromium_path()), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
 
 
 @pytest.fixture

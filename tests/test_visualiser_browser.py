@@ -26,25 +26,11 @@ from rubber_tile_dev.visualiser_checks import (
 )
 from rubber_tile_dev.visualiser_harness import phone_jpeg, run_engine
 from rubber_tile_dev.web_process import WebAppProcess
-from tests.support.browser import CHROMIUM_ARGS, browser_unavailable_reason, chromium_path
 
 pytestmark = [pytest.mark.browser, pytest.mark.server, pytest.mark.slow]
 TIMEOUT_MS = 60_000
 GREEN = np.zeros((64, 64, 3), np.uint8) + np.array([40, 200, 60], np.uint8)
 GREY = np.full((64, 64, 3), 150, np.uint8)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    reason = browser_unavailable_reason()
-    if reason:
-        pytest.skip(reason)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(chromium_path()), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.web_pages import DESKTOP, PHONE, OpenPage, browser, web_app  # noqa: F401
+from tests.support.web_pages import DESKTOP, PHONE, OpenPage, web_app  # noqa: F401
 from tests.test_web_page_states import RenderStub, order
 
 pytestmark = [pytest.mark.browser, pytest.mark.server, pytest.mark.slow]

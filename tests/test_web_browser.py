@@ -12,7 +12,7 @@ import pytest
 
 from rubber_tile_dev.cog_server import CogServer, coglet_unavailable_reason
 from rubber_tile_dev.web_process import WebAppProcess
-from tests.support.web_pages import DESKTOP, PHONE, OpenPage, browser, share_numbers, wait_for_mix  # noqa: F401
+from tests.support.web_pages import DESKTOP, PHONE, OpenPage, share_numbers, wait_for_mix  # noqa: F401
 
 pytestmark = [pytest.mark.browser, pytest.mark.server, pytest.mark.slow]
 RENDER_TIMEOUT_MS = 90_000
@@ -30,7 +30,7 @@ def cog(tmp_path_factory) -> Iterator[CogServer]:
 
 
 @pytest.fixture(scope="module")
-def app(browser, cog: CogServer, tmp_path_factory) -> Iterator[WebAppProcess]:  # noqa: F811
+def app(browser, cog: CogServer, tmp_path_factory) -> Iterator[WebAppProcess]:
     env = {"COG_URL": f"http://127.0.0.1:{cog.port}", "WEB_RENDER_WORKERS": "1"}
     with WebAppProcess(tmp_path_factory.mktemp("web") / "app.log", env) as process:
         process.wait_until_ready()
@@ -42,7 +42,7 @@ BOTH_SIZES = pytest.mark.parametrize("tab", [PHONE, DESKTOP], ids=["phone", "des
 
 
 @pytest.fixture
-def tab(request, browser, app: WebAppProcess) -> Iterator[OpenPage]:  # noqa: F811
+def tab(request, browser, app: WebAppProcess) -> Iterator[OpenPage]:
     opened = OpenPage(browser, app.url, getattr(request, "param", PHONE))
     yield opened
     opened.close()
@@ -134,7 +134,7 @@ def test_a_scaled_sum_says_what_it_became(tab: OpenPage) -> None:
     [("пополам красный и чёрный", "50% red, 50% black"), ("70 на 30 чёрный и белый", "70% black, 30% white"),
      ("0.5 red 0.5 white", "50% red, 50% white"), ("50красный 50белый", "50% red, 50% white")],
 )
-def test_what_customers_type_sets_the_sliders(browser, app: WebAppProcess, typed: str, mix: str) -> None:  # noqa: F811
+def test_what_customers_type_sets_the_sliders(browser, app: WebAppProcess, typed: str, mix: str) -> None:
     opened = OpenPage(browser, app.url, PHONE)
     try:
         page = opened.open()
@@ -171,7 +171,7 @@ def test_the_photoreal_picture_arrives_labelled_and_is_marked_when_the_mix_chang
     assert webhook_paths and all(path.endswith("/***") for path in webhook_paths)  # the tokens stay out of the log
 
 
-def test_a_share_link_opens_the_same_picture_and_estimate(browser, tab: OpenPage) -> None:  # noqa: F811
+def test_a_share_link_opens_the_same_picture_and_estimate(browser, tab: OpenPage) -> None:
     page = tab.open("seed=1234")
     page.click("button.swatch[data-color='sand']")
     page.select_option("#grade", "coarse")

@@ -19,7 +19,7 @@ from rubber_tile.preview.settings import RenderSettings
 from rubber_tile.web import create_app
 from rubber_tile.web.layouts import read_document
 from tests.support.web import web_settings
-from tests.support.web_pages import PHONE, OpenPage, browser, web_app  # noqa: F401
+from tests.support.web_pages import PHONE, OpenPage, web_app  # noqa: F401
 
 CASES = [
     ("50% red, 30% black, 20% pearl", 3, "standard", "full_frame"),

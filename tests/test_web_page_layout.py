@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.web_pages import CONTROL_GEOMETRY_JS, DESKTOP, PHONE, OpenPage, browser, web_app  # noqa: F401
+from tests.support.web_pages import CONTROL_GEOMETRY_JS, DESKTOP, PHONE, OpenPage, web_app  # noqa: F401
 
 pytestmark = [pytest.mark.browser, pytest.mark.server, pytest.mark.slow]
 FOUR_COLORS = "seed=3&mix=40%25+red%2C+30%25+dark+green%2C+20%25+pearl%2C+10%25+white-green&area=12%2C5&thickness=20"

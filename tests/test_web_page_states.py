@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 from PIL import Image
 
-from tests.support.web_pages import DESKTOP, PHONE, OpenPage, browser, share_numbers, web_app  # noqa: F401
+from tests.support.web_pages import DESKTOP, PHONE, OpenPage, share_numbers, web_app  # noqa: F401
 
 pytestmark = [pytest.mark.browser, pytest.mark.server, pytest.mark.slow]
 MIX = "seed=3&mix=50%25+red%2C+30%25+black%2C+20%25+pearl"

@@ -1,7 +1,8 @@
 """What the configurator's browser tests share: one Chromium and one configurator process per test module,
 pages opened at a phone's or a desktop's size, and the checks of where the page's controls lie.
 
-Import the fixtures into a test module: `from tests.support.web_pages import browser, web_app  # noqa: F401`.
+Import the configurator into a test module: `from tests.support.web_pages import web_app  # noqa: F401`; `browser`
+is tests/conftest.py's.
 """
 
 from __future__ import annotations
@@ -11,26 +12,12 @@ from collections.abc import Iterator
 import pytest
 
 from rubber_tile_dev.web_process import WebAppProcess
-from tests.support.browser import CHROMIUM_ARGS, browser_unavailable_reason, chromium_path
 
 TIMEOUT_MS = 30_000
 PHONE = (390, 844)
 DESKTOP = (1366, 850)
 # A Cog server that is not there: pages that never order a photoreal picture need none.
 NO_RENDER_SERVER = "http://127.0.0.1:9"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    reason = browser_unavailable_reason()
-    if reason:
-        pytest.skip(reason)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(chromium_path()), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture(scope="module")
