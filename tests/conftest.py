@@ -5,12 +5,21 @@ from pathlib import Path
 
 import pytest
 
+from rubber_tile_dev.cog_server import coglet_unavailable_reason
 from rubber_tile_dev.fake_cog import FakeCog
 from tests.support.browser import CHROMIUM_ARGS, browser_unavailable_reason, chromium_path
 from tests.support.web import nowhere
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 SHARED_DIR = PROJECT_DIR.parent / "shared"
+
+
+@pytest.fixture(scope="module")
+def coglet_runs_here() -> None:
+    """Skips, saying why, where the real Cog server (coglet) cannot run here."""
+    reason = coglet_unavailable_reason()
+    if reason:
+        pytest.skip(reason)
 
 
 @pytest.fixture(scope="module")

@@ -22,11 +22,11 @@ from typing import Any
 import httpx
 import pytest
 
-from rubber_tile_dev.cog_server import HOST, CogServer, coglet_unavailable_reason, group_processes
+from rubber_tile_dev.cog_server import HOST, CogServer, group_processes
 from rubber_tile_dev.fake_cog import FakeCog
 from tests.support.server_predictors import RENDER_DELAY_ENV, SETUP_DELAY_ENV
 
-pytestmark = pytest.mark.server
+pytestmark = [pytest.mark.server, pytest.mark.usefixtures("coglet_runs_here")]
 
 PREDICTOR = "tests/support/server_predictors.py:SlowPredictor"
 INPUT = {"prompt": "50% red, 50% white", "width": 512, "height": 512, "seed": 1}
@@ -70,13 +70,6 @@ class Receiver:
             assert time.monotonic() < deadline, f"{prediction_id}: {self.finals(prediction_id)}"
             time.sleep(0.02)
         return self.finals(prediction_id)
-
-
-@pytest.fixture(scope="module", autouse=True)
-def coglet_runs_here() -> None:
-    reason = coglet_unavailable_reason()
-    if reason:
-        pytest.skip(reason)
 
 
 @pytest.fixture(scope="module")

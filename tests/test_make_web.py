@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from rubber_tile_dev.cog_server import coglet_unavailable_reason, free_port, group_processes
+from rubber_tile_dev.cog_server import free_port, group_processes
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
@@ -35,10 +35,8 @@ def wait_json(url: str, timeout: float, log: Path) -> dict:
 
 
 @pytest.mark.server
+@pytest.mark.usefixtures("coglet_runs_here")
 def test_make_web_starts_the_cog_server_and_stops_it_with_itself(tmp_path) -> None:
-    reason = coglet_unavailable_reason()
-    if reason:
-        pytest.skip(reason)
     web_port, cog_port = free_port(), free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("COG_URL", "REPLICATE_API_TOKEN")} | {
         "PORT": str(web_port), "COG_PORT": str(cog_port), "WEB_RENDER_WORKERS": "0",

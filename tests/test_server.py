@@ -20,25 +20,17 @@ from PIL import Image
 from rubber_tile_dev.cog_server import (
     CogServer,
     WebhookReceiver,
-    coglet_unavailable_reason,
     decode_data_uri,
 )
 from tests.support.server_predictors import FREED_MEMORY_LOG, INJECTED_OOM_LOG, OOM_FLAG_ENV
 
-pytestmark = pytest.mark.server
+pytestmark = [pytest.mark.server, pytest.mark.usefixtures("coglet_runs_here")]
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 MIX = "50% red, 30% black, 20% pearl"
 TEST_PREDICTOR = "tests/support/server_predictors.py:FaultInjectingPredictor"
 WEBHOOK_TIMEOUT_S = 60.0
 FINAL_STATUSES = ("succeeded", "failed", "canceled")
-
-
-@pytest.fixture(scope="module", autouse=True)
-def coglet_runs_here() -> None:
-    reason = coglet_unavailable_reason()
-    if reason:
-        pytest.skip(reason)
 
 
 @pytest.fixture(scope="module")

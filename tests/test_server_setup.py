@@ -15,7 +15,7 @@ import pytest
 
 from rubber_tile.generator import load_generator
 from rubber_tile.sdxl.weight_files import WeightsError
-from rubber_tile_dev.cog_server import CogServer, coglet_unavailable_reason, group_processes
+from rubber_tile_dev.cog_server import CogServer, group_processes
 
 MIX = "50% red, 30% black, 20% pearl"
 
@@ -111,11 +111,10 @@ def test_broken_weights_fail_setup_with_the_file_and_the_fix(broken_weights, tin
 
 
 @pytest.mark.server
+@pytest.mark.usefixtures("coglet_runs_here")
 def test_the_cog_server_reports_a_failed_setup_refuses_predictions_and_stops_cleanly(
     broken_weights, tiny_weights_env, tmp_path
 ):
-    if reason := coglet_unavailable_reason():
-        pytest.skip(reason)
     faults, marker = broken_weights
     variable, path, patterns = faults["pickle offered as weights"]
     server = CogServer(tmp_path / "server.log", tiny_weights_env | {"TILE_BACKEND": "sdxl", variable: str(path)})

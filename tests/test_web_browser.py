@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from rubber_tile_dev.cog_server import CogServer, coglet_unavailable_reason
+from rubber_tile_dev.cog_server import CogServer
 from rubber_tile_dev.web_process import WebAppProcess
 from tests.support.web_pages import DESKTOP, PHONE, OpenPage, share_numbers, wait_for_mix  # noqa: F401
 
@@ -20,10 +20,7 @@ CANVAS_PIXELS_JS = "() => Array.from(document.getElementById('preview-canvas').g
 
 
 @pytest.fixture(scope="module")
-def cog(tmp_path_factory) -> Iterator[CogServer]:
-    reason = coglet_unavailable_reason()
-    if reason:
-        pytest.skip(reason)
+def cog(coglet_runs_here, tmp_path_factory) -> Iterator[CogServer]:
     with CogServer(tmp_path_factory.mktemp("cog") / "server.log", env={"TILE_BACKEND": "preview"}) as server:
         server.wait_for_status("READY")
         yield server
